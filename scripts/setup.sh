@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what zk-supervisor's tests and demo need: the Debian `zookeeper` package (Java server used by the
+# test harness) when it is missing, and the npm dependencies (builds the native ZooKeeper client, ~40 s).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing the Debian zookeeper package" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq zookeeper >/dev/null
+  else
+    echo "setup: ZooKeeper is missing; run: sudo apt-get install -y zookeeper" >&2
+    exit 1
+  fi
+fi
+command -v java >/dev/null || { echo "setup: java is missing; run: sudo apt-get install -y default-jre-headless" >&2; exit 1; }
+if [ ! -f node_modules/zookeeper/build/Release/zookeeper.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,61 @@
+import { AppError } from '../errors.js';
+import type { Zk } from './client.js';
+import { basename, parent, join } from './paths.js';
+
+/** Why obtainQueueLock gave up. */
+export class QueueLockError extends AppError<'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE'> {
+  constructor(readonly code: 'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE', readonly path: string, message: string) {
+    super(message);
+  }
+}
+
+/** The 10-digit sequence suffix of a sequential node name (-1 when it has none). */
+export function sequenceOf(name: string): number {
+  const m = /(\d{10})$/.exec(name);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Sorts sequential node names by their sequence suffix (then by name), not by the whole name. */
+export const bySequence = (a: string, b: string): number =>
+  sequenceOf(a) - sequenceOf(b) || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Waits until the queue node at `lockPath` (created by the caller, usually sequential) is the lowest
+ * child of its parent. Watches only its predecessor. `waitMs` 0 checks once. Rejects QueueLockError
+ * TIMEOUT / NOT_QUEUED (our node is gone) / EMPTY_QUEUE, or `signal.reason` when aborted.
+ */
+export async function obtainQueueLock(zk: Zk, lockPath: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+  opts.signal?.throwIfAborted();
+  const queue = parent(lockPath);
+  const name = basename(lockPath);
+  const waitMs = opts.waitMs ?? Infinity;
+  const deadline = performance.now() + waitMs;
+  const local = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
+  try {
+    for (;;) {
+      const { children } = await zk.children(queue);
+      if (children.length === 0) throw new QueueLockError('EMPTY_QUEUE', queue, `queue ${queue} is empty`);
+      children.sort(bySequence);
+      if (children[0] === name) return;
+      const idx = children.indexOf(name);
+      if (idx < 0) throw new QueueLockError('NOT_QUEUED', lockPath, `queue node ${lockPath} does not exist`);
+      const remaining = deadline - performance.now();
+      if (waitMs <= 0 || remaining <= 0) throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
+      const { stat, event } = await zk.existsW(join(queue, children[idx - 1]!), { signal });
+      if (!stat) continue;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = Number.isFinite(remaining)
+        ? new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), remaining); })
+        : new Promise<never>(() => {});
+      try {
+        const r = await Promise.race([event, timedOut]);
+        if (r === 'timeout') throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  } finally {
+    local.abort(); // drop the predecessor watch's listener
+  }
+}

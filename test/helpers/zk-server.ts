@@ -1,0 +1,164 @@
+// Starts private ZooKeeper servers (Debian package `zookeeper`) on free loopback ports: standalone or a
+// 3-node ensemble, small tickTime, temp data dirs; kill/restart single members; always cleaned up.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cleanArgv } from '../../src/util/clean-exec.js';
+import { waitFor } from './wait.js';
+
+const JAR = process.env.ZOOKEEPER_JAR ?? '/usr/share/java/zookeeper.jar';
+const CONF = '/etc/zookeeper/conf';
+export const INSTALL_HINT =
+  'ZooKeeper is not installed: run `apt-get install -y zookeeper` (as root), or set ZK_CONNECT=host:port to use a running server';
+
+/** True when tests can start their own servers. */
+export const canStartServers = (): boolean => existsSync(JAR);
+
+/** Returns a free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+/** Sends a four-letter-word command and resolves with the reply ('' when refused). */
+export function fourLetter(port: number, cmd: string, timeoutMs = 1000): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    let out = '';
+    const done = () => { sock.destroy(); resolve(out); };
+    sock.setTimeout(timeoutMs, done);
+    sock.on('connect', () => sock.write(cmd));
+    sock.on('data', (d) => { out += d.toString(); });
+    sock.on('end', done);
+    sock.on('error', done);
+  });
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ }
+});
+
+interface MemberSpec { id: number; clientPort: number; peerPort: number; electionPort: number }
+
+/** One ZooKeeper server process. */
+export class ZkServer {
+  #proc: ChildProcess | undefined;
+  constructor(readonly dir: string, readonly spec: MemberSpec, readonly cfgFile: string) {}
+
+  get port(): number { return this.spec.clientPort; }
+  get address(): string { return `127.0.0.1:${this.spec.clientPort}`; }
+  get running(): boolean { return this.#proc !== undefined; }
+
+  /** Spawns the JVM (own process group); resolves at once: use {@link waitServing}. */
+  start(): void {
+    if (this.#proc) throw new Error(`server ${this.spec.id} already running`);
+    // Through the fd-closing prologue: the test process holds ZooKeeper client sockets the JVM must not inherit.
+    const { file, args, env } = cleanArgv(['java',
+      '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xms32m', '-Xmx256m', '-Xshare:auto',
+      '-Dzookeeper.admin.enableServer=false', `-Dzookeeper.log.dir=${this.dir}`,
+      '-cp', `${CONF}:${JAR}`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', this.cfgFile,
+    ]);
+    const proc = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env } });
+    live.add(proc);
+    proc.once('exit', () => { live.delete(proc); if (this.#proc === proc) this.#proc = undefined; });
+    this.#proc = proc;
+  }
+
+  /** Waits until the server answers `srvr` as serving (standalone, leader or follower). */
+  async waitServing(timeoutMs = 30_000): Promise<string> {
+    let mode = '';
+    await waitFor(async () => {
+      const out = await fourLetter(this.port, 'srvr', 500);
+      mode = /Mode: (\w+)/.exec(out)?.[1] ?? '';
+      return mode !== '';
+    }, { timeoutMs, what: `ZooKeeper server ${this.spec.id} on ${this.address} serving requests` });
+    return mode;
+  }
+
+  /** Current mode (`standalone`, `leader`, `follower`) or '' when not serving. */
+  async mode(): Promise<string> {
+    return /Mode: (\w+)/.exec(await fourLetter(this.port, 'srvr', 500))?.[1] ?? '';
+  }
+
+  /** Session ids (hex, as Zk.sessionId) of the clients connected to this server. */
+  async sessions(): Promise<string[]> {
+    const out = await fourLetter(this.port, 'cons', 500);
+    return [...out.matchAll(/sid=0x([0-9a-f]+)/g)].map((m) => m[1]!);
+  }
+
+  /** Kills the server's process group with `signal` and waits for it to exit. */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const proc = this.#proc;
+    if (!proc) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    try { process.kill(-proc.pid!, signal); } catch { /* already gone */ }
+    await Promise.race([exited, new Promise<void>((_, rej) => setTimeout(
+      () => rej(new Error(`ZooKeeper server ${this.spec.id} did not exit within 10 s of ${signal}`)), 10_000).unref())]);
+  }
+
+  /** Kills and starts the server again with the same data, waiting until it serves. */
+  async restart(): Promise<void> {
+    await this.kill();
+    this.start();
+    await this.waitServing();
+  }
+}
+
+/** A running standalone server or ensemble. `stop()` kills every member and removes the temp dir. */
+export class ZkCluster {
+  constructor(readonly servers: ZkServer[], readonly root: string) {}
+  get connectString(): string { return this.servers.map((s) => s.address).join(','); }
+  /** The member serving the given session, or undefined. */
+  async serverOf(sessionId: string): Promise<ZkServer | undefined> {
+    for (const s of this.servers) if (s.running && (await s.sessions()).includes(sessionId)) return s;
+    return undefined;
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.servers.map((s) => s.kill()));
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Options: `tickTime` in ms (default 100: session timeouts from 400 ms to 40 s are allowed). */
+export async function startCluster(size: 1 | 3 | 5 = 1, opts: { tickTime?: number } = {}): Promise<ZkCluster> {
+  if (!canStartServers()) throw new Error(INSTALL_HINT);
+  const tickTime = opts.tickTime ?? 100;
+  const root = mkdtempSync(join(tmpdir(), 'zk-supervisor-zk-'));
+  const specs: MemberSpec[] = [];
+  for (let id = 1; id <= size; id++) {
+    specs.push({ id, clientPort: await freePort(), peerPort: await freePort(), electionPort: await freePort() });
+  }
+  const servers = specs.map((spec) => {
+    const dir = join(root, `zk${spec.id}`);
+    const dataDir = join(dir, 'data');
+    mkdirSync(dataDir, { recursive: true });
+    const lines = [
+      `tickTime=${tickTime}`, 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`,
+      `clientPort=${spec.clientPort}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false',
+      '4lw.commands.whitelist=*', `minSessionTimeout=${tickTime * 4}`, `maxSessionTimeout=${tickTime * 400}`,
+      'maxClientCnxns=0', 'preAllocSize=1024', 'snapCount=100000', 'forceSync=no',
+    ];
+    if (size > 1) {
+      writeFileSync(join(dataDir, 'myid'), `${spec.id}\n`);
+      for (const s of specs) lines.push(`server.${s.id}=127.0.0.1:${s.peerPort}:${s.electionPort}`);
+    }
+    const cfg = join(dir, 'zoo.cfg');
+    writeFileSync(cfg, `${lines.join('\n')}\n`);
+    return new ZkServer(dir, spec, cfg);
+  });
+  const cluster = new ZkCluster(servers, root);
+  try {
+    for (const s of servers) s.start();
+    await Promise.all(servers.map((s) => s.waitServing(60_000)));
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
