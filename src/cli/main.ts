@@ -1,0 +1,100 @@
+// The command line: run, validate, status, resign. The only place that exits the process or handles signals.
+import yargs from 'yargs';
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { createLogger } from '../log.js';
+
+/** Documented exit codes. */
+export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3 } as const;
+
+const fail = (code: number, message: string): never => {
+  process.stderr.write(`zk-supervisor: ${message}\n`);
+  process.exit(code);
+};
+
+function load(file: string): LoadedConfig {
+  try { return loadConfig(file); } catch (err) {
+    if (err instanceof ConfigError) return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+    throw err;
+  }
+}
+
+async function run(file: string, overrides: { id?: string; logLevel?: string }): Promise<void> {
+  const { config, digest } = load(file);
+  if (overrides.id) config.election.id = overrides.id;
+  const log = createLogger({ level: overrides.logLevel ?? config.logging.level, format: config.logging.format, fields: { id: config.election.id } });
+  const { Supervisor } = await import('../supervisor/supervisor.js');
+  const supervisor = new Supervisor(config, log, digest);
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) { log.info('shutdown requested', { signal: sig }); ac.abort(new Error(sig)); }
+    else { log.warn('second signal: killing the child now', { signal: sig }); supervisor.forceStop(); }
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  try {
+    await supervisor.run(ac.signal);
+  } catch (err) {
+    log.error('supervisor failed', { error: String(err) });
+    await new Promise<void>((r) => log.on('finish', r).end());
+    process.exit(EXIT.FAILURE);
+  }
+  await new Promise<void>((r) => log.on('finish', r).end());
+  process.exit(EXIT.OK);
+}
+
+async function status(file: string, json: boolean): Promise<void> {
+  const { config, digest } = load(file);
+  const { readStatus } = await import('./status.js');
+  let s;
+  try { s = await readStatus(config, digest); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
+  if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+  else {
+    process.stdout.write(`election ${config.election.path} on ${config.zookeeper.connect}\n`);
+    process.stdout.write(`leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`);
+    process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
+  }
+  process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
+}
+
+async function resign(file: string): Promise<void> {
+  const { config, digest } = load(file);
+  const { resignLeader } = await import('./status.js');
+  let who;
+  try { who = await resignLeader(config, digest); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
+  if (!who) fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
+  process.stdout.write(`asked ${who} to step down\n`);
+  process.exit(EXIT.OK);
+}
+
+/** Parses `argv` and runs the command. */
+export async function main(argv: string[]): Promise<void> {
+  const config = { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file' } as const;
+  await yargs(argv)
+    .scriptName('zk-supervisor')
+    .usage('$0 <command> --config FILE')
+    .command('run', 'join the election and run the task while leader', (y) => y
+      .option('config', config)
+      .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] }),
+    (a) => run(a.config, { id: a.id, logLevel: a.logLevel }))
+    .command('validate', 'check a config file and exit (0 valid, 2 invalid)', (y) => y.option('config', config), (a) => {
+      load(a.config);
+      process.stdout.write(`${a.config}: valid\n`);
+      process.exit(EXIT.OK);
+    })
+    .command('status', 'show the leader and the candidates (exit 3 when there is no leader)', (y) => y
+      .option('config', config).option('json', { type: 'boolean', default: false }),
+    (a) => status(a.config, a.json))
+    .command('resign', "make the current leader step down (deletes its candidate node)", (y) => y.option('config', config),
+      (a) => resign(a.config))
+    .demandCommand(1, 'a command is required')
+    .strict()
+    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader.')
+    .fail((msg, err) => {
+      if (err) fail(EXIT.FAILURE, err.message);
+      fail(EXIT.CONFIG, `${msg}\nRun zk-supervisor --help for usage.`);
+    })
+    .help()
+    .parseAsync();
+}

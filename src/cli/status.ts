@@ -1,0 +1,60 @@
+// Read-only views and the resign operation, for `status` and `resign`.
+import type { Config } from '../config/schema.js';
+import { Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { join } from '../zk/paths.js';
+import { bySequence } from '../zk/queue-lock.js';
+import type { LeaderInfo } from '../supervisor/supervisor.js';
+
+export interface Status { leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[] }
+
+async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
+  const zk = await Zk.connect({
+    connect: config.zookeeper.connect, sessionTimeoutMs: config.zookeeper.sessionTimeout,
+    connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000), digestAuth: digest,
+  });
+  try { return await fn(zk); } finally { zk.close(); }
+}
+
+async function candidates(zk: Zk, path: string): Promise<{ node: string; id?: string }[]> {
+  const dir = join(path, 'candidates');
+  let names: string[];
+  try { ({ children: names } = await zk.children(dir)); } catch (err) {
+    if (isZkError(err, 'NONODE')) return [];
+    throw err;
+  }
+  const out = [];
+  for (const name of names.filter((n) => n.includes('-lock-')).sort(bySequence)) {
+    const node = join(dir, name);
+    try {
+      const { data } = await zk.get(node);
+      out.push({ node, id: (JSON.parse(data.toString()) as LeaderInfo).id });
+    } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
+/** The current leader (the lowest candidate, described by the leader node) and the queue. */
+export async function readStatus(config: Config, digest?: string): Promise<Status> {
+  return withZk(config, digest, async (zk) => {
+    const queue = await candidates(zk, config.election.path);
+    let leader: LeaderInfo | null = null;
+    let token: number | null = null;
+    try {
+      const { data, stat } = await zk.get(join(config.election.path, 'leader'));
+      const info = JSON.parse(data.toString()) as LeaderInfo;
+      if (queue[0] && info.node === queue[0].node) { leader = info; token = stat.mzxid; }
+    } catch { /* no leader node yet */ }
+    return { leader, token, candidates: queue };
+  });
+}
+
+/** Deletes the leading candidate's node; returns its id, or undefined when nobody leads. */
+export async function resignLeader(config: Config, digest?: string): Promise<string | undefined> {
+  return withZk(config, digest, async (zk) => {
+    const [first] = await candidates(zk, config.election.path);
+    if (!first) return undefined;
+    try { await zk.delete(first.node); } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
+    return first.id ?? first.node;
+  });
+}

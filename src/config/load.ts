@@ -1,0 +1,115 @@
+// YAML file → validated Config. Every problem names the file, the key path, the value and line:column.
+import { readFileSync } from 'node:fs';
+import { LineCounter, isScalar, parseDocument, visit, type Document } from 'yaml';
+import { AppError } from '../errors.js';
+import { ConfigSchema, leaseTiming, type Config } from './schema.js';
+
+/** The config cannot be used; `problems` holds one line per problem. Exit code 2. */
+export class ConfigError extends AppError<'CONFIG'> {
+  readonly code = 'CONFIG';
+  constructor(readonly problems: string[]) { super(problems.join('\n')); }
+}
+
+/** A loaded config plus the digest secret (kept apart so it is never logged with the config). */
+export interface LoadedConfig { config: Config; digest: string | undefined; file: string }
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Reads, interpolates `${VAR}` / `${VAR:-default}`, validates. Throws ConfigError. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try { text = readFileSync(file, 'utf8'); } catch (err) {
+    throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+  }
+  return parseConfig(text, file, env);
+}
+
+/** Like {@link loadConfig} for YAML text; `file` names it in messages. */
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return '';
+    const { line, col } = lc.linePos(offset);
+    return `:${line}:${col}`;
+  };
+  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `${file}${at(e.pos[0])}: ${e.message.split('\n')[0]}`));
+  const problems: string[] = [];
+  visit(doc, {
+    Scalar(_key, node, path) {
+      if (typeof node.value !== 'string' || !node.value.includes('${')) return;
+      node.value = node.value.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
+        const v = env[name] ?? def;
+        if (v === undefined) problems.push(`${file}${at(node.range?.[0])}: ${keyPath(path)}: environment variable ${name} is not set`);
+        return v ?? '';
+      });
+    },
+  });
+  if (problems.length) throw new ConfigError(problems);
+  const raw = doc.toJS() ?? {};
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => {
+      const path = i.path.map(String);
+      const where = at(nodeAt(doc, i.path)?.range?.[0]);
+      const value = valueAt(raw, i.path);
+      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+      const what = i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
+      return `${file}${where}: ${path.join('.') || '(top level)'}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
+    }));
+  }
+  const config = parsed.data;
+  const lease = leaseTiming(config.zookeeper.sessionTimeout);
+  const budget = config.zookeeper.sessionTimeout - lease.heartbeatMs - lease.marginMs;
+  if (config.task.stopTimeout >= budget) {
+    throw new ConfigError([`${file}${at(nodeAt(doc, ['task', 'stopTimeout'])?.range?.[0])}: task.stopTimeout: ${config.task.stopTimeout} ms does not fit the fencing window `
+      + `of zookeeper.sessionTimeout ${config.zookeeper.sessionTimeout} ms (must be below ${budget} ms = sessionTimeout − heartbeat ${lease.heartbeatMs} ms − margin ${lease.marginMs} ms): `
+      + 'a partitioned leader could still be stopping its child when another host starts one. '
+      + `Raise zookeeper.sessionTimeout to at least ${Math.ceil((config.task.stopTimeout + 200) / 0.65)} ms or lower task.stopTimeout.`]);
+  }
+  return { config, digest: readDigest(config, file, env), file };
+}
+
+function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): string | undefined {
+  const auth = config.zookeeper.auth;
+  if (!auth) {
+    if (config.zookeeper.acl === 'secured') throw new ConfigError([`${file}: zookeeper.acl: "secured" needs zookeeper.auth (digestFile or digestEnv)`]);
+    return undefined;
+  }
+  let secret: string | undefined;
+  if (auth.digestFile) {
+    try { secret = readFileSync(auth.digestFile, 'utf8').trim(); } catch (err) {
+      throw new ConfigError([`${file}: zookeeper.auth.digestFile: cannot read ${auth.digestFile} (${(err as NodeJS.ErrnoException).code})`]);
+    }
+  } else if (auth.digestEnv) {
+    secret = env[auth.digestEnv];
+    if (!secret) throw new ConfigError([`${file}: zookeeper.auth.digestEnv: environment variable ${auth.digestEnv} is not set`]);
+  }
+  if (secret !== undefined && !/^[^:\s]+:\S+$/.test(secret)) {
+    throw new ConfigError([`${file}: zookeeper.auth: the credentials must look like user:password (value not shown)`]);
+  }
+  return secret;
+}
+
+function keyPath(path: readonly unknown[]): string {
+  const keys: string[] = [];
+  for (const p of path) {
+    const k = (p as { key?: unknown }).key;
+    if (isScalar(k)) keys.push(String(k.value));
+  }
+  return keys.join('.') || '(value)';
+}
+
+function nodeAt(doc: Document, path: readonly PropertyKey[]): { range?: [number, number, number] | null } | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] | null } | undefined;
+    if (node && typeof node === 'object' && 'range' in node) return node;
+  }
+  return undefined;
+}
+
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}

@@ -1,0 +1,83 @@
+// The configuration: one zod schema holds every default; durations accept "500ms", "10s", "2m", "1h".
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
+const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Parses "500ms" / "10s" / "2m" / "1h" (or a number of ms); undefined when malformed. */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v;
+  if (typeof v !== 'string') return undefined;
+  const m = DURATION.exec(v.trim());
+  return m ? Math.round(Number(m[1]) * UNIT[m[2]!]!) : undefined;
+}
+
+const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like "500ms", "10s" or "2m", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const zkPath = z.string().regex(/^\/[^\0]*[^/]$|^\/$/, 'must be an absolute ZooKeeper path without a trailing slash');
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
+
+export const ConfigSchema = z.strictObject({
+  zookeeper: z.strictObject({
+    /** `host:port[,host:port…][/chroot]` */
+    connect: z.string().min(1).regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]'),
+    sessionTimeout: duration('10s'),
+    connectTimeout: duration('15s'),
+    auth: z.strictObject({
+      /** File holding `user:password` for digest auth. */
+      digestFile: z.string().optional(),
+      /** Environment variable holding `user:password`. */
+      digestEnv: z.string().optional(),
+    }).optional(),
+    /** `open`: world-writable nodes; `secured`: everyone reads, only authenticated members write. */
+    acl: z.enum(['open', 'secured']).default('open'),
+  }),
+  election: z.strictObject({
+    path: zkPath,
+    /** Default `hostname:pid`. */
+    id: z.string().min(1).default(() => `${hostname()}:${process.pid}`),
+    description: z.string().default(''),
+  }),
+  task: z.strictObject({
+    /** argv list, or a string run by `/bin/sh -c`. */
+    command: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+    cwd: z.string().optional(),
+    env: z.record(z.string(), z.string()).default({}),
+    stopSignal: z.enum(SIGNALS).default('SIGTERM'),
+    stopTimeout: duration('5s'),
+    /** `release`: step down when the child exits; `restart`: run it again here. */
+    onExit: z.enum(['release', 'restart']).default('release'),
+    restart: z.strictObject({
+      initialDelay: duration('1s'),
+      maxDelay: duration('30s'),
+      /** After this many exits within `crashLoopWindow`, step down instead. */
+      crashLoopFailures: z.number().int().positive().default(5),
+      crashLoopWindow: duration('60s'),
+    }).prefault({}),
+    output: z.enum(['inherit', 'log']).default('inherit'),
+  }),
+  pidNode: z.strictObject({
+    /** Default `<election.path>/pids/<id>`. */
+    path: zkPath.optional(),
+    data: z.string().optional(),
+  }).prefault({}),
+  logging: z.strictObject({
+    level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    format: z.enum(['text', 'json']).default('text'),
+  }).prefault({}),
+});
+
+export type Config = z.output<typeof ConfigSchema>;
+
+/** Lease arithmetic shared by the validator and the supervisor (DESIGN §3). */
+export function leaseTiming(sessionTimeoutMs: number): { heartbeatMs: number; marginMs: number } {
+  return { heartbeatMs: Math.round(sessionTimeoutMs / 4), marginMs: Math.max(200, Math.round(sessionTimeoutMs / 10)) };
+}

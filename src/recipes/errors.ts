@@ -1,0 +1,10 @@
+import { AppError } from '../errors.js';
+
+export type RecipeErrorCode = 'LOCK_TIMEOUT' | 'NOT_QUEUED' | 'CANCELLED';
+
+/** A recipe gave up: the lock was not won in time, or our candidate node vanished. */
+export class RecipeError extends AppError<RecipeErrorCode> {
+  constructor(readonly code: RecipeErrorCode, readonly path: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}

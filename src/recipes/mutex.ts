@@ -1,0 +1,109 @@
+// Mutex over ephemeral-sequential contender nodes `<path>/<guid>-lock-<seq>`: the lowest sequence holds it,
+// each waiter watches only its predecessor (no herd). The per-attempt GUID lets a create whose reply was
+// lost be found again instead of being orphaned (Curator's "protected" mode).
+import { randomUUID } from 'node:crypto';
+import type { Acl } from '../zk/acl.js';
+import type { Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { createRecursive } from '../zk/helpers.js';
+import { join } from '../zk/paths.js';
+import { bySequence } from '../zk/queue-lock.js';
+import { sleep } from './backoff.js';
+import { RecipeError } from './errors.js';
+
+/** Where a contender stands: 0 = holds the lock. */
+export interface Position { index: number; of: number; node: string }
+
+/** Options of {@link Mutex.lock}. */
+export interface LockOptions {
+  /** Give up after this long; 0 = try once. Default: wait forever. */
+  timeoutMs?: number;
+  /** Called whenever our place in the queue changes. */
+  onPosition?: (p: Position) => void;
+  signal?: AbortSignal;
+}
+
+/** One contender for the lock at `path`. Create one per attempt; not reusable across sessions. */
+export class Mutex {
+  readonly guid = randomUUID();
+  #node: string | undefined;
+
+  constructor(readonly zk: Zk, readonly path: string, readonly opts: { data?: string | Buffer; acl?: readonly Acl[] } = {}) {}
+
+  /** Full path of our contender node, once created. */
+  get node(): string | undefined { return this.#node; }
+
+  /**
+   * Queues and waits until we hold the lock. On timeout, abort or error our node is deleted again.
+   * Rejects RecipeError LOCK_TIMEOUT / NOT_QUEUED (our node was deleted, e.g. by an operator), or signal.reason.
+   */
+  async lock(opts: LockOptions = {}): Promise<void> {
+    opts.signal?.throwIfAborted();
+    const deadline = performance.now() + (opts.timeoutMs ?? Infinity);
+    try {
+      this.#node ??= await this.#createNode();
+      let last = -1;
+      for (;;) {
+        const { children } = await this.zk.children(this.path);
+        const queue = children.filter((c) => c.includes('-lock-')).sort(bySequence);
+        const name = this.#node.slice(this.path.length + 1);
+        const index = queue.indexOf(name);
+        if (index < 0) throw new RecipeError('NOT_QUEUED', this.#node, `contender node ${this.#node} was deleted`);
+        if (index !== last) { last = index; opts.onPosition?.({ index, of: queue.length, node: this.#node }); }
+        if (index === 0) return;
+        const remaining = deadline - performance.now();
+        if (remaining <= 0) throw new RecipeError('LOCK_TIMEOUT', this.path, `lock ${this.path} not acquired within ${opts.timeoutMs} ms`);
+        const local = new AbortController();
+        const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
+        try {
+          const { stat, event } = await this.zk.existsW(join(this.path, queue[index - 1]!), { signal });
+          if (!stat) continue;
+          const timedOut = Number.isFinite(remaining) ? sleep(remaining, signal).then(() => 'timeout' as const) : new Promise<never>(() => {});
+          timedOut.catch(() => {});
+          await Promise.race([event, timedOut]);
+        } finally { local.abort(); }
+      }
+    } catch (err) {
+      await this.unlock().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Deletes our contender node (releases the lock or leaves the queue). Safe to repeat. */
+  async unlock(): Promise<void> {
+    const node = this.#node;
+    this.#node = undefined;
+    if (!node) return;
+    try { await this.zk.delete(node); } catch (err) {
+      if (!isZkError(err, 'NONODE', 'SESSIONEXPIRED', 'CLOSED')) throw err;
+    }
+  }
+
+  /** True when our node exists and belongs to the client's current session (check after every reconnect). */
+  async owned(): Promise<boolean> {
+    if (!this.#node) return false;
+    const stat = await this.zk.exists(this.#node);
+    return stat !== null && stat.ephemeralOwner === this.zk.sessionId;
+  }
+
+  // Creates our node; after a lost reply, finds it by GUID instead of creating a second one.
+  async #createNode(): Promise<string> {
+    const prefix = join(this.path, `${this.guid}-lock-`);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await createRecursive(this.zk, prefix, this.opts.data ?? '', { mode: 'ephemeral_sequential', acl: this.opts.acl });
+      } catch (err) {
+        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT') || attempt >= 20) throw err;
+        await sleep(Math.min(1000, 50 * 2 ** attempt));
+        const found = await this.#findOwn().catch(() => undefined);
+        if (found) return found;
+      }
+    }
+  }
+
+  async #findOwn(): Promise<string | undefined> {
+    const { children } = await this.zk.children(this.path);
+    const mine = children.find((c) => c.startsWith(`${this.guid}-lock-`));
+    return mine ? join(this.path, mine) : undefined;
+  }
+}

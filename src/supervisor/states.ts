@@ -1,0 +1,28 @@
+// The supervisor's named states and the transitions between them (DESIGN §4).
+import { AppError } from '../errors.js';
+
+export type State =
+  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'running' | 'fenced' | 'stopping' | 'backoff'
+  | 'shutting-down' | 'stopped';
+
+export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
+  idle: ['connecting', 'shutting-down'],
+  connecting: ['candidate', 'backoff', 'shutting-down'],
+  candidate: ['starting', 'backoff', 'connecting', 'shutting-down'],
+  starting: ['running', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
+  running: ['fenced', 'stopping', 'shutting-down'],
+  fenced: ['running', 'stopping', 'shutting-down'],
+  stopping: ['candidate', 'backoff', 'connecting', 'starting', 'shutting-down'],
+  backoff: ['candidate', 'connecting', 'starting', 'shutting-down'],
+  'shutting-down': ['stopped'],
+  stopped: [],
+};
+
+export class SupervisorError extends AppError<'ILLEGAL_TRANSITION'> {
+  readonly code = 'ILLEGAL_TRANSITION';
+}
+
+/** Throws SupervisorError unless `from → to` is in the table. */
+export function checkTransition(from: State, to: State, reason: string): void {
+  if (!ALLOWED[from].includes(to)) throw new SupervisorError(`${from} → ${to} (${reason})`);
+}

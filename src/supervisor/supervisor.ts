@@ -1,0 +1,268 @@
+// The supervisor: connect → campaign → lead (child on a lease) → step down → …, one explicit state machine.
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { Config } from '../config/schema.js';
+import { leaseTiming } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { backoffDelay, sleep } from '../recipes/backoff.js';
+import { Mutex } from '../recipes/mutex.js';
+import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
+import { startTask, TaskSpawnError, type RunningTask, type TaskExit } from '../task/task.js';
+import { OPEN_ACL, securedAcl, type Acl } from '../zk/acl.js';
+import { Zk, type ZkState } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { createRecursive } from '../zk/helpers.js';
+import { join } from '../zk/paths.js';
+import { checkTransition, type State } from './states.js';
+
+/** Contents of `<path>/leader` and of our candidate node. */
+export interface LeaderInfo { id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string }
+
+type LeadEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
+
+/** Runs the election and the child per `config` until `run()`'s signal aborts. */
+export class Supervisor extends EventEmitter<{ state: [State, string] }> {
+  #state: State = 'idle';
+  #term = 0;
+  #task: RunningTask | undefined;
+  #force = false;
+  readonly #acl: readonly Acl[];
+  readonly #info: LeaderInfo;
+
+  constructor(readonly config: Config, readonly log: Logger, readonly digest?: string) {
+    super();
+    this.#acl = config.zookeeper.acl === 'secured' && digest ? securedAcl(digest) : OPEN_ACL;
+    this.#info = { id: config.election.id, host: hostname(), pid: process.pid, description: config.election.description };
+  }
+
+  get state(): State { return this.#state; }
+  get term(): number { return this.#term; }
+  get pidNodePath(): string { return this.config.pidNode.path ?? join(this.config.election.path, 'pids', this.config.election.id.replace(/\//g, '_')); }
+
+  #transition(to: State, reason: string, fields: Record<string, unknown> = {}): void {
+    const from = this.#state;
+    if (from === to) return;
+    checkTransition(from, to, reason);
+    this.#state = to;
+    this.log.info('state change', { from, to, reason, term: this.#term, ...fields });
+    this.emit('state', to, reason);
+  }
+
+  /** Second shutdown request: SIGKILL the child's group now instead of waiting for its grace period. */
+  forceStop(): void {
+    this.#force = true;
+    void this.#task?.stop(0);
+  }
+
+  /** Runs until `signal` aborts; then stops the child, leaves the election, closes the session. */
+  async run(signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
+      const zk = await this.#connect(signal);
+      if (!zk) break;
+      const session = new AbortController();
+      const onState = (s: ZkState, prev: ZkState) => {
+        this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
+        if (s === 'expired' || s === 'closed') session.abort(new Error(`session ${s}`));
+      };
+      zk.on('state', onState);
+      const sessionSignal = AbortSignal.any([signal, session.signal]);
+      const pidNode = maintainPidNode(zk, this.pidNodePath, this.config.pidNode.data ?? JSON.stringify(this.#info), {
+        acl: this.#acl, signal: sessionSignal,
+        onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
+      }).catch((err: unknown) => this.log.warn('pid node', { error: String(err) }));
+      try {
+        await this.#campaigns(zk, sessionSignal);
+      } catch (err) {
+        if (!sessionSignal.aborted) this.log.error('session failed', { error: String(err) });
+      } finally {
+        session.abort(new Error('session done'));
+        await pidNode;
+        if (signal.aborted) await removePidNode(zk, this.pidNodePath).catch(() => {});
+        zk.off('state', onState);
+        zk.close();
+      }
+      if (!signal.aborted) {
+        this.#transition('backoff', 'session ended');
+        await sleep(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal).catch(() => {});
+      }
+    }
+    this.#transition('shutting-down', 'signal');
+    this.#transition('stopped', 'shutdown complete');
+  }
+
+  async #connect(signal: AbortSignal): Promise<Zk | undefined> {
+    const zkc = this.config.zookeeper;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        return await Zk.connect({
+          connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout,
+          digestAuth: this.digest, signal,
+        });
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        if (attempt === 0) this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
+        this.#transition('backoff', 'zookeeper unreachable');
+        await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});
+        if (!signal.aborted) this.#transition('connecting', 'retry');
+      }
+    }
+    return undefined;
+  }
+
+  // Campaigns repeatedly on one session until it ends or we shut down.
+  async #campaigns(zk: Zk, signal: AbortSignal): Promise<void> {
+    const path = this.config.election.path;
+    await createRecursive(zk, join(path, 'candidates'), '', { acl: this.#acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+    for (let failures = 0; !signal.aborted;) {
+      const mutex = new Mutex(zk, join(path, 'candidates'), { data: JSON.stringify(this.#info), acl: this.#acl });
+      this.#transition('candidate', failures ? 'rejoin' : 'joined');
+      try {
+        await mutex.lock({
+          signal,
+          onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
+        });
+        const end = await this.#lead(zk, mutex, signal);
+        if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0; else failures++;
+      } catch (err) {
+        if (signal.aborted) { await mutex.unlock().catch(() => {}); return; }
+        failures++;
+        this.log.warn('campaign failed', { error: String(err) });
+      }
+      await mutex.unlock().catch(() => {});
+      if (signal.aborted) return;
+      this.#transition('backoff', 'stepped down');
+      await sleep(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal).catch(() => {});
+    }
+  }
+
+  // Holds leadership: writes the leader node, runs the child on the lease, returns why it ended.
+  async #lead(zk: Zk, mutex: Mutex, outer: AbortSignal): Promise<LeadEnd> {
+    if (!(await mutex.owned())) return { kind: 'lost', reason: 'candidate node not owned by this session' };
+    this.#transition('starting', 'won election', { node: mutex.node });
+    const leaderPath = join(this.config.election.path, 'leader');
+    await createRecursive(zk, leaderPath, '', { acl: this.#acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+    // Term = the leader node's version after our write; token = that write's zxid: both grow across hosts.
+    const before = await zk.exists(leaderPath);
+    const info: LeaderInfo = { ...this.#info, node: mutex.node, term: (before?.version ?? 0) + 1, since: new Date().toISOString() };
+    const written = await zk.set(leaderPath, JSON.stringify(info), before?.version ?? -1);
+    this.#term = written.version;
+    const token = written.mzxid;
+    const leadership = new AbortController();
+    const signal = AbortSignal.any([outer, leadership.signal]);
+    const lost = (reason: string) => { if (!leadership.signal.aborted) leadership.abort(new Error(reason)); };
+    const stopLease = this.#holdLease(zk, mutex, lost, signal);
+    void this.#watchNode(zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), signal);
+    void this.#watchNode(zk, leaderPath, (e) => (e === 'deleted' || e === 'changed') && lost(`leader node ${e}`), signal);
+    const restart = this.config.task.restart;
+    const exits: number[] = [];
+    try {
+      for (let run = 0; ; run++) {
+        if (signal.aborted) return { kind: 'lost', reason: String((signal.reason as Error)?.message ?? signal.reason) };
+        const env = {
+          ...this.config.task.env, ZK_SUPERVISOR_TERM: String(this.#term), ZK_SUPERVISOR_TOKEN: String(token),
+          ZK_SUPERVISOR_ID: this.config.election.id, ZK_SUPERVISOR_PATH: this.config.election.path,
+        };
+        try {
+          this.#task = startTask({ ...this.#taskSpec(), env });
+        } catch (err) {
+          if (!(err instanceof TaskSpawnError)) throw err;
+          this.log.error('task cannot start', { error: err.message, code: err.code });
+          return { kind: 'spawn-failed', error: err };
+        }
+        const task = this.#task;
+        this.#transition('running', run ? 'restarted' : 'child started', { pid: task.pid, token });
+        const aborted = new Promise<'aborted'>((r) => signal.addEventListener('abort', () => r('aborted'), { once: true }));
+        const first = signal.aborted ? 'aborted' : await Promise.race([task.exited, aborted]);
+        if (first === 'aborted') {
+          const reason = String((signal.reason as Error)?.message ?? signal.reason);
+          this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { pid: task.pid });
+          const exit = await task.stop(this.#force ? 0 : undefined);
+          this.log.info('child stopped', { pid: task.pid, ...exit });
+          if (outer.aborted && !leadership.signal.aborted) throw outer.reason; // shutting down
+          return { kind: 'lost', reason };
+        }
+        const exit = first;
+        this.log.info('child exited', { pid: task.pid, ...exit });
+        if (this.config.task.onExit === 'release') { this.#transition('stopping', 'child exited'); return { kind: 'exited', exit }; }
+        const now = performance.now();
+        exits.push(now);
+        while (exits.length && exits[0]! < now - restart.crashLoopWindow) exits.shift();
+        if (exits.length >= restart.crashLoopFailures) {
+          this.log.warn('crash loop, stepping down', { exits: exits.length, windowMs: restart.crashLoopWindow });
+          this.#transition('stopping', 'crash loop');
+          return { kind: 'exited', exit };
+        }
+        this.#transition('stopping', 'child exited');
+        this.#transition('backoff', 'restart delay');
+        await sleep(backoffDelay(exits.length - 1, { baseMs: restart.initialDelay, maxMs: restart.maxDelay }), signal).catch(() => {});
+        if (!signal.aborted) this.#transition('starting', 'restart');
+      }
+    } finally {
+      this.#task = undefined;
+      stopLease();
+      leadership.abort(new Error('leadership over'));
+    }
+  }
+
+  // The lease (DESIGN §3): heartbeat every T/4; the child must be dead by lastAcked + T − margin.
+  #holdLease(zk: Zk, mutex: Mutex, lost: (reason: string) => void, signal: AbortSignal): () => void {
+    const T = zk.sessionTimeoutMs;
+    const { heartbeatMs, marginMs } = leaseTiming(T);
+    const stopTimeout = this.config.task.stopTimeout;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const arm = () => {
+      clearTimeout(deadlineTimer);
+      const stopAt = zk.lastAckedAt + T - marginMs - stopTimeout;
+      deadlineTimer = setTimeout(() => {
+        if (zk.lastAckedAt + T - marginMs - stopTimeout <= performance.now()) lost('lease expired (no answer from zookeeper)');
+        else arm();
+      }, Math.max(0, stopAt - performance.now()));
+    };
+    const beat = () => {
+      const node = mutex.node;
+      if (!node || signal.aborted) return;
+      zk.exists(node).then((stat) => {
+        if (!stat) lost('candidate node deleted');
+        else if (stat.ephemeralOwner !== zk.sessionId) lost('candidate node owned by another session');
+        else { arm(); if (this.#state === 'fenced') this.#transition('running', 'lease renewed'); }
+      }, () => { /* the lease timer decides */ });
+    };
+    const onState = (s: ZkState) => {
+      if (s === 'connected') beat(); // renew at once (DESIGN §3)
+      else if (s === 'disconnected' && this.#state === 'running') {
+        this.#transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(zk.lastAckedAt + T - marginMs - stopTimeout - performance.now()) });
+      } else if (s === 'expired' || s === 'closed') lost(`session ${s}`);
+    };
+    zk.on('state', onState);
+    const interval = setInterval(beat, heartbeatMs);
+    arm();
+    beat();
+    return () => { clearInterval(interval); clearTimeout(deadlineTimer); zk.off('state', onState); };
+  }
+
+  // Watches `path` until `signal` aborts, reporting deletions and changes (re-arming after each event).
+  async #watchNode(zk: Zk, path: string, onEvent: (type: 'deleted' | 'changed') => void, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        const { stat, event } = await zk.existsW(path, { signal });
+        if (!stat) { onEvent('deleted'); return; }
+        const e = await event;
+        if (e.type === 'deleted' || e.type === 'changed') { onEvent(e.type); if (e.type === 'deleted') return; }
+        if (e.type === 'session') return;
+      } catch {
+        if (signal.aborted) return;
+        await sleep(100, signal).catch(() => {});
+      }
+    }
+  }
+
+  #taskSpec() {
+    const t = this.config.task;
+    return {
+      argv: typeof t.command === 'string' ? ['/bin/sh', '-c', t.command] : t.command,
+      cwd: t.cwd, stopSignal: t.stopSignal, stopTimeoutMs: t.stopTimeout, output: t.output,
+      onLine: (stream: 'stdout' | 'stderr', line: string) => this.log.info('child output', { stream, line }),
+    };
+  }
+}

@@ -1,0 +1,120 @@
+// The child process: its own process group, no inherited descriptor but stdio, stopped as a group.
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import { AppError } from '../errors.js';
+import { cleanArgv } from '../util/clean-exec.js';
+
+/** What to run. */
+export interface TaskSpec {
+  /** argv; `[file, ...args]`. A shell command is `['/bin/sh', '-c', cmd]`. */
+  argv: readonly string[];
+  cwd?: string;
+  /** Added to (or, with `extendEnv: false`, replacing) the supervisor's environment. */
+  env?: Record<string, string>;
+  stopSignal?: NodeJS.Signals;
+  stopTimeoutMs: number;
+  /** `inherit`: the child writes to our stdout/stderr; `log`: each line goes to `onLine`. */
+  output?: 'inherit' | 'log';
+  onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+}
+
+/** How a child ended. `killed` = we had to SIGKILL it after the grace period. */
+export interface TaskExit {
+  reason: 'exited' | 'stopped' | 'killed';
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+}
+
+/** The command cannot be started (not found, not executable, bad cwd). */
+export class TaskSpawnError extends AppError<'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD'> {
+  constructor(readonly code: 'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD', message: string) { super(message); }
+}
+
+/** Checks, before spawning, that the command and cwd are usable; throws TaskSpawnError naming them. */
+export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): void {
+  if (cwd) {
+    try { if (!statSync(cwd).isDirectory()) throw new Error(); } catch {
+      throw new TaskSpawnError('BAD_CWD', `task.cwd ${cwd}: not a directory`);
+    }
+  }
+  const file = argv[0];
+  if (!file) throw new TaskSpawnError('NOT_FOUND', 'task.command is empty');
+  const candidates = file.includes('/') ? [isAbsolute(file) ? file : join(cwd ?? process.cwd(), file)]
+    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, file));
+  let exists = false;
+  for (const c of candidates) {
+    try { if (!statSync(c).isFile()) continue; exists = true; accessSync(c, constants.X_OK); return; } catch { /* next */ }
+  }
+  throw exists
+    ? new TaskSpawnError('NOT_EXECUTABLE', `task.command ${file}: permission denied (not executable)`)
+    : new TaskSpawnError('NOT_FOUND', `task.command ${file}: not found${file.includes('/') ? '' : ' in PATH'}`);
+}
+
+/** A running child. */
+export interface RunningTask {
+  readonly pid: number;
+  /** Resolves when the child has exited and its process group is gone. Never rejects. */
+  readonly exited: Promise<TaskExit>;
+  /**
+   * Stops the group: stop signal, then SIGKILL after `graceMs` (default the spec's stopTimeout).
+   * Resolves with the exit once nothing of the group is left.
+   */
+  stop(graceMs?: number): Promise<TaskExit>;
+}
+
+/** Starts the child in its own process group. Throws TaskSpawnError when it cannot be started. */
+export function startTask(spec: TaskSpec, keepFds: number[] = []): RunningTask {
+  checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env });
+  const { file, args, env } = cleanArgv(spec.argv, keepFds);
+  const started = performance.now();
+  const log = spec.output === 'log';
+  const child = execa(file, args, {
+    cwd: spec.cwd, env: { ...spec.env, ...env }, detached: true, reject: false, buffer: false,
+    stdin: 'ignore', stdout: log ? 'pipe' : 'inherit', stderr: log ? 'pipe' : 'inherit',
+    cleanup: true, stripFinalNewline: false,
+  });
+  const pid = child.pid!;
+  if (log) {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const s = child[stream];
+      if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) => spec.onLine?.(stream, line));
+    }
+  }
+  let stopRequested = false;
+  let killed = false;
+  const exited = (async (): Promise<TaskExit> => {
+    const r = await child;
+    killGroup(pid, 'SIGKILL'); // whatever the child left behind in its group goes with it
+    return {
+      reason: killed ? 'killed' : stopRequested ? 'stopped' : 'exited',
+      exitCode: r.exitCode ?? null, signal: r.signal ?? null, durationMs: Math.round(performance.now() - started),
+    };
+  })();
+  let stopping: Promise<TaskExit> | undefined;
+  return {
+    pid,
+    exited,
+    stop(graceMs = spec.stopTimeoutMs) {
+      stopping ??= (async () => {
+        stopRequested = true;
+        killGroup(pid, spec.stopSignal ?? 'SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        const grace = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), graceMs); });
+        if ((await Promise.race([exited, grace])) === 'timeout') { killed = true; killGroup(pid, 'SIGKILL'); }
+        clearTimeout(timer);
+        return exited;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Sends `signal` to process group `pgid`; a group that is already gone is not an error. */
+export function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try { process.kill(-pgid, signal); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}

@@ -1,0 +1,95 @@
+// Runs real `zk-supervisor run` processes for integration tests; every one is killed (group) in cleanup.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cleanArgv } from '../../src/util/clean-exec.js';
+import { nextEvent } from './wait.js';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/zk-supervisor.js');
+export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const p of live) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } });
+
+/** A temp dir for configs and child logs, removed by `cleanup()`. */
+export function workDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`). */
+export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; childEnv?: Record<string, string> }): string {
+  const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, [
+    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s',
+    'election:', `  path: ${opts.path}`,
+    'task:', `  command: ["${process.execPath}", "${CHILD}"]`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
+    '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
+    ...(opts.extraTask ? [opts.extraTask] : []),
+    'logging:', '  level: debug',
+    ...(opts.extra ? [opts.extra] : []),
+  ].join('\n') + '\n');
+  return file;
+}
+
+/** One supervisor process; `lines` collects its log. */
+export class SupervisorProc {
+  readonly lines: string[] = [];
+  readonly proc: ChildProcess;
+  readonly exited: Promise<number | null>;
+  #emitter = new EventEmitter();
+
+  constructor(readonly id: string, config: string, args: string[] = []) {
+    const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'run', '--config', config, '--id', id, ...args]);
+    this.proc = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    live.add(this.proc);
+    this.exited = new Promise((r) => this.proc.once('exit', (code) => { live.delete(this.proc); r(code); }));
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        this.lines.push(line);
+        if (process.env.SUPERVISOR_LOGS) process.stderr.write(`[${this.id}] ${line}\n`);
+        this.#emitter.emit('line', line);
+      }
+    };
+    this.proc.stdout!.on('data', onData);
+    this.proc.stderr!.on('data', onData);
+  }
+
+  get pid(): number { return this.proc.pid!; }
+
+  /** Resolves with the first log line (already seen or future) matching `re`. */
+  async waitLog(re: RegExp, timeoutMs: number, from = 0): Promise<string> {
+    const seen = this.lines.slice(from).find((l) => re.test(l));
+    if (seen) return seen;
+    const [line] = await nextEvent<[string]>(this.#emitter, 'line', { timeoutMs, what: `supervisor ${this.id} logging ${re}`, filter: (l) => re.test(l) });
+    return line;
+  }
+
+  /** Current state from the last `state change` line. */
+  get state(): string | undefined {
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const m = / to=([\w-]+)/.exec(this.lines[i]!);
+      if (m && this.lines[i]!.includes('state change')) return m[1];
+    }
+    return undefined;
+  }
+
+  signal(sig: NodeJS.Signals): void { try { this.proc.kill(sig); } catch { /* gone */ } }
+
+  /** SIGKILLs the supervisor's whole process group (not its child's, which has its own group). */
+  killGroup(): void { try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+/** Kills every supervisor still running (their groups) and waits for them. */
+export async function killAll(procs: SupervisorProc[]): Promise<void> {
+  for (const p of procs) p.killGroup();
+  await Promise.all(procs.map((p) => p.exited));
+}
