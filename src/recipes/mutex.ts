@@ -69,14 +69,18 @@ export class Mutex {
     }
   }
 
-  /** Deletes our contender node (releases the lock or leaves the queue). Safe to repeat. */
+  /**
+   * Deletes our contender node (releases the lock or leaves the queue). Safe to repeat; rejects
+   * CONNECTIONLOSS while disconnected, keeping the node name so a later call can finish the job.
+   */
   async unlock(): Promise<void> {
     const node = this.#node;
-    this.#node = undefined;
     if (!node) return;
     try { await this.zk.delete(node); } catch (err) {
+      // On a lost connection the node may still be there: keep it so a retry can delete it.
       if (!isZkError(err, 'NONODE', 'SESSIONEXPIRED', 'CLOSED')) throw err;
     }
+    this.#node = undefined;
   }
 
   /** True when our node exists and belongs to the client's current session (check after every reconnect). */

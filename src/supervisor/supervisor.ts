@@ -125,14 +125,32 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         const end = await this.#lead(zk, mutex, signal);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0; else failures++;
       } catch (err) {
-        if (signal.aborted) { await mutex.unlock().catch(() => {}); return; }
-        failures++;
-        this.log.warn('campaign failed', { error: String(err) });
+        if (!signal.aborted) {
+          failures++;
+          this.log.warn('campaign failed', { error: String(err) });
+        }
       }
-      await mutex.unlock().catch(() => {});
+      await this.#release(zk, mutex, signal);
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
       await sleep(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal).catch(() => {});
+    }
+  }
+
+  // Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on)
+  // nobody else can lead, so we must not leave it behind. Gives up only when the session is gone.
+  async #release(zk: Zk, mutex: Mutex, signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; mutex.node; attempt++) {
+      try { await mutex.unlock(); return; } catch (err) {
+        if (zk.state === 'expired' || zk.state === 'closed') return;
+        if (attempt === 0) this.log.warn('candidate node not yet deleted, retrying', { node: mutex.node, error: String(err) });
+        await new Promise<void>((r) => {
+          const done = () => { clearTimeout(t); zk.off('state', done); r(); };
+          const t = setTimeout(done, Math.min(1000, 50 * 2 ** attempt));
+          zk.once('state', done);
+        });
+        if (signal.aborted && (zk.state as string) !== 'connected') return;
+      }
     }
   }
 

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { useZk } from '../../helpers/fixture.js';
+import { TcpProxy } from '../../helpers/proxy.js';
+import { BIN, SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+
+const fx = useZk();
+const work = workDir();
+after(() => work.cleanup());
+const procs: SupervisorProc[] = [];
+after(() => killAll(procs));
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+const noStack = (s: string) => assert.ok(!/\n\s+at /.test(s), `stack trace in output:\n${s}`);
+
+test('cli: validate exits 0 for a good config and 2 with one line per problem for a bad one', () => {
+  const good = join(work.dir, 'good.yaml');
+  writeFileSync(good, 'zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n');
+  assert.equal(cli('validate', '--config', good).code, 0);
+  const bad = join(work.dir, 'bad.yaml');
+  writeFileSync(bad, 'zookeeper:\n  connect: "127.0.0.1:2181"\n  sesionTimeout: 4s\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n  stopTimeout: forever\n');
+  const r = cli('validate', '--config', bad);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /bad\.yaml:\d+:\d+: zookeeper: unknown key "sesionTimeout"/);
+  assert.match(r.err, /bad\.yaml:8:\d+: task\.stopTimeout: must be a duration.*"forever"/);
+  noStack(r.err);
+  const missing = cli('validate', '--config', join(work.dir, 'nope.yaml'));
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /nope\.yaml: cannot read \(ENOENT\)/);
+});
+
+test('cli: bad arguments exit 2 with usage, never a stack trace', () => {
+  for (const args of [[], ['frobnicate'], ['run'], ['status', '--config']]) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    noStack(r.err);
+  }
+});
+
+test('cli: status against an unreachable server exits 1 naming the server; no leader exits 3', async () => {
+  const proxy = await TcpProxy.start({ port: 9 });
+  proxy.blackhole();
+  try {
+    const config = writeConfig(work.dir, { connect: proxy.address, path: '/x', childLog: '/dev/null' });
+    const r = cli('status', '--config', config);
+    assert.equal(r.code, 1);
+    assert.match(r.err, new RegExp(`zk-supervisor: zookeeper ${proxy.address}: no server answered within \\d+ ms`));
+    noStack(r.err);
+  } finally { await proxy.stop(); }
+  const empty = writeConfig(work.dir, { connect: await fx.chroot(), path: '/nobody', childLog: '/dev/null' });
+  const r = cli('status', '--config', empty);
+  assert.equal(r.code, 3);
+  assert.match(r.out, /leader: none/);
+});
+
+test('cli: a command that cannot start is reported clearly and the host steps down instead of crashing', async () => {
+  const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/broken', childLog: '/dev/null' });
+  const yaml = join(work.dir, 'broken.yaml');
+  writeFileSync(yaml, readFileSync(config, 'utf8').replace(/command: .*/, 'command: ["/nonexistent/worker", "--flag"]'));
+  const p = new SupervisorProc('broken', yaml);
+  procs.push(p);
+  const line = await p.waitLog(/task cannot start/, 10_000);
+  assert.match(line, /task\.command \/nonexistent\/worker: not found/);
+  await p.waitLog(/to=backoff reason="stepped down"/, 5000);
+  await p.waitLog(/to=candidate reason=rejoin/, 5000);
+  p.signal('SIGTERM');
+  assert.equal(await p.exited, 0);
+});
