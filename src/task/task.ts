@@ -60,7 +60,7 @@ export interface RunningTask {
   readonly exited: Promise<TaskExit>;
   /**
    * Stops the group: stop signal, then SIGKILL after `graceMs` (default the spec's stopTimeout).
-   * Resolves with the exit once nothing of the group is left.
+   * Resolves with the exit once nothing of the group is left. Calling it again with 0 SIGKILLs at once.
    */
   stop(graceMs?: number): Promise<TaskExit>;
 }
@@ -98,6 +98,7 @@ export function startTask(spec: TaskSpec, keepFds: number[] = []): RunningTask {
     pid,
     exited,
     stop(graceMs = spec.stopTimeoutMs) {
+      if (stopping && graceMs <= 0) { killed = true; killGroup(pid, 'SIGKILL'); return stopping; } // cut the grace short
       stopping ??= (async () => {
         stopRequested = true;
         killGroup(pid, spec.stopSignal ?? 'SIGTERM');
