@@ -1,33 +1,30 @@
 // Local demo: a throwaway ZooKeeper, three supervisors ("hosts") with the same config, a graceful
 // hand-over (SIGTERM) and a crash failover (kill -9 of a host's supervisor and child).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startCluster } from '../test/helpers/zk-server.js';
 import { SupervisorProc, killAll } from '../test/helpers/supervisors.js';
 
-const say = (s: string) => process.stdout.write(`\n\x1b[1m== ${s}\x1b[0m\n`);
-const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-demo-'));
+const tty = process.stdout.isTTY;
+const color = (code: number, s: string) => (tty ? `\x1b[${code}m${s}\x1b[0m` : s);
+const COLORS: Record<string, number> = { 'host-a': 36, 'host-b': 35, 'host-c': 33 };
+const started = performance.now();
+const clock = () => `+${((performance.now() - started) / 1000).toFixed(3)}s`;
+const say = (s: string) => process.stdout.write(`\n${color(1, `${clock()} == ${s}`)}\n`);
 const cluster = await startCluster(1);
 const sups: SupervisorProc[] = [];
-const cleanup = async () => { await killAll(sups); await cluster.stop(); rmSync(dir, { recursive: true, force: true }); };
+const cleanup = async () => { await killAll(sups); await cluster.stop(); };
 process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
 try {
   say(`ZooKeeper running on ${cluster.connectString}`);
-  const config = join(dir, 'demo.yaml');
-  writeFileSync(config, `zookeeper:
-  connect: "${cluster.connectString}/demo"
-  sessionTimeout: 3s
-election:
-  path: /jobs/report
-task:
-  command: 'while true; do echo "working as $ZK_SUPERVISOR_ID, term $ZK_SUPERVISOR_TERM, fencing token $ZK_SUPERVISOR_TOKEN"; sleep 0.5; done'
-  stopTimeout: 1s
-  output: log
-`);
+  const config = join(import.meta.dirname, '../config/demo.yaml');
+  process.env.ZK_CONNECT = cluster.connectString;
+  process.stdout.write(readFileSync(config, 'utf8').replace(/^/gm, '  | '));
   const show = (p: SupervisorProc) => p.proc.stderr!.on('data', (d: Buffer) => {
     for (const l of d.toString().split('\n')) {
-      if (/state change|child output|candidate position|shutdown/.test(l)) process.stdout.write(`  [${p.id}] ${l.replace(/^\S+ /, '')}\n`);
+      if (!/state change|child output|candidate position|shutdown|child stopped/.test(l)) continue;
+      const short = l.replace(/^\S+ \w+\s+/, '').replace(/ id=\S+/, '').replace(/ node=\S+/, '').replace(/ sessionId=\S+/, '');
+      process.stdout.write(`${clock().padStart(9)} ${color(COLORS[p.id] ?? 0, `[${p.id}]`)} ${short}\n`);
     }
   });
   say('starting three supervisors (host-a, host-b, host-c) with the same config');
@@ -49,7 +46,7 @@ task:
   await new Promise((r) => setTimeout(r, 1200));
   say(`${leader2.id} took over in ${graceful.toFixed(0)} ms. Crash: kill -9 ${leader2.id}'s supervisor and child`);
   t0 = performance.now();
-  const childPid = Number(/pid=(\d+)/.exec(leader2.lines.findLast((l) => l.includes('to=running'))!)![1]);
+  const childPid = Number(/childPid=(\d+)/.exec(leader2.lines.findLast((l) => l.includes('to=running'))!)![1]);
   leader2.killGroup();
   try { process.kill(-childPid, 'SIGKILL'); } catch { /* gone */ }
   const leader3 = await Promise.any(sups.filter((s) => s !== leader1 && s !== leader2).map((s) => s.waitLog(/to=running/, 15_000).then(() => s)));

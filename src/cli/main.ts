@@ -53,6 +53,7 @@ async function status(file: string, json: boolean): Promise<void> {
     process.stdout.write(`election ${config.election.path} on ${config.zookeeper.connect}\n`);
     process.stdout.write(`leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`);
     process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
+    process.stdout.write(`pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`);
   }
   process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
 }
@@ -76,17 +77,23 @@ export async function main(argv: string[]): Promise<void> {
     .command('run', 'join the election and run the task while leader', (y) => y
       .option('config', config)
       .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
-      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] }),
+      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] })
+      .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
+      .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
     (a) => run(a.config, { id: a.id, logLevel: a.logLevel }))
-    .command('validate', 'check a config file and exit (0 valid, 2 invalid)', (y) => y.option('config', config), (a) => {
-      load(a.config);
-      process.stdout.write(`${a.config}: valid\n`);
+    .command('validate', 'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)', (y) => y
+      .option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''), async (a) => {
+      const { config: c } = load(a.config);
+      const { stringify } = await import('yaml');
+      process.stdout.write(`# ${a.config}: valid\n${stringify(c)}`);
       process.exit(EXIT.OK);
     })
     .command('status', 'show the leader and the candidates (exit 3 when there is no leader)', (y) => y
-      .option('config', config).option('json', { type: 'boolean', default: false }),
+      .option('config', config).option('json', { type: 'boolean', default: false })
+      .example('$0 status -c job.yaml --json', 'machine-readable'),
     (a) => status(a.config, a.json))
-    .command('resign', "make the current leader step down (deletes its candidate node)", (y) => y.option('config', config),
+    .command('resign', "make the current leader step down (deletes its candidate node)", (y) => y.option('config', config)
+      .example('$0 resign -c job.yaml', 'hand the job to the next candidate'),
       (a) => resign(a.config))
     .demandCommand(1, 'a command is required')
     .strict()

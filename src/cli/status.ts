@@ -6,7 +6,10 @@ import { join } from '../zk/paths.js';
 import { bySequence } from '../zk/queue-lock.js';
 import type { LeaderInfo } from '../supervisor/supervisor.js';
 
-export interface Status { leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[] }
+export interface Status {
+  leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[];
+  pidNodes: { node: string; data: string }[];
+}
 
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
   const zk = await Zk.connect({
@@ -34,6 +37,19 @@ async function candidates(zk: Zk, path: string): Promise<{ node: string; id?: st
   return out;
 }
 
+async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: string }[]> {
+  let names: string[];
+  try { ({ children: names } = await zk.children(dir)); } catch (err) {
+    if (isZkError(err, 'NONODE')) return [];
+    throw err;
+  }
+  const out = [];
+  for (const name of names.sort()) {
+    try { out.push({ node: join(dir, name), data: (await zk.get(join(dir, name))).data.toString() }); } catch { /* gone meanwhile */ }
+  }
+  return out;
+}
+
 /** The current leader (the lowest candidate, described by the leader node) and the queue. */
 export async function readStatus(config: Config, digest?: string): Promise<Status> {
   return withZk(config, digest, async (zk) => {
@@ -45,7 +61,7 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
       const info = JSON.parse(data.toString()) as LeaderInfo;
       if (queue[0] && info.node === queue[0].node) { leader = info; token = stat.mzxid; }
     } catch { /* no leader node yet */ }
-    return { leader, token, candidates: queue };
+    return { leader, token, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')) };
   });
 }
 

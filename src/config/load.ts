@@ -54,7 +54,8 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
       const where = at(nodeAt(doc, i.path)?.range?.[0]);
       const value = valueAt(raw, i.path);
       const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-      const what = i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}` : i.message;
+      const what = i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : value === undefined && i.code !== 'custom' ? `is required${i.code === 'invalid_type' ? ` (${i.expected})` : ''}` : i.message;
       return `${file}${where}: ${path.join('.') || '(top level)'}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
     }));
   }

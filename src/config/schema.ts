@@ -16,7 +16,7 @@ export function parseDuration(v: unknown): number | undefined {
 const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like "500ms", "10s" or "2m", got ${JSON.stringify(v)}` });
+    ctx.addIssue({ code: 'custom', message: 'must be a duration like "500ms", "10s" or "2m"' });
     return z.NEVER;
   }
   return ms;
@@ -71,7 +71,8 @@ export const ConfigSchema = z.strictObject({
   }).prefault({}),
   logging: z.strictObject({
     level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-    format: z.enum(['text', 'json']).default('text'),
+    /** `auto`: JSON lines when stdout is not a terminal (journald, files), readable text on a terminal. */
+    format: z.enum(['auto', 'text', 'json']).default('auto'),
   }).prefault({}),
 });
 

@@ -26,6 +26,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #term = 0;
   #task: RunningTask | undefined;
   #force = false;
+  #sessionId = '';
   readonly #acl: readonly Acl[];
   readonly #info: LeaderInfo;
 
@@ -44,7 +45,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     if (from === to) return;
     checkTransition(from, to, reason);
     this.#state = to;
-    this.log.info('state change', { from, to, reason, term: this.#term, ...fields });
+    this.log.info('state change', { from, to, reason, term: this.#term, sessionId: this.#sessionId, ...fields });
     this.emit('state', to, reason);
   }
 
@@ -60,6 +61,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
       const zk = await this.#connect(signal);
       if (!zk) break;
+      this.#sessionId = zk.sessionId;
       const session = new AbortController();
       const onState = (s: ZkState, prev: ZkState) => {
         this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
@@ -189,19 +191,19 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
           return { kind: 'spawn-failed', error: err };
         }
         const task = this.#task;
-        this.#transition('running', run ? 'restarted' : 'child started', { pid: task.pid, token });
+        this.#transition('running', run ? 'restarted' : 'child started', { childPid: task.pid, token });
         const aborted = new Promise<'aborted'>((r) => signal.addEventListener('abort', () => r('aborted'), { once: true }));
         const first = signal.aborted ? 'aborted' : await Promise.race([task.exited, aborted]);
         if (first === 'aborted') {
           const reason = String((signal.reason as Error)?.message ?? signal.reason);
-          this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { pid: task.pid });
+          this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { childPid: task.pid });
           const exit = await task.stop(this.#force ? 0 : undefined);
-          this.log.info('child stopped', { pid: task.pid, ...exit });
+          this.log.info('child stopped', { childPid: task.pid, ...exit });
           if (outer.aborted && !leadership.signal.aborted) throw outer.reason; // shutting down
           return { kind: 'lost', reason };
         }
         const exit = first;
-        this.log.info('child exited', { pid: task.pid, ...exit });
+        this.log.info('child exited', { childPid: task.pid, ...exit });
         if (this.config.task.onExit === 'release') { this.#transition('stopping', 'child exited'); return { kind: 'exited', exit }; }
         const now = performance.now();
         exits.push(now);

@@ -29,7 +29,7 @@ export function writeConfig(dir: string, opts: { connect: string; path: string; 
     'task:', `  command: ["${process.execPath}", "${CHILD}"]`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
     '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
     ...(opts.extraTask ? [opts.extraTask] : []),
-    'logging:', '  level: debug',
+    'logging:', '  level: debug', '  format: text',
     ...(opts.extra ? [opts.extra] : []),
   ].join('\n') + '\n');
   return file;

@@ -37,6 +37,11 @@ test('supervisor: exactly one of three runs the child; SIGTERM hands over at onc
   const status = JSON.parse(execFileSync(process.execPath, [BIN, 'status', '--config', config, '--json']).toString());
   assert.equal(status.leader.id, leader.id);
   assert.equal(status.candidates.length, 3);
+  assert.equal(status.pidNodes.length, 3, 'every supervisor advertises itself in a pid node');
+  const text = execFileSync(process.execPath, [BIN, 'status', '--config', config]).toString();
+  assert.match(text, new RegExp(`^leader: ${leader.id} \\(host .+, pid \\d+, term \\d+, token \\d+, since .+\\)$`, 'm'));
+  assert.match(text, /^candidates \(3\):$/m);
+  assert.match(text, /^pid nodes \(3\):$/m);
   const t0 = performance.now();
   leader.signal('SIGTERM');
   assert.equal(await leader.exited, 0, 'a SIGTERMed supervisor exits 0');

@@ -29,7 +29,7 @@ test('config: defaults are filled in one place', () => {
   assert.equal(config.task.onExit, 'release');
   assert.equal(config.task.stopSignal, 'SIGTERM');
   assert.match(config.election.id, /.+:\d+$/);
-  assert.equal(config.logging.format, 'text');
+  assert.equal(config.logging.format, 'auto');
 });
 
 test('config: durations', () => {
@@ -51,7 +51,7 @@ test('config: unknown keys are rejected with file, key path and line:column', ()
 test('config: a wrong type or value names the key, the value and where it is', () => {
   const p = problems(base('  stopTimeout: soon\n  onExit: retry\n'));
   assert.equal(p.length, 2);
-  assert.match(p[0]!, /^c\.yaml:7:\d+: task\.stopTimeout: must be a duration like "500ms", "10s" or "2m", got "soon"/);
+  assert.match(p[0]!, /^c\.yaml:7:\d+: task\.stopTimeout: must be a duration like "500ms", "10s" or "2m" \(got "soon"\)/);
   assert.match(p[1]!, /^c\.yaml:8:\d+: task\.onExit: .*"retry"/);
   assert.match(problems('election:\n  path: e\n')[0]!, /zookeeper/);
 });

@@ -1,0 +1,49 @@
+// Every bad config gets its exact one-line message (file:line:col: key.path: problem).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, parseConfig } from '../../../src/config/load.js';
+
+const ZK = 'zookeeper:\n  connect: "127.0.0.1:2181"\n';
+const EL = 'election:\n  path: /e\n';
+const TASK = 'task:\n  command: [sleep, "1"]\n';
+
+const CASES: [string, string, RegExp][] = [
+  ['empty file', '', /^c\.yaml: zookeeper: is required \(object\)$/],
+  ['unknown top-level key', `${ZK}${EL}${TASK}extra: 1\n`, /^c\.yaml:1:1: \(top level\): unknown key "extra"$/],
+  ['missing connect', `zookeeper: {}\n${EL}${TASK}`, /^c\.yaml:1:12: zookeeper\.connect: is required \(string\)$/],
+  ['connect with spaces', `zookeeper:\n  connect: "a b:2181"\n${EL}${TASK}`, /^c\.yaml:2:12: zookeeper\.connect: must be host:port\[,host:port…\]\[\/chroot\] \(got "a b:2181"\)$/],
+  ['bad session timeout', `${ZK}  sessionTimeout: fast\n${EL}${TASK}`, /^c\.yaml:3:19: zookeeper\.sessionTimeout: must be a duration like "500ms", "10s" or "2m" \(got "fast"\)$/],
+  ['negative duration', `${ZK}  connectTimeout: -5\n${EL}${TASK}`, /^c\.yaml:3:19: zookeeper\.connectTimeout: must be a duration .*got -5/],
+  ['unknown acl mode', `${ZK}  acl: closed\n${EL}${TASK}`, /^c\.yaml:3:8: zookeeper\.acl: Invalid option: expected one of "open"\|"secured" \(got "closed"\)$/],
+  ['unknown auth key', `${ZK}  auth:\n    password: x\n${EL}${TASK}`, /^c\.yaml:4:5: zookeeper\.auth: unknown key "password"$/],
+  ['relative election path', `${ZK}election:\n  path: e\n${TASK}`, /^c\.yaml:4:9: election\.path: must be an absolute ZooKeeper path without a trailing slash \(got "e"\)$/],
+  ['trailing slash', `${ZK}election:\n  path: /e/\n${TASK}`, /^c\.yaml:4:9: election\.path: must be an absolute ZooKeeper path.*"\/e\/"/],
+  ['empty id', `${ZK}election:\n  path: /e\n  id: ""\n${TASK}`, /^c\.yaml:5:7: election\.id: Too small: expected string to have >=1 characters \(got ""\)$/],
+  ['missing command', `${ZK}${EL}task: {}\n`, /^c\.yaml:5:7: task\.command: is required/],
+  ['empty argv', `${ZK}${EL}task:\n  command: []\n`, /^c\.yaml:6:12: task\.command: .* \(got \[\]\)$/],
+  ['numeric command', `${ZK}${EL}task:\n  command: 42\n`, /^c\.yaml:6:12: task\.command: Invalid input.* \(got 42\)$/],
+  ['unknown stop signal', `${ZK}${EL}${TASK}  stopSignal: SIGFOO\n`, /^c\.yaml:7:15: task\.stopSignal: Invalid option: expected one of .* \(got "SIGFOO"\)$/],
+  ['unknown onExit', `${ZK}${EL}${TASK}  onExit: retry\n`, /^c\.yaml:7:11: task\.onExit: Invalid option: expected one of "release"\|"restart" \(got "retry"\)$/],
+  ['env value not a string', `${ZK}${EL}${TASK}  env:\n    N: 5\n`, /^c\.yaml:8:8: task\.env\.N: Invalid input: expected string, received number \(got 5\)$/],
+  ['bad crash loop count', `${ZK}${EL}${TASK}  restart:\n    crashLoopFailures: 0\n`, /^c\.yaml:8:24: task\.restart\.crashLoopFailures: Too small: expected number to be >0 \(got 0\)$/],
+  ['unknown output mode', `${ZK}${EL}${TASK}  output: syslog\n`, /^c\.yaml:7:11: task\.output: Invalid option: expected one of "inherit"\|"log" \(got "syslog"\)$/],
+  ['relative pid node path', `${ZK}${EL}${TASK}pidNode:\n  path: pids/x\n`, /^c\.yaml:8:9: pidNode\.path: must be an absolute ZooKeeper path.*"pids\/x"/],
+  ['bad log level', `${ZK}${EL}${TASK}logging:\n  level: verbose\n`, /^c\.yaml:8:10: logging\.level: Invalid option: expected one of .* \(got "verbose"\)$/],
+  ['duplicate key', `${ZK}${EL}${TASK}${TASK}`, /^c\.yaml:7:1: Map keys must be unique$/],
+  ['tab indentation', `${ZK}election:\n\tpath: /e\n${TASK}`, /^c\.yaml:4:1: /],
+  ['stop timeout too long for T', `${ZK}  sessionTimeout: 2s\n${EL}${TASK}  stopTimeout: 1500ms\n`, /^c\.yaml:8:16: task\.stopTimeout: 1500 ms does not fit the fencing window of zookeeper\.sessionTimeout 2000 ms \(must be below 1300 ms = sessionTimeout − heartbeat 500 ms − margin 200 ms\): a partitioned leader could still be stopping its child when another host starts one\. Raise zookeeper\.sessionTimeout to at least 2616 ms or lower task\.stopTimeout\.$/],
+  ['unset env var', `zookeeper:\n  connect: "\${NOPE}:2181"\n${EL}${TASK}`, /^c\.yaml:2:12: zookeeper\.connect: environment variable NOPE is not set$/],
+];
+
+for (const [name, text, expected] of CASES) {
+  test(`bad config: ${name}`, () => {
+    let problems: string[] | undefined;
+    try { parseConfig(text, 'c.yaml', {}); } catch (err) {
+      assert.ok(err instanceof ConfigError, String(err));
+      problems = err.problems;
+    }
+    assert.ok(problems, 'the config was accepted');
+    assert.match(problems[0]!, expected);
+    for (const p of problems) assert.ok(!p.includes('\n'), 'one line per problem');
+  });
+}
