@@ -46,9 +46,9 @@ try {
   await new Promise((r) => setTimeout(r, 1200));
   say(`${leader2.id} took over in ${graceful.toFixed(0)} ms. Crash: kill -9 ${leader2.id}'s supervisor and child`);
   t0 = performance.now();
-  const childPid = Number(/childPid=(\d+)/.exec(leader2.lines.findLast((l) => l.includes('to=running'))!)![1]);
+  const childPgid = Number(/childPgid=(\d+)/.exec(leader2.lines.findLast((l) => l.includes('to=running'))!)![1]);
   leader2.killGroup();
-  try { process.kill(-childPid, 'SIGKILL'); } catch { /* gone */ }
+  try { process.kill(-childPgid, 'SIGKILL'); } catch { /* gone */ }
   const leader3 = await Promise.any(sups.filter((s) => s !== leader1 && s !== leader2).map((s) => s.waitLog(/to=running/, 15_000).then(() => s)));
   const crash = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 1200));

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { backoffDelay, sleep } from '../recipes/backoff.js';
 import { Mutex } from '../recipes/mutex.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
-import { startTask, TaskSpawnError, type RunningTask, type TaskExit } from '../task/task.js';
+import { spawnTask, TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { OPEN_ACL, securedAcl, type Acl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
@@ -24,7 +24,7 @@ type LeadEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: stri
 export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #state: State = 'idle';
   #term = 0;
-  #task: RunningTask | undefined;
+  #task: LeashedTask | undefined;
   #force = false;
   #sessionId = '';
   readonly #acl: readonly Acl[];
@@ -119,18 +119,22 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     for (let failures = 0; !signal.aborted;) {
       const mutex = new Mutex(zk, join(path, 'candidates'), { data: JSON.stringify(this.#info), acl: this.#acl });
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
+      // The leash is started now, while we wait, so that winning costs no process start.
+      let task: LeashedTask | undefined;
       try {
+        task = this.#spawn();
         await mutex.lock({
           signal,
           onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
         });
-        const end = await this.#lead(zk, mutex, signal);
+        const end = await this.#lead(zk, mutex, task, signal);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0; else failures++;
       } catch (err) {
-        if (!signal.aborted) {
-          failures++;
-          this.log.warn('campaign failed', { error: String(err) });
-        }
+        if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
+        else if (!signal.aborted) this.log.warn('campaign failed', { error: String(err) });
+        if (!signal.aborted) failures++;
+      } finally {
+        task?.dispose(); // an idle leash exits; a started one is unaffected
       }
       await this.#release(zk, mutex, signal);
       if (signal.aborted) return;
@@ -157,7 +161,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   }
 
   // Holds leadership: writes the leader node, runs the child on the lease, returns why it ended.
-  async #lead(zk: Zk, mutex: Mutex, outer: AbortSignal): Promise<LeadEnd> {
+  async #lead(zk: Zk, mutex: Mutex, leash: LeashedTask, outer: AbortSignal): Promise<LeadEnd> {
     if (!(await mutex.owned())) return { kind: 'lost', reason: 'candidate node not owned by this session' };
     this.#transition('starting', 'won election', { node: mutex.node });
     const leaderPath = join(this.config.election.path, 'leader');
@@ -171,7 +175,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const leadership = new AbortController();
     const signal = AbortSignal.any([outer, leadership.signal]);
     const lost = (reason: string) => { if (!leadership.signal.aborted) leadership.abort(new Error(reason)); };
-    const stopLease = this.#holdLease(zk, mutex, lost, signal);
+    const lease = this.#holdLease(zk, mutex, lost, signal);
     void this.#watchNode(zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), signal);
     void this.#watchNode(zk, leaderPath, (e) => (e === 'deleted' || e === 'changed') && lost(`leader node ${e}`), signal);
     const restart = this.config.task.restart;
@@ -179,31 +183,32 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     try {
       for (let run = 0; ; run++) {
         if (signal.aborted) return { kind: 'lost', reason: String((signal.reason as Error)?.message ?? signal.reason) };
-        const env = {
-          ...this.config.task.env, ZK_SUPERVISOR_TERM: String(this.#term), ZK_SUPERVISOR_TOKEN: String(token),
-          ZK_SUPERVISOR_ID: this.config.election.id, ZK_SUPERVISOR_PATH: this.config.election.path,
-        };
         try {
-          this.#task = startTask({ ...this.#taskSpec(), env });
+          this.#task = run === 0 ? leash : this.#spawn();
         } catch (err) {
           if (!(err instanceof TaskSpawnError)) throw err;
           this.log.error('task cannot start', { error: err.message, code: err.code });
           return { kind: 'spawn-failed', error: err };
         }
         const task = this.#task;
-        this.#transition('running', run ? 'restarted' : 'child started', { childPid: task.pid, token });
+        task.run(lease.remainingMs(), this.#term, token);
+        this.#transition('running', run ? 'restarted' : 'child started', { childPgid: task.pid, token });
         const aborted = new Promise<'aborted'>((r) => signal.addEventListener('abort', () => r('aborted'), { once: true }));
         const first = signal.aborted ? 'aborted' : await Promise.race([task.exited, aborted]);
         if (first === 'aborted') {
           const reason = String((signal.reason as Error)?.message ?? signal.reason);
-          this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { childPid: task.pid });
+          this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { childPgid: task.pid });
           const exit = await task.stop(this.#force ? 0 : undefined);
-          this.log.info('child stopped', { childPid: task.pid, ...exit });
+          this.log.info('child stopped', { childPgid: task.pid, ...exit });
           if (outer.aborted && !leadership.signal.aborted) throw outer.reason; // shutting down
           return { kind: 'lost', reason };
         }
         const exit = first;
-        this.log.info('child exited', { childPid: task.pid, ...exit });
+        this.log.info('child exited', { childPgid: task.pid, ...exit });
+        if (lease.remainingMs() <= 0) { // the leash stopped it at the lease end, a hair before our own timer
+          this.#transition('stopping', 'lease expired (child stopped by the leash)');
+          return { kind: 'lost', reason: 'lease expired' };
+        }
         if (this.config.task.onExit === 'release') { this.#transition('stopping', 'child exited'); return { kind: 'exited', exit }; }
         const now = performance.now();
         exits.push(now);
@@ -220,20 +225,22 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       }
     } finally {
       this.#task = undefined;
-      stopLease();
+      lease.stop();
       leadership.abort(new Error('leadership over'));
     }
   }
 
   // The lease (DESIGN §3): heartbeat every T/4; the child must be dead by lastAcked + T − margin.
-  #holdLease(zk: Zk, mutex: Mutex, lost: (reason: string) => void, signal: AbortSignal): () => void {
+  #holdLease(zk: Zk, mutex: Mutex, lost: (reason: string) => void, signal: AbortSignal): { stop: () => void; remainingMs: () => number } {
     const T = zk.sessionTimeoutMs;
     const { heartbeatMs, marginMs } = leaseTiming(T);
     const stopTimeout = this.config.task.stopTimeout;
     let deadlineTimer: NodeJS.Timeout | undefined;
+    const remainingMs = () => zk.lastAckedAt + T - marginMs - stopTimeout - performance.now();
     const arm = () => {
       clearTimeout(deadlineTimer);
       const stopAt = zk.lastAckedAt + T - marginMs - stopTimeout;
+      this.#task?.renew(stopAt - performance.now()); // the leash holds the child on the same lease
       deadlineTimer = setTimeout(() => {
         if (zk.lastAckedAt + T - marginMs - stopTimeout <= performance.now()) lost('lease expired (no answer from zookeeper)');
         else arm();
@@ -258,7 +265,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const interval = setInterval(beat, heartbeatMs);
     arm();
     beat();
-    return () => { clearInterval(interval); clearTimeout(deadlineTimer); zk.off('state', onState); };
+    return { remainingMs, stop: () => { clearInterval(interval); clearTimeout(deadlineTimer); zk.off('state', onState); } };
   }
 
   // Watches `path` until `signal` aborts, reporting deletions and changes (re-arming after each event).
@@ -277,12 +284,14 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     }
   }
 
-  #taskSpec() {
+  // Spawns an idle leash for the configured command (throws TaskSpawnError when it cannot run).
+  #spawn(): LeashedTask {
     const t = this.config.task;
-    return {
+    return spawnTask({
       argv: typeof t.command === 'string' ? ['/bin/sh', '-c', t.command] : t.command,
       cwd: t.cwd, stopSignal: t.stopSignal, stopTimeoutMs: t.stopTimeout, output: t.output,
+      env: { ...t.env, ZK_SUPERVISOR_ID: this.config.election.id, ZK_SUPERVISOR_PATH: this.config.election.path },
       onLine: (stream: 'stdout' | 'stderr', line: string) => this.log.info('child output', { stream, line }),
-    };
+    });
   }
 }

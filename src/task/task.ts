@@ -1,10 +1,12 @@
-// The child process: its own process group, no inherited descriptor but stdio, stopped as a group.
+// The child process, on a leash (see leash.ts): its own process group, no inherited descriptor but
+// stdio, stopped as a group.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { cleanArgv } from '../util/clean-exec.js';
+import { leashArgv } from './leash.js';
 
 /** What to run. */
 export interface TaskSpec {
@@ -53,50 +55,68 @@ export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.
     : new TaskSpawnError('NOT_FOUND', `task.command ${file}: not found${file.includes('/') ? '' : ' in PATH'}`);
 }
 
-/** A running child. */
-export interface RunningTask {
+/**
+ * A child on a leash. Spawned idle (cheap to keep while a candidate); {@link run} starts the command.
+ * Until then, or after {@link dispose}, the leash exits 0 without running anything.
+ */
+export interface LeashedTask {
+  /** Pid of the leash = the process group of the leash, the child and its descendants. */
   readonly pid: number;
-  /** Resolves when the child has exited and its process group is gone. Never rejects. */
+  /** Resolves when the leash has exited and its process group is gone. Never rejects. */
   readonly exited: Promise<TaskExit>;
+  /** Starts the command, with the lease valid for `leaseMs` more ms and the term/token in its environment. */
+  run(leaseMs: number, term: number, token: number): void;
+  /** Renews the lease: valid for `leaseMs` more ms from now. The leash stops the child when it lapses. */
+  renew(leaseMs: number): void;
   /**
    * Stops the group: stop signal, then SIGKILL after `graceMs` (default the spec's stopTimeout).
    * Resolves with the exit once nothing of the group is left. Calling it again with 0 SIGKILLs at once.
    */
   stop(graceMs?: number): Promise<TaskExit>;
+  /** Lets an idle leash exit (closes its command pipe). */
+  dispose(): void;
 }
 
-/** Starts the child in its own process group. Throws TaskSpawnError when it cannot be started. */
-export function startTask(spec: TaskSpec, keepFds: number[] = []): RunningTask {
+/** Spawns the leash for `spec` in its own process group. Throws TaskSpawnError when the command cannot start. */
+export function spawnTask(spec: TaskSpec): LeashedTask {
   checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env });
-  const { file, args, env } = cleanArgv(spec.argv, keepFds);
-  const started = performance.now();
+  const { file, args } = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM');
   const log = spec.output === 'log';
-  const child = execa(file, args, {
-    cwd: spec.cwd, env: { ...spec.env, ...env }, detached: true, reject: false, buffer: false,
-    stdin: 'ignore', stdout: log ? 'pipe' : 'inherit', stderr: log ? 'pipe' : 'inherit',
-    cleanup: true, stripFinalNewline: false,
+  const out = log ? 'pipe' : 'inherit';
+  const child = spawn(file, args, {
+    cwd: spec.cwd, env: { ...process.env, ...spec.env, ZKS_KEEP_FDS: '3' }, detached: true,
+    stdio: ['ignore', out, out, 'pipe'],
   });
   const pid = child.pid!;
+  const control = child.stdio[3] as Writable;
+  control.on('error', () => {}); // EPIPE once the leash is gone: its exit is reported through `exited`
   if (log) {
     for (const stream of ['stdout', 'stderr'] as const) {
       const s = child[stream];
       if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) => spec.onLine?.(stream, line));
     }
   }
+  let started = performance.now();
   let stopRequested = false;
   let killed = false;
-  const exited = (async (): Promise<TaskExit> => {
-    const r = await child;
-    killGroup(pid, 'SIGKILL'); // whatever the child left behind in its group goes with it
-    return {
-      reason: killed ? 'killed' : stopRequested ? 'stopped' : 'exited',
-      exitCode: r.exitCode ?? null, signal: r.signal ?? null, durationMs: Math.round(performance.now() - started),
-    };
-  })();
+  let ran = false;
+  const exited = new Promise<TaskExit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      killGroup(pid, 'SIGKILL'); // whatever the child left behind in its group goes with it
+      resolve({
+        reason: killed ? 'killed' : stopRequested ? 'stopped' : 'exited',
+        exitCode: code, signal, durationMs: Math.round(performance.now() - started),
+      });
+    });
+  });
+  const send = (line: string) => { if (control.writable) control.write(`${line}\n`); };
   let stopping: Promise<TaskExit> | undefined;
   return {
     pid,
     exited,
+    run(leaseMs, term, token) { ran = true; started = performance.now(); send(`R ${Math.max(0, Math.floor(leaseMs))} ${term} ${token}`); },
+    renew(leaseMs) { if (ran) send(`L ${Math.max(0, Math.floor(leaseMs))}`); },
+    dispose() { if (!ran) control.end(); },
     stop(graceMs = spec.stopTimeoutMs) {
       if (stopping && graceMs <= 0) { killed = true; killGroup(pid, 'SIGKILL'); return stopping; } // cut the grace short
       stopping ??= (async () => {

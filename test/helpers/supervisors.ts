@@ -1,7 +1,7 @@
 // Runs real `zk-supervisor run` processes for integration tests; every one is killed (group) in cleanup.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
@@ -86,6 +86,16 @@ export class SupervisorProc {
 
   /** SIGKILLs the supervisor's whole process group (not its child's, which has its own group). */
   killGroup(): void { try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ } }
+}
+
+/** Process group of `pid` (undefined once it is gone). */
+export function pgidOf(pid: number): number | undefined {
+  try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]); } catch { return undefined; }
+}
+
+/** True while `pid` exists and is not a zombie. */
+export function alive(pid: number): boolean {
+  try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
 }
 
 /** Kills every supervisor still running (their groups) and waits for them. */

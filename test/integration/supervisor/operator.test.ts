@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { deleteRecursive } from '../../../src/zk/helpers.js';
 import { useZk } from '../../helpers/fixture.js';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, alive, killAll, pgidOf, workDir, writeConfig } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const fx = useZk();
@@ -72,15 +73,15 @@ test('shutdown: SIGTERM while still a candidate exits 0; a second SIGTERM kills 
   assert.ok(took < 1200, `the second signal did not cut the 1.5 s grace short (${took.toFixed(0)} ms)`);
   const run = readRuns(childLog)[0]!;
   assert.equal(run.stopped, false, 'the child ignored SIGTERM and was SIGKILLed');
-  assert.throws(() => process.kill(run.pid, 0), 'the child is still alive');
+  await waitFor(() => !alive(run.pid), { timeoutMs: 2000, what: `child ${run.pid} gone` });
 });
 
 test('task: a child that ignores SIGTERM is SIGKILLed after stopTimeout, with its grandchildren', async () => {
   const { leader, childLog } = await start(['a'], {
-    extraTask: '',
-    childEnv: { CHILD_IGNORE_TERM: '1' }, stopTimeout: '500ms',
+    childEnv: { CHILD_IGNORE_TERM: '1', CHILD_GRANDCHILD_FILE: join(work.dir, 'grandchild.pid') }, stopTimeout: '500ms',
   });
   await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'child start' });
+  const group = pgidOf(readRuns(childLog)[0]!.pid)!;
   const t0 = performance.now();
   leader.signal('SIGTERM');
   assert.equal(await leader.exited, 0);
@@ -88,5 +89,8 @@ test('task: a child that ignores SIGTERM is SIGKILLed after stopTimeout, with it
   const run = readRuns(childLog)[0]!;
   assert.equal(run.stopped, false);
   assert.ok(took >= 450, `SIGKILL came before the grace period (${took.toFixed(0)} ms)`);
-  assert.throws(() => process.kill(-run.pid, 0), 'something of the child group survived');
+  const groupGone = () => { try { process.kill(-group, 0); return false; } catch { return true; } };
+  await waitFor(groupGone, { timeoutMs: 2000, what: `process group ${group} gone (zombies reaped)` });
+  const grandchild = Number(readFileSync(join(work.dir, 'grandchild.pid'), 'utf8'));
+  await waitFor(() => !alive(grandchild), { timeoutMs: 2000, what: `grandchild ${grandchild} gone` });
 });
