@@ -1,0 +1,198 @@
+// Fault-injection scenarios: three real supervisors, one fault, then the verdict from the children's own
+// timestamps. Used by test/chaos/chaos.test.ts (one trial each) and `npm run chaos -- --trials N`.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Zk } from '../../src/zk/client.js';
+import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
+import { TcpProxy } from '../helpers/proxy.js';
+import { SupervisorProc, alive, killAll, pgidOf, writeConfig } from '../helpers/supervisors.js';
+import { waitFor } from '../helpers/wait.js';
+import type { ZkCluster } from '../helpers/zk-server.js';
+
+export interface TrialResult {
+  overlaps: number;
+  /** Fault → a child running again (ms), when the scenario expects a new child. */
+  failoverMs?: number;
+  /** Longest time without any child (ms). */
+  maxGapMs: number;
+  /** Child restarts where none was wanted. */
+  disturbed: number;
+}
+
+export interface Scenario {
+  name: string;
+  ensemble?: boolean;
+  sessionTimeout: string;
+  /** Injects the fault and waits for the outcome; returns when the election settled again. */
+  run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number }>;
+}
+
+export interface TrialContext {
+  cluster: ZkCluster;
+  sups: SupervisorProc[];
+  leader: SupervisorProc;
+  standbys: SupervisorProc[];
+  childLog: string;
+  proxy?: TcpProxy;
+  /** Resolves with ms since `t0` once any supervisor but `except` logs a new `to=running`. */
+  nextLeader(t0: number, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const runsNow = (ctx: TrialContext) => readRuns(ctx.childLog).length;
+const waitRuns = (ctx: TrialContext, n: number, what: string) =>
+  waitFor(() => runsNow(ctx) >= n, { timeoutMs: 20_000, what });
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'SIGTERM of the leader', sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      ctx.leader.signal('SIGTERM');
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await waitRuns(ctx, 2, 'second child');
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
+  {
+    name: 'kill -9 of the leader host (supervisor + child groups)', sessionTimeout: '2s',
+    async run(ctx) {
+      const child = readRuns(ctx.childLog)[0]!;
+      const group = pgidOf(child.pid);
+      const t0 = performance.now();
+      ctx.leader.killGroup();
+      if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await waitRuns(ctx, 2, 'second child');
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
+  {
+    name: 'kill -9 of the supervisor alone (leash)', sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      ctx.leader.killGroup();
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await waitRuns(ctx, 2, 'second child');
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
+  {
+    name: 'SIGSTOP of the supervisor for 2×T, then SIGCONT', sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      ctx.leader.signal('SIGSTOP');
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await sleep(Math.max(0, 4000 - (performance.now() - t0)));
+      const from = ctx.leader.lines.length;
+      ctx.leader.signal('SIGCONT');
+      await ctx.leader.waitLog(/to=candidate|to=connecting/, 10_000, from);
+      await waitRuns(ctx, 2, 'second child');
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
+  {
+    name: 'partition of the leader longer than T', sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      ctx.proxy!.blackhole();
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      ctx.proxy!.reset();
+      ctx.proxy!.heal();
+      await ctx.leader.waitLog(/to=candidate/, 10_000, ctx.leader.lines.length - 1);
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
+  {
+    name: 'partition of 2 s at T = 4 s (shorter than the fencing deadline)', sessionTimeout: '4s',
+    async run(ctx) {
+      ctx.proxy!.blackhole();
+      await sleep(2000);
+      ctx.proxy!.heal();
+      await sleep(4000);
+      return { expectRuns: 1 };
+    },
+  },
+  {
+    name: 'ZooKeeper standalone restart', sessionTimeout: '4s',
+    async run(ctx) {
+      const t0 = performance.now();
+      await ctx.cluster.servers[0]!.restart();
+      await sleep(Math.max(0, 6000 - (performance.now() - t0)));
+      // Whether the child survived depends on the restart time vs the lease; leadership must come back.
+      await waitFor(() => ctx.sups.some((s) => s.state === 'running'), { timeoutMs: 15_000, what: 'a leader after the restart' });
+      return {};
+    },
+  },
+  {
+    name: "ensemble: kill the member the leader is connected to", ensemble: true, sessionTimeout: '4s',
+    async run(ctx) {
+      const sessionId = /sessionId=(\w+)/.exec(ctx.leader.lines.findLast((l) => l.includes('sessionId='))!)![1]!;
+      const member = await waitFor(() => ctx.cluster.serverOf(sessionId), { timeoutMs: 5000, what: `member serving ${sessionId}` });
+      await member.kill();
+      await sleep(5000);
+      member.start();
+      await member.waitServing();
+      return { expectRuns: 1 };
+    },
+  },
+  {
+    name: 'ensemble: kill two of three (no quorum), then restore', ensemble: true, sessionTimeout: '4s',
+    async run(ctx) {
+      const [a, b] = ctx.cluster.servers;
+      const t0 = performance.now();
+      await Promise.all([a!.kill(), b!.kill()]);
+      // Every child must stop by its lease end: no session can be renewed without a quorum.
+      await waitFor(() => readRuns(ctx.childLog).every((r) => !alive(r.pid)), { timeoutMs: 8000, what: 'every child stopped without a quorum' });
+      a!.start(); b!.start();
+      await Promise.all([a!.waitServing(), b!.waitServing()]);
+      await waitFor(() => ctx.sups.some((s) => s.state === 'running'), { timeoutMs: 20_000, what: 'a leader after the quorum returned' });
+      await waitRuns(ctx, 2, 'a child after the quorum returned');
+      return { failoverMs: performance.now() - t0 };
+    },
+  },
+];
+
+/** Runs one trial of `scenario` on `cluster` in `dir`; every process it starts is killed before it returns. */
+export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: string): Promise<TrialResult> {
+  const id = randomUUID().slice(0, 8);
+  const admin = await Zk.connect({ connect: cluster.connectString, sessionTimeoutMs: 10_000 });
+  await admin.create(`/chaos-${id}`);
+  admin.close();
+  const childLog = join(dir, `children-${id}.log`);
+  const needsProxy = scenario.name.startsWith('partition');
+  const proxy = needsProxy ? await TcpProxy.start({ port: cluster.servers[0]!.port }) : undefined;
+  const direct = `${cluster.connectString}/chaos-${id}`;
+  const opts = { path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: '300ms' };
+  const first = writeConfig(dir, { ...opts, connect: proxy ? `${proxy.address}/chaos-${id}` : direct });
+  const rest = writeConfig(dir, { ...opts, connect: direct });
+  const sups: SupervisorProc[] = [];
+  try {
+    const leader = new SupervisorProc(`a-${id}`, first);
+    sups.push(leader);
+    await leader.waitLog(/to=running/, 15_000);
+    for (const name of ['b', 'c']) sups.push(new SupervisorProc(`${name}-${id}`, rest));
+    await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
+    await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child running' });
+    const ctx: TrialContext = {
+      cluster, sups, leader, standbys: sups.slice(1), childLog, proxy,
+      async nextLeader(t0, except = [], timeoutMs = 20_000) {
+        const marks = new Map(sups.map((s) => [s, s.lines.length]));
+        await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, marks.get(s))));
+        return performance.now() - t0;
+      },
+    };
+    const out = await scenario.run(ctx);
+    const runs = readRuns(childLog);
+    return {
+      overlaps: overlaps(runs).length,
+      failoverMs: out.failoverMs,
+      maxGapMs: Math.max(0, ...gaps(runs)),
+      disturbed: out.expectRuns === 1 ? runs.length - 1 : 0,
+    };
+  } finally {
+    for (const s of sups) s.signal('SIGCONT');
+    await killAll(sups);
+    await proxy?.stop();
+  }
+}
