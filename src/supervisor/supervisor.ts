@@ -8,11 +8,11 @@ import { backoffDelay, sleep } from '../recipes/backoff.js';
 import { Mutex } from '../recipes/mutex.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
-import { OPEN_ACL, securedAcl, type Acl } from '../zk/acl.js';
+import { OPEN_ACL, directoryAcl, securedAcl, type Acl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
-import { join } from '../zk/paths.js';
+import { join, parent } from '../zk/paths.js';
 import { checkTransition, type State } from './states.js';
 
 /** Contents of `<path>/leader` and of our candidate node. */
@@ -116,6 +116,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   async #campaigns(zk: Zk, signal: AbortSignal): Promise<void> {
     const path = this.config.election.path;
     await createRecursive(zk, join(path, 'candidates'), '', { acl: this.#acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+    if (this.config.zookeeper.acl === 'secured') await this.#secureDirectories(zk);
     for (let failures = 0; !signal.aborted;) {
       const mutex = new Mutex(zk, join(path, 'candidates'), { data: JSON.stringify(this.#info), acl: this.#acl });
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
@@ -140,6 +141,18 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
       await sleep(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal).catch(() => {});
+    }
+  }
+
+  // Secured mode: directories created earlier with an open ACL would let anyone delete or add nodes
+  // (deleting a node needs DELETE on its parent), so narrow them to read-only for everyone else.
+  async #secureDirectories(zk: Zk): Promise<void> {
+    const path = this.config.election.path;
+    const dirAcl = directoryAcl(this.#acl);
+    for (const dir of [path, join(path, 'candidates'), parent(this.pidNodePath)]) {
+      try { await zk.setACL(dir, dirAcl); } catch (err) {
+        if (!isZkError(err, 'NONODE')) this.log.warn('cannot secure election node', { path: dir, error: String(err) });
+      }
     }
   }
 

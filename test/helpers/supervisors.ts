@@ -20,11 +20,11 @@ export function workDir(): { dir: string; cleanup: () => void } {
 }
 
 /** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`). */
-export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; childEnv?: Record<string, string> }): string {
+export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; extraZk?: string; childEnv?: Record<string, string> }): string {
   const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, [
-    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s',
+    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s', ...(opts.extraZk ? [opts.extraZk] : []),
     'election:', `  path: ${opts.path}`,
     'task:', `  command: ["${process.execPath}", "${CHILD}"]`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
     '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { isZkError } from '../../../src/zk/errors.js';
+import { useZk } from '../../helpers/fixture.js';
+import { BIN, SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+
+const fx = useZk();
+const work = workDir();
+after(() => work.cleanup());
+const procs: SupervisorProc[] = [];
+after(() => killAll(procs));
+
+const SECRET = 'ops:Sup3r-s3cret-pw';
+const noauth = (p: Promise<unknown>, what: string) =>
+  assert.rejects(p, (e: unknown) => isZkError(e, 'NOAUTH'), `${what} must be refused without credentials`);
+
+test('security: with digest auth, only members can write the election; credentials appear nowhere', async () => {
+  const root = await fx.chroot();
+  // Someone created the election path earlier with an open ACL: the supervisor narrows it.
+  const early = await fx.client({ connect: root });
+  await early.create('/sec');
+  const config = writeConfig(work.dir, {
+    connect: root, path: '/sec/job', childLog: join(work.dir, 'children.log'),
+    extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured',
+  });
+  process.env.ZKS_TEST_DIGEST = SECRET;
+  const sups = ['a', 'b'].map((id) => new SupervisorProc(`sec-${id}`, config));
+  delete process.env.ZKS_TEST_DIGEST;
+  procs.push(...sups);
+  const leader = await Promise.any(sups.map((s) => s.waitLog(/to=running/, 10_000).then(() => s)));
+  await Promise.all(sups.map((s) => s.waitLog(/candidate position/, 10_000)));
+
+  const stranger = await fx.client({ connect: root });
+  const { children } = await stranger.children('/sec/job/candidates'); // everyone may read
+  assert.equal(children.length, 2);
+  const leaderNode = `/sec/job/candidates/${children.sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[0]}`;
+  await noauth(stranger.delete(leaderNode), "deleting the leader's candidate node");
+  await noauth(stranger.create('/sec/job/candidates/0-lock-', '', { mode: 'ephemeral_sequential' }), 'injecting a candidate');
+  await noauth(stranger.set('/sec/job/leader', '{"id":"intruder"}'), 'rewriting the leader node');
+  await noauth(stranger.delete('/sec/job/leader'), 'deleting the leader node');
+  await noauth(stranger.delete('/sec/job/candidates'), 'deleting the candidates directory');
+  assert.equal(leader.state, 'running');
+
+  process.env.ZKS_TEST_DIGEST = SECRET;
+  const status = spawnSync(process.execPath, [BIN, 'status', '--config', config, '--json'], { encoding: 'utf8', env: process.env });
+  const validate = spawnSync(process.execPath, [BIN, 'validate', '--config', config], { encoding: 'utf8', env: process.env });
+  delete process.env.ZKS_TEST_DIGEST;
+  assert.equal(status.status, 0, status.stderr);
+  const password = SECRET.split(':')[1]!;
+  for (const [what, text] of [['logs', sups.flatMap((s) => s.lines).join('\n')], ['status', status.stdout + status.stderr], ['validate', validate.stdout + validate.stderr]]) {
+    assert.ok(!text!.includes(password), `the password appears in ${what}`);
+  }
+});
