@@ -1,0 +1,140 @@
+// npm run bench -- [--trials N] [--only TEXT]: failover, start-up and overhead figures on a private
+// ZooKeeper. Prints a table (median, p90, max) and writes bench/results-<date>.json.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Zk } from '../src/zk/client.js';
+import { readRuns } from '../test/helpers/overlap.js';
+import { SupervisorProc, killAll, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
+import { waitFor } from '../test/helpers/wait.js';
+import { startCluster, type ZkCluster } from '../test/helpers/zk-server.js';
+
+const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' }, only: { type: 'string' }, idle: { type: 'string', default: '60' } } });
+const TRIALS = Number(values.trials);
+const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-bench-'));
+const rows: { name: string; unit: string; samples: number[]; note?: string }[] = [];
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(p * s.length))]!; };
+let seq = 0;
+
+async function freshRoot(cluster: ZkCluster): Promise<string> {
+  const root = `/bench-${seq++}-${process.pid}`;
+  const zk = await Zk.connect({ connect: cluster.connectString });
+  await zk.create(root);
+  zk.close();
+  return `${cluster.connectString}${root}`;
+}
+
+// N supervisors on one election; resolves once one runs its child.
+async function group(cluster: ZkCluster, n: number, sessionTimeout: string, childEnv: Record<string, string> = {}) {
+  const childLog = join(dir, `children-${seq}.log`);
+  const config = writeConfig(dir, { connect: await freshRoot(cluster), path: '/job', childLog, sessionTimeout, stopTimeout: '300ms', childEnv });
+  const sups: SupervisorProc[] = [];
+  const first = new SupervisorProc(`s0-${seq}`, config);
+  sups.push(first);
+  await first.waitLog(/to=running/, 15_000);
+  for (let i = 1; i < n; i++) sups.push(new SupervisorProc(`s${i}-${seq}`, config));
+  await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
+  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'first child' });
+  return { sups, leader: first, childLog, config };
+}
+
+async function bench(name: string, unit: string, trial: () => Promise<number>, note?: string): Promise<void> {
+  if (values.only && !name.includes(values.only)) return;
+  const samples: number[] = [];
+  for (let i = 0; i < TRIALS; i++) {
+    samples.push(await trial());
+    process.stderr.write(`\r${name}: ${i + 1}/${TRIALS}   `);
+  }
+  process.stderr.write('\n');
+  rows.push({ name, unit, samples, note });
+}
+
+const standalone = await startCluster(1);
+try {
+  // 1. Cold start: `run` spawned → the child's first line, uncontested.
+  await bench('cold start: run → child running', 'ms', async () => {
+    const childLog = join(dir, `cold-${seq}.log`);
+    const config = writeConfig(dir, { connect: await freshRoot(standalone), path: '/job', childLog, sessionTimeout: '2s', stopTimeout: '300ms' });
+    const t0 = performance.now();
+    const p = new SupervisorProc(`cold-${seq}`, config);
+    await p.waitLog(/to=running/, 15_000);
+    const ms = performance.now() - t0;
+    await killAll([p]);
+    return ms;
+  }, 'until the supervisor has spawned the child (node startup, connect, election, spawn)');
+
+  // 2. Graceful hand-over.
+  const handover: number[] = [];
+  await bench('graceful hand-over: SIGTERM → standby child spawned', 'ms', async () => {
+    const g = await group(standalone, 2, '2s');
+    const t0 = performance.now();
+    g.leader.signal('SIGTERM');
+    await g.sups[1]!.waitLog(/to=running/, 10_000);
+    const ms = performance.now() - t0;
+    await waitFor(() => readRuns(g.childLog).length === 2, { timeoutMs: 5000, what: 'second child' });
+    const [a, b] = readRuns(g.childLog);
+    handover.push(Number(b!.startNs - a!.endNs) / 1e6);
+    await killAll(g.sups);
+    return ms;
+  });
+  if (handover.length) rows.push({ name: 'graceful hand-over: old child last sign of life → new child start line', unit: 'ms', samples: handover, note: 'includes ~80 ms node start-up of the test child' });
+
+  // 3. Crash failover for several session timeouts.
+  for (const T of [1, 2, 4]) {
+    await bench(`crash failover at T = ${T} s: kill -9 leader host → standby running`, 'ms', async () => {
+      const g = await group(standalone, 2, `${T}s`);
+      const child = readRuns(g.childLog)[0]!;
+      const leash = pgidOf(child.pid);
+      const t0 = performance.now();
+      g.leader.killGroup();
+      if (leash) try { process.kill(-leash, 'SIGKILL'); } catch { /* gone */ }
+      await g.sups[1]!.waitLog(/to=running/, 20_000);
+      const ms = performance.now() - t0;
+      await killAll(g.sups);
+      return ms;
+    }, `ratio to T reported below`);
+  }
+
+  // 6. Overhead of an idle leader.
+  if (!values.only || 'overhead'.includes(values.only)) {
+    const g = await group(standalone, 1, '10s');
+    const pid = g.leader.pid;
+    const stat = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
+    const rss = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024;
+    const cpu0 = stat();
+    const idleS = Number(values.idle);
+    await new Promise((r) => setTimeout(r, idleS * 1000));
+    const cpu = stat() - cpu0;
+    const leashPid = pgidOf(readRuns(g.childLog)[0]!.pid)!;
+    const watchdog = Number(execFileSync('pgrep', ['-P', String(leashPid), '-x', 'bash']).toString().trim().split('\n')[0] || 0);
+    rows.push({ name: `idle leader over ${idleS} s: supervisor RSS`, unit: 'MB', samples: [rss(pid)] });
+    rows.push({ name: 'idle leader: leash RSS (bash + watchdog)', unit: 'MB', samples: [rss(leashPid) + (watchdog ? rss(watchdog) : 0)] });
+    rows.push({ name: 'idle leader: supervisor CPU', unit: '%', samples: [(cpu / idleS) * 100] });
+    await killAll(g.sups);
+  }
+} finally {
+  await standalone.stop();
+}
+
+const env = {
+  cores: cpus().length, cpu: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version,
+  zookeeper: (() => { try { return execFileSync('dpkg-query', ['-W', '-f=${Version}', 'zookeeper']).toString(); } catch { return '?'; } })(),
+  trials: TRIALS, date: new Date().toISOString(),
+};
+console.log(`\nmachine: ${env.cores} cores (${env.cpu}), ${env.memoryGiB} GiB, Node ${env.node}, ZooKeeper ${env.zookeeper}, ${TRIALS} trials\n`);
+console.log('| measure | unit | median | p90 | max | n |\n|---|---|---|---|---|---|');
+for (const r of rows) {
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  console.log(`| ${r.name} | ${r.unit} | ${f(pct(r.samples, 0.5))} | ${f(pct(r.samples, 0.9))} | ${f(Math.max(...r.samples))} | ${r.samples.length} |`);
+}
+for (const r of rows.filter((x) => x.name.startsWith('crash failover'))) {
+  const T = Number(/T = (\d+)/.exec(r.name)![1]) * 1000;
+  console.log(`ratio to T (${T / 1000} s): median ${(pct(r.samples, 0.5) / T).toFixed(2)}, max ${(Math.max(...r.samples) / T).toFixed(2)}`);
+}
+const out = join(import.meta.dirname, `results-${env.date.slice(0, 10)}.json`);
+writeFileSync(out, `${JSON.stringify({ env, rows }, null, 2)}\n`);
+rmSync(dir, { recursive: true, force: true });
+console.log(`\nwrote ${out}`);
+process.exit(0);
