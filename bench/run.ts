@@ -5,10 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Mutex } from '../src/recipes/mutex.js';
 import { Zk } from '../src/zk/client.js';
+import { TcpProxy } from '../test/helpers/proxy.js';
 import { readRuns } from '../test/helpers/overlap.js';
 import { SupervisorProc, killAll, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
-import { waitFor } from '../test/helpers/wait.js';
+import { waitFor, within } from '../test/helpers/wait.js';
 import { startCluster, type ZkCluster } from '../test/helpers/zk-server.js';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '20' }, only: { type: 'string' }, idle: { type: 'string', default: '60' } } });
@@ -97,12 +99,95 @@ try {
     }, `ratio to T reported below`);
   }
 
+  // 4. Partition fencing: black-hole the leader; its child must be dead before the standby's starts.
+  const margins: number[] = [];
+  const deadAt: number[] = [];
+  await bench('partition fencing (T = 2 s): black-hole → standby child start line', 'ms', async () => {
+    const proxy = await TcpProxy.start({ port: standalone.servers[0]!.port });
+    const root = await freshRoot(standalone);
+    const chroot = root.slice(standalone.connectString.length);
+    const childLog = join(dir, `part-${seq}.log`);
+    const opts = { path: '/job', childLog, sessionTimeout: '2s', stopTimeout: '300ms' };
+    const a = new SupervisorProc(`pa-${seq}`, writeConfig(dir, { ...opts, connect: `${proxy.address}${chroot}` }));
+    await a.waitLog(/to=running/, 15_000);
+    const b = new SupervisorProc(`pb-${seq}`, writeConfig(dir, { ...opts, connect: root }));
+    await b.waitLog(/candidate position/, 15_000);
+    await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'first child' });
+    const t0 = process.hrtime.bigint();
+    proxy.blackhole();
+    await waitFor(() => readRuns(childLog).length === 2, { timeoutMs: 15_000, what: "standby's child" });
+    const [old, next] = readRuns(childLog);
+    deadAt.push(Number(old!.endNs - t0) / 1e6);
+    margins.push(Number(next!.startNs - old!.endNs) / 1e6);
+    await killAll([a, b]);
+    await proxy.stop();
+    return Number(next!.startNs - t0) / 1e6;
+  });
+  if (deadAt.length) {
+    rows.push({ name: 'partition fencing: black-hole → old child last sign of life', unit: 'ms', samples: deadAt });
+    rows.push({ name: 'partition fencing: margin old child dead → new child start (must be > 0)', unit: 'ms', samples: margins, note: `minimum ${Math.min(...margins).toFixed(0)} ms` });
+  }
+
+  // 5. Election scaling with the library: N contenders (one session each) in this process.
+  for (const n of [10, 50, 200]) {
+    const woken: number[] = [];
+    await bench(`election scaling, ${n} candidates: leader's node deleted → next holds the lock`, 'ms', async () => {
+      const root = await freshRoot(standalone);
+      const clients = await within(Promise.all(Array.from({ length: n }, () => Zk.connect({ connect: root, sessionTimeoutMs: 10_000 }))), 20_000, `${n} sessions`);
+      try {
+        let wakeups = 0;
+        let armed = false;
+        const mutexes = clients.map((zk) => new Mutex(zk, '/election'));
+        await within(mutexes[0]!.lock(), 10_000, 'the first contender taking the lock');
+        const waits = mutexes.slice(1).map((m) => m.lock({ onPosition: () => { if (armed) wakeups++; } }));
+        for (const w of waits) w.catch(() => {}); // the rest are cancelled by closing their sessions
+        await waitFor(async () => (await clients[0]!.children('/election')).children.length === n, { timeoutMs: 20_000, what: `${n} contenders queued` });
+        await new Promise((r) => setTimeout(r, 100));
+        armed = true;
+        const t0 = performance.now();
+        await mutexes[0]!.unlock();
+        await within(Promise.any(waits), 10_000, 'the next contender taking the lock'); // lowest sequence, whichever it is
+        const ms = performance.now() - t0;
+        await new Promise((r) => setTimeout(r, 100)); // let any wrongly woken contender report
+        woken.push(wakeups);
+        return ms;
+      } finally { for (const c of clients) c.close(); }
+    });
+    if (woken.length) rows.push({ name: `election scaling, ${n} candidates: contenders woken per change (must be 1)`, unit: 'count', samples: woken });
+  }
+
+  // 7. Ensemble: kill the member the leader is connected to.
+  if (!values.only || 'ensemble'.includes(values.only)) {
+    const ensemble = await startCluster(3);
+    const disturbed: number[] = [];
+    try {
+      await bench('ensemble (T = 4 s): kill the leader\'s member → supervisor reconnected', 'ms', async () => {
+        const g = await group(ensemble, 2, '4s');
+        const sessionId = /sessionId=(\w+)/.exec(g.leader.lines.findLast((l) => l.includes('sessionId=') && !l.includes('sessionId= '))!)![1]!;
+        const member = await waitFor(() => ensemble.serverOf(sessionId), { timeoutMs: 5000, what: 'member of the leader' });
+        const from = g.leader.lines.length;
+        const t0 = performance.now();
+        await member.kill();
+        await g.leader.waitLog(/zookeeper state.* state=connected/, 15_000, from);
+        const ms = performance.now() - t0;
+        await new Promise((r) => setTimeout(r, 1000));
+        disturbed.push(readRuns(g.childLog).length - 1);
+        await killAll(g.sups);
+        member.start();
+        await member.waitServing();
+        return ms;
+      });
+    } finally { await ensemble.stop(); }
+    if (disturbed.length) rows.push({ name: 'ensemble: child restarts caused (must be 0)', unit: 'count', samples: disturbed });
+  }
+
   // 6. Overhead of an idle leader.
   if (!values.only || 'overhead'.includes(values.only)) {
     const g = await group(standalone, 1, '10s');
     const pid = g.leader.pid;
     const stat = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
     const rss = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024;
+    await new Promise((r) => setTimeout(r, 5000)); // let start-up work (JIT, GC) settle
     const cpu0 = stat();
     const idleS = Number(values.idle);
     await new Promise((r) => setTimeout(r, idleS * 1000));
