@@ -2,6 +2,4 @@
 import { startCluster } from '../test/helpers/zk-server.js';
 const cluster = await startCluster(1);
 console.log(cluster.connectString);
-const stop = () => { void cluster.stop().then(() => process.exit(0)); };
-process.on('SIGINT', stop).on('SIGTERM', stop);
-setInterval(() => {}, 1 << 30);
+setInterval(() => {}, 1 << 30); // SIGINT/SIGTERM: the harness kills the server (test/helpers/reaper.ts)

@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
+import { after } from 'node:test';
+import { useZk, type ZkFixture } from './fixture.js';
+import { track } from './reaper.js';
 import { nextEvent } from './wait.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/zk-supervisor.js');
 export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const p of live) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } });
 
 /** A temp dir for configs and child logs, removed by `cleanup()`. */
 export function workDir(): { dir: string; cleanup: () => void } {
@@ -45,8 +46,8 @@ export class SupervisorProc {
   constructor(readonly id: string, config: string, args: string[] = []) {
     const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'run', '--config', config, '--id', id, ...args]);
     this.proc = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-    live.add(this.proc);
-    this.exited = new Promise((r) => this.proc.once('exit', (code) => { live.delete(this.proc); r(code); }));
+    track(this.proc);
+    this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
@@ -102,4 +103,17 @@ export function alive(pid: number): boolean {
 export async function killAll(procs: SupervisorProc[]): Promise<void> {
   for (const p of procs) p.killGroup();
   await Promise.all(procs.map((p) => p.exited));
+}
+
+/**
+ * Per-file set-up of supervisor tests: a ZooKeeper fixture, a temp dir, and a list whose supervisors are
+ * killed (after a SIGCONT, in case a test froze one) when the file ends.
+ */
+export function useSupervisors(): { fx: ZkFixture; work: ReturnType<typeof workDir>; procs: SupervisorProc[] } {
+  const fx = useZk();
+  const work = workDir();
+  after(() => work.cleanup());
+  const procs: SupervisorProc[] = [];
+  after(() => { for (const p of procs) p.signal('SIGCONT'); return killAll(procs); });
+  return { fx, work, procs };
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
+import { track } from './reaper.js';
 import { waitFor } from './wait.js';
 
 const JAR = process.env.ZOOKEEPER_JAR ?? '/usr/share/java/zookeeper.jar';
@@ -39,10 +40,6 @@ export function fourLetter(port: number, cmd: string, timeoutMs = 1000): Promise
   });
 }
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const p of live) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ }
-});
 
 interface MemberSpec { id: number; clientPort: number; peerPort: number; electionPort: number }
 
@@ -65,8 +62,8 @@ export class ZkServer {
       '-cp', `${CONF}:${JAR}`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', this.cfgFile,
     ]);
     const proc = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env } });
-    live.add(proc);
-    proc.once('exit', () => { live.delete(proc); if (this.#proc === proc) this.#proc = undefined; });
+    track(proc);
+    proc.once('exit', () => { if (this.#proc === proc) this.#proc = undefined; });
     this.#proc = proc;
   }
 

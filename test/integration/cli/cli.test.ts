@@ -2,16 +2,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { useZk } from '../../helpers/fixture.js';
+import { test } from 'node:test';
 import { TcpProxy } from '../../helpers/proxy.js';
-import { BIN, SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { BIN, SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => killAll(procs));
+const { fx, work, procs } = useSupervisors();
 
 const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });

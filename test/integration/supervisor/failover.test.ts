@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { execFileSync } from 'node:child_process';
-import { useZk } from '../../helpers/fixture.js';
 import { gaps, overlaps, readRuns } from '../../helpers/overlap.js';
-import { BIN, SupervisorProc, killAll, pgidOf, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { BIN, SupervisorProc, pgidOf, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => killAll(procs));
+const { fx, work, procs } = useSupervisors();
 
 let n = 0;
 // Three supervisors on a fresh election path; resolves once one of them runs the child.

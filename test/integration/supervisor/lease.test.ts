@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { useZk } from '../../helpers/fixture.js';
+import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
 import { TcpProxy } from '../../helpers/proxy.js';
-import { SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => killAll(procs));
+const { fx, work, procs } = useSupervisors();
 
 let n = 0;
 // Leader `a` reaches ZooKeeper through a proxy; standbys `b` and `c` directly.

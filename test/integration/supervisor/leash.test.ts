@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
-import { useZk } from '../../helpers/fixture.js';
+import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { SupervisorProc, alive, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, alive, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => { for (const p of procs) p.signal('SIGCONT'); return killAll(procs); });
+const { fx, work, procs } = useSupervisors();
 
 let n = 0;
 async function trio(sessionTimeout: string) {

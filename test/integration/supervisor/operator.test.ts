@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { deleteRecursive } from '../../../src/zk/helpers.js';
-import { useZk } from '../../helpers/fixture.js';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { SupervisorProc, alive, killAll, pgidOf, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, alive, pgidOf, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => killAll(procs));
+const { fx, work, procs } = useSupervisors();
 
 let n = 0;
 async function start(ids: string[], opts: { extraTask?: string; childEnv?: Record<string, string>; stopTimeout?: string; sessionTimeout?: string } = {}) {

@@ -1,16 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { isZkError } from '../../../src/zk/errors.js';
-import { useZk } from '../../helpers/fixture.js';
-import { BIN, SupervisorProc, killAll, workDir, writeConfig } from '../../helpers/supervisors.js';
+import { BIN, SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 
-const fx = useZk();
-const work = workDir();
-after(() => work.cleanup());
-const procs: SupervisorProc[] = [];
-after(() => killAll(procs));
+const { fx, work, procs } = useSupervisors();
 
 const SECRET = 'ops:Sup3r-s3cret-pw';
 const noauth = (p: Promise<unknown>, what: string) =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PERM_ADMIN, PERM_ALL, PERM_DIRECTORY, PERM_FILE, PERM_READ, isDirectory, securedAcl, worldAcl } from '../../../src/zk/acl.js';
+import { PERM_ADMIN, PERM_ALL, PERM_DIRECTORY, PERM_FILE, isDirectory, securedAcl, worldAcl } from '../../../src/zk/acl.js';
 import { isZkError } from '../../../src/zk/errors.js';
 import {
   DeleteRaceError, childrenRecursive, createOrUpdate, createRecursive, deleteRecursive, nodeExists, resolveWildcards,
