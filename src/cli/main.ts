@@ -1,10 +1,12 @@
 // The command line: run, validate, status, resign. The only place that exits the process or handles signals.
 import yargs from 'yargs';
+import { constants as osConstants } from 'node:os';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
 
 /** Documented exit codes. */
-export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3 } as const;
+export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
 
 const fail = (code: number, message: string): never => {
   process.stderr.write(`zk-supervisor: ${message}\n`);
@@ -41,6 +43,31 @@ async function run(file: string, overrides: { id?: string; logLevel?: string }):
   }
   await new Promise<void>((r) => log.on('finish', r).end());
   process.exit(EXIT.OK);
+}
+
+// `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
+async function once(file: string, waitMs: number, overrides: { id?: string; logLevel?: string }): Promise<void> {
+  const { config, digest } = load(file);
+  if (overrides.id) config.election.id = overrides.id;
+  const log = createLogger({ level: overrides.logLevel ?? config.logging.level, format: config.logging.format, fields: { id: config.election.id } });
+  const { Supervisor } = await import('../supervisor/supervisor.js');
+  const supervisor = new Supervisor(config, log, digest);
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => { if (++signals === 1) ac.abort(new Error(sig)); else supervisor.forceStop(); };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  let code: number = EXIT.FAILURE;
+  try {
+    const r = await supervisor.runOnce(ac.signal, waitMs);
+    if (r.kind === 'held') { log.info('held elsewhere, not running', { path: config.election.path }); code = EXIT.HELD_ELSEWHERE; }
+    else if (r.kind === 'exited') code = r.exit.exitCode ?? 128 + (r.exit.signal ? (osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0 : 0);
+    else if (r.kind === 'lost') { log.error('leadership lost while running', { reason: r.reason }); code = EXIT.LOST; }
+    else { log.error('task cannot start', { error: r.error.message }); code = EXIT.FAILURE; }
+  } catch (err) {
+    log.error('once failed', { error: (err as Error).message });
+  }
+  await new Promise<void>((r) => log.on('finish', r).end());
+  process.exit(code);
 }
 
 async function status(file: string, json: boolean): Promise<void> {
@@ -81,6 +108,18 @@ export async function main(argv: string[]): Promise<void> {
       .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
       .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
     (a) => run(a.config, { id: a.id, logLevel: a.logLevel }))
+    .command('once', 'for cron/timers on every host: run the command only if this host wins the lock; exit with its code (75 when held elsewhere)', (y) => y
+      .option('config', config)
+      .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
+      .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] })
+      .example('$0 once -c /etc/zk-supervisor/report.yaml', 'in a crontab line on every host')
+      .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish'),
+    (a) => {
+      const waitMs = parseDuration(a.wait);
+      if (waitMs === undefined) fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(a.wait)})`);
+      return once(a.config, waitMs!, { id: a.id, logLevel: a.logLevel });
+    })
     .command('validate', 'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)', (y) => y
       .option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''), async (a) => {
       const { config: c } = load(a.config);
@@ -97,7 +136,7 @@ export async function main(argv: string[]): Promise<void> {
       (a) => resign(a.config))
     .demandCommand(1, 'a command is required')
     .strict()
-    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader.')
+    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command\'s own code, 75 held elsewhere, 76 leadership lost while running.')
     .fail((msg, err) => {
       if (err) fail(EXIT.FAILURE, err.message);
       fail(EXIT.CONFIG, `${msg}\nRun zk-supervisor --help for usage.`);

@@ -93,6 +93,40 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     this.#transition('stopped', 'shutdown complete');
   }
 
+  /**
+   * One-shot mode (`zk-supervisor once`): try to win the lock within `waitMs` (0 = try once), run the
+   * command once as leader under the same lease and leash, release, and resolve with what happened:
+   * `held` when another host holds it, otherwise the child's exit (or `lost` when leadership was lost).
+   */
+  async runOnce(signal: AbortSignal, waitMs: number): Promise<{ kind: 'held' } | LeadEnd> {
+    const zkc = this.config.zookeeper;
+    this.#transition('connecting', 'once');
+    const zk = await Zk.connect({ connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout, digestAuth: this.digest, signal });
+    this.#sessionId = zk.sessionId;
+    const path = this.config.election.path;
+    const mutex = new Mutex(zk, join(path, 'candidates'), { data: JSON.stringify(this.#info), acl: this.#acl });
+    let task: LeashedTask | undefined;
+    try {
+      await createRecursive(zk, join(path, 'candidates'), '', { acl: this.#acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+      this.#transition('candidate', 'once');
+      task = this.#spawn();
+      try {
+        await mutex.lock({ signal, timeoutMs: waitMs });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'LOCK_TIMEOUT') return { kind: 'held' };
+        throw err;
+      }
+      this.config.task.onExit = 'release';
+      return await this.#lead(zk, mutex, task, signal);
+    } finally {
+      task?.dispose();
+      await this.#release(zk, mutex, signal);
+      zk.close();
+      this.#transition('shutting-down', 'once done');
+      this.#transition('stopped', 'once done');
+    }
+  }
+
   async #connect(signal: AbortSignal): Promise<Zk | undefined> {
     const zkc = this.config.zookeeper;
     for (let attempt = 0; !signal.aborted; attempt++) {

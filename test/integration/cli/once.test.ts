@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { cleanArgv } from '../../../src/util/clean-exec.js';
+import { overlaps, readRuns } from '../../helpers/overlap.js';
+import { track } from '../../helpers/reaper.js';
+import { BIN, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+
+const { fx, work } = useSupervisors();
+
+// Runs `zk-supervisor once` and resolves with its exit code and output.
+function once(config: string, id: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
+  const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'once', '--config', config, '--id', id, ...args]);
+  const p = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  track(p);
+  let out = '';
+  p.stdout!.on('data', (d) => { out += d; });
+  p.stderr!.on('data', (d) => { out += d; });
+  return new Promise((r) => p.once('exit', (code) => r({ code, out })));
+}
+
+test('once: three hosts at the same tick → exactly one runs the command and exits with its code; the others exit 75', async () => {
+  const childLog = join(work.dir, 'once.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(), path: '/cron/report', childLog, sessionTimeout: '4s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '1500', CHILD_EXIT_CODE: '7' },
+  });
+  const results = await Promise.all(['a', 'b', 'c'].map((id) => once(config, id)));
+  const codes = results.map((r) => r.code).sort();
+  assert.deepEqual(codes, [7, 75, 75], results.map((r) => r.out).join('\n---\n'));
+  assert.equal(readRuns(childLog).length, 1, 'exactly one host ran the command');
+  for (const r of results.filter((x) => x.code === 75)) assert.match(r.out, /held elsewhere, not running/);
+});
+
+test('once --wait: a host that queues runs after the holder finishes, never at the same time', async () => {
+  const childLog = join(work.dir, 'once-wait.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(), path: '/cron/wait', childLog, sessionTimeout: '4s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '800', CHILD_EXIT_CODE: '0' },
+  });
+  const [a, b] = await Promise.all([once(config, 'a', '--wait', '10s'), once(config, 'b', '--wait', '10s')]);
+  assert.deepEqual([a.code, b.code], [0, 0], `${a.out}\n---\n${b.out}`);
+  const runs = readRuns(childLog);
+  assert.equal(runs.length, 2);
+  assert.deepEqual(overlaps(runs), []);
+  const bad = await once(config, 'c', '--wait', 'soon');
+  assert.equal(bad.code, 2);
+  assert.match(bad.out, /--wait: must be a duration/);
+});
