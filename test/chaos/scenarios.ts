@@ -23,6 +23,8 @@ export interface Scenario {
   name: string;
   ensemble?: boolean;
   sessionTimeout: string;
+  /** Extra environment of the test child. */
+  childEnv?: Record<string, string>;
   /** Injects the fault and waits for the outcome; returns when the election settled again. */
   run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number }>;
 }
@@ -34,6 +36,8 @@ export interface TrialContext {
   standbys: SupervisorProc[];
   childLog: string;
   proxy?: TcpProxy;
+  /** Connect string of this trial's chroot (the election is at `/job`). */
+  root: string;
   /** Resolves with ms since `t0` once any supervisor but `except` logs a new `to=running`. */
   nextLeader(t0: number, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
 }
@@ -42,6 +46,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runsNow = (ctx: TrialContext) => readRuns(ctx.childLog).length;
 const waitRuns = (ctx: TrialContext, n: number, what: string) =>
   waitFor(() => runsNow(ctx) >= n, { timeoutMs: 20_000, what });
+
+// Runs `fn` with a client on the trial's chroot, as an operator would.
+async function asOperator<T>(ctx: TrialContext, fn: (zk: Zk) => Promise<T>): Promise<T> {
+  const zk = await Zk.connect({ connect: ctx.root, sessionTimeoutMs: 10_000 });
+  try { return await fn(zk); } finally { zk.close(); }
+}
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -151,6 +161,54 @@ export const SCENARIOS: Scenario[] = [
       return { failoverMs: performance.now() - t0 };
     },
   },
+  {
+    name: 'operator deletes <path>/leader', sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      await asOperator(ctx, (zk) => zk.delete('/job/leader'));
+      const failoverMs = await ctx.nextLeader(t0);
+      await waitRuns(ctx, 2, 'a child after the leader node was deleted');
+      return { failoverMs };
+    },
+  },
+  {
+    name: "operator deletes the leader's candidate node", sessionTimeout: '2s',
+    async run(ctx) {
+      const t0 = performance.now();
+      await asOperator(ctx, async (zk) => {
+        const { children } = await zk.children('/job/candidates');
+        const first = children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)))[0]!;
+        await zk.delete(`/job/candidates/${first}`);
+      });
+      const failoverMs = await ctx.nextLeader(t0);
+      await waitRuns(ctx, 2, 'a child after the candidate node was deleted');
+      return { failoverMs };
+    },
+  },
+  {
+    name: "operator deletes the leader's pid node", sessionTimeout: '2s',
+    async run(ctx) {
+      const node = await asOperator(ctx, async (zk) => {
+        const { children } = await zk.children('/job/pids');
+        const mine = children.find((c) => c === ctx.leader.id)!;
+        await zk.delete(`/job/pids/${mine}`);
+        return `/job/pids/${mine}`;
+      });
+      await waitFor(() => asOperator(ctx, (zk) => zk.exists(node)), { timeoutMs: 5000, what: 'the pid node re-created' });
+      await sleep(500);
+      return { expectRuns: 1 };
+    },
+  },
+  {
+    name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)', sessionTimeout: '2s', childEnv: { CHILD_IGNORE_TERM: '1' },
+    async run(ctx) {
+      const t0 = performance.now();
+      ctx.leader.signal('SIGTERM');
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await waitRuns(ctx, 2, 'second child');
+      return { failoverMs, expectRuns: 2 };
+    },
+  },
 ];
 
 /** Runs one trial of `scenario` on `cluster` in `dir`; every process it starts is killed before it returns. */
@@ -163,7 +221,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const needsProxy = scenario.name.startsWith('partition');
   const proxy = needsProxy ? await TcpProxy.start({ port: cluster.servers[0]!.port }) : undefined;
   const direct = `${cluster.connectString}/chaos-${id}`;
-  const opts = { path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: '300ms' };
+  const opts = { path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: '300ms', childEnv: scenario.childEnv };
   const first = writeConfig(dir, { ...opts, connect: proxy ? `${proxy.address}/chaos-${id}` : direct });
   const rest = writeConfig(dir, { ...opts, connect: direct });
   const sups: SupervisorProc[] = [];
@@ -175,7 +233,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
     await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child running' });
     const ctx: TrialContext = {
-      cluster, sups, leader, standbys: sups.slice(1), childLog, proxy,
+      cluster, sups, leader, standbys: sups.slice(1), childLog, proxy, root: direct,
       async nextLeader(t0, except = [], timeoutMs = 20_000) {
         const marks = new Map(sups.map((s) => [s, s.lines.length]));
         await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, marks.get(s))));
