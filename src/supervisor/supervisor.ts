@@ -210,7 +210,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   // Holds leadership: writes the leader node, runs the child on the lease, returns why it ended.
   async #lead(zk: Zk, mutex: Mutex, leash: LeashedTask, outer: AbortSignal): Promise<LeadEnd> {
     if (!(await mutex.owned())) return { kind: 'lost', reason: 'candidate node not owned by this session' };
-    this.#transition('starting', 'won election', { node: mutex.node });
     const leaderPath = join(this.config.election.path, 'leader');
     await createRecursive(zk, leaderPath, '', { acl: this.#acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
     // Term = the leader node's version after our write; token = that write's zxid: both grow across hosts.
@@ -219,6 +218,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const written = await zk.set(leaderPath, JSON.stringify(info), before?.version ?? -1);
     this.#term = written.version;
     const token = written.mzxid;
+    this.#transition('starting', 'won election', { node: mutex.node, token });
     const leadership = new AbortController();
     const signal = AbortSignal.any([outer, leadership.signal]);
     const lost = (reason: string) => { if (!leadership.signal.aborted) leadership.abort(new Error(reason)); };
