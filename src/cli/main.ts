@@ -20,7 +20,11 @@ function load(file: string): LoadedConfig {
   }
 }
 
-async function run(file: string, overrides: { id?: string; logLevel?: string }): Promise<void> {
+type Overrides = { id?: string; logLevel?: string };
+
+// Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
+// SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
+async function startSupervisor(file: string, overrides: Overrides) {
   const { config, digest } = load(file);
   if (overrides.id) config.election.id = overrides.id;
   const log = createLogger({ level: overrides.logLevel ?? config.logging.level, format: config.logging.format, fields: { id: config.election.id } });
@@ -34,31 +38,31 @@ async function run(file: string, overrides: { id?: string; logLevel?: string }):
     else { log.warn('second signal: killing the child now', { signal: sig }); supervisor.forceStop(); }
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  /** Flushes the log, then exits with `code`. */
+  const exit = async (code: number): Promise<never> => {
+    await new Promise<void>((r) => log.on('finish', r).end());
+    process.exit(code);
+  };
+  return { config, log, supervisor, signal: ac.signal, exit };
+}
+
+async function run(file: string, overrides: Overrides): Promise<void> {
+  const { log, supervisor, signal, exit } = await startSupervisor(file, overrides);
   try {
-    await supervisor.run(ac.signal);
+    await supervisor.run(signal);
   } catch (err) {
     log.error('supervisor failed', { error: String(err) });
-    await new Promise<void>((r) => log.on('finish', r).end());
-    process.exit(EXIT.FAILURE);
+    return exit(EXIT.FAILURE);
   }
-  await new Promise<void>((r) => log.on('finish', r).end());
-  process.exit(EXIT.OK);
+  return exit(EXIT.OK);
 }
 
 // `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
-async function once(file: string, waitMs: number, overrides: { id?: string; logLevel?: string }): Promise<void> {
-  const { config, digest } = load(file);
-  if (overrides.id) config.election.id = overrides.id;
-  const log = createLogger({ level: overrides.logLevel ?? config.logging.level, format: config.logging.format, fields: { id: config.election.id } });
-  const { Supervisor } = await import('../supervisor/supervisor.js');
-  const supervisor = new Supervisor(config, log, digest);
-  const ac = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => { if (++signals === 1) ac.abort(new Error(sig)); else supervisor.forceStop(); };
-  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+async function once(file: string, waitMs: number, overrides: Overrides): Promise<void> {
+  const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides);
   let code: number = EXIT.FAILURE;
   try {
-    const r = await supervisor.runOnce(ac.signal, waitMs);
+    const r = await supervisor.runOnce(signal, waitMs);
     if (r.kind === 'held') { log.info('held elsewhere, not running', { path: config.election.path }); code = EXIT.HELD_ELSEWHERE; }
     else if (r.kind === 'exited') code = r.exit.exitCode ?? 128 + (r.exit.signal ? (osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0 : 0);
     else if (r.kind === 'lost') { log.error('leadership lost while running', { reason: r.reason }); code = EXIT.LOST; }
@@ -66,8 +70,7 @@ async function once(file: string, waitMs: number, overrides: { id?: string; logL
   } catch (err) {
     log.error('once failed', { error: (err as Error).message });
   }
-  await new Promise<void>((r) => log.on('finish', r).end());
-  process.exit(code);
+  return exit(code);
 }
 
 async function status(file: string, json: boolean): Promise<void> {

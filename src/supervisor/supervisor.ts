@@ -9,7 +9,7 @@ import { Mutex } from '../recipes/mutex.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { OPEN_ACL, directoryAcl, securedAcl, type Acl } from '../zk/acl.js';
-import { Zk, type ZkState } from '../zk/client.js';
+import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 import { join, parent } from '../zk/paths.js';
@@ -99,9 +99,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
    * `held` when another host holds it, otherwise the child's exit (or `lost` when leadership was lost).
    */
   async runOnce(signal: AbortSignal, waitMs: number): Promise<{ kind: 'held' } | LeadEnd> {
-    const zkc = this.config.zookeeper;
     this.#transition('connecting', 'once');
-    const zk = await Zk.connect({ connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout, digestAuth: this.digest, signal });
+    const zk = await Zk.connect(this.#zkOptions(signal));
     this.#sessionId = zk.sessionId;
     const path = this.config.election.path;
     const mutex = new Mutex(zk, join(path, 'candidates'), { data: JSON.stringify(this.#info), acl: this.#acl });
@@ -127,14 +126,16 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     }
   }
 
+  #zkOptions(signal: AbortSignal): ZkOptions {
+    const zkc = this.config.zookeeper;
+    return { connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout, digestAuth: this.digest, signal };
+  }
+
   async #connect(signal: AbortSignal): Promise<Zk | undefined> {
     const zkc = this.config.zookeeper;
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        return await Zk.connect({
-          connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout,
-          digestAuth: this.digest, signal,
-        });
+        return await Zk.connect(this.#zkOptions(signal));
       } catch (err) {
         if (signal.aborted) return undefined;
         if (attempt === 0) this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
