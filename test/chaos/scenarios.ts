@@ -53,39 +53,33 @@ async function asOperator<T>(ctx: TrialContext, fn: (zk: Zk) => Promise<T>): Pro
   try { return await fn(zk); } finally { zk.close(); }
 }
 
+// Injects a fault that removes the leader, then waits for another host's child: the common failover shape.
+async function failover(ctx: TrialContext, inject: () => void | Promise<void>): Promise<{ failoverMs: number; expectRuns: number }> {
+  const t0 = performance.now();
+  await inject();
+  const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+  await waitRuns(ctx, 2, 'second child');
+  return { failoverMs, expectRuns: 2 };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'SIGTERM of the leader', sessionTimeout: '2s',
-    async run(ctx) {
-      const t0 = performance.now();
-      ctx.leader.signal('SIGTERM');
-      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      await waitRuns(ctx, 2, 'second child');
-      return { failoverMs, expectRuns: 2 };
-    },
+    run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
   {
     name: 'kill -9 of the leader host (supervisor + child groups)', sessionTimeout: '2s',
-    async run(ctx) {
-      const child = readRuns(ctx.childLog)[0]!;
-      const group = pgidOf(child.pid);
-      const t0 = performance.now();
-      ctx.leader.killGroup();
-      if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
-      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      await waitRuns(ctx, 2, 'second child');
-      return { failoverMs, expectRuns: 2 };
+    run(ctx) {
+      const group = pgidOf(readRuns(ctx.childLog)[0]!.pid);
+      return failover(ctx, () => {
+        ctx.leader.killGroup();
+        if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+      });
     },
   },
   {
     name: 'kill -9 of the supervisor alone (leash)', sessionTimeout: '2s',
-    async run(ctx) {
-      const t0 = performance.now();
-      ctx.leader.killGroup();
-      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      await waitRuns(ctx, 2, 'second child');
-      return { failoverMs, expectRuns: 2 };
-    },
+    run: (ctx) => failover(ctx, () => ctx.leader.killGroup()),
   },
   {
     name: 'SIGSTOP of the supervisor for 2×T, then SIGCONT', sessionTimeout: '2s',
@@ -201,13 +195,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)', sessionTimeout: '2s', childEnv: { CHILD_IGNORE_TERM: '1' },
-    async run(ctx) {
-      const t0 = performance.now();
-      ctx.leader.signal('SIGTERM');
-      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      await waitRuns(ctx, 2, 'second child');
-      return { failoverMs, expectRuns: 2 };
-    },
+    run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
 ];
 
