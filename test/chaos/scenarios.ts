@@ -1,6 +1,7 @@
 // Fault-injection scenarios: three real supervisors, one fault, then the verdict from the children's own
 // timestamps. Used by test/chaos/chaos.test.ts (one trial each) and `npm run chaos -- --trials N`.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Zk } from '../../src/zk/client.js';
 import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
@@ -25,8 +26,10 @@ export interface Scenario {
   sessionTimeout: string;
   /** Extra environment of the test child. */
   childEnv?: Record<string, string>;
+  /** Extra lines of the `task` section (indented by two spaces). */
+  extraTask?: string;
   /** Injects the fault and waits for the outcome; returns when the election settled again. */
-  run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number }>;
+  run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number; overlaps?: number }>;
 }
 
 export interface TrialContext {
@@ -35,6 +38,8 @@ export interface TrialContext {
   leader: SupervisorProc;
   standbys: SupervisorProc[];
   childLog: string;
+  /** Where children started with CHILD_GRANDCHILD_FILE write their grandchild's pid, one per line. */
+  grandchildFile: string;
   proxy?: TcpProxy;
   /** Connect string of this trial's chroot (the election is at `/job`). */
   root: string;
@@ -194,6 +199,42 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'kill -9 of the supervisor alone, child with a grandchild (leash stops the group)', sessionTimeout: '2s',
+    childEnv: { CHILD_GRANDCHILD_FILE: 'grandchildren' },
+    async run(ctx) {
+      const grandchild = Number(readFileSync(ctx.grandchildFile, 'utf8').split('\n')[0]);
+      let goneAt = Infinity;
+      const watch = waitFor(() => !alive(grandchild) && (goneAt = performance.now()), { timeoutMs: 20_000, what: `grandchild ${grandchild} stopped`, intervalMs: 2 });
+      const t0 = performance.now();
+      ctx.leader.killGroup();
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      const newLeaderAt = t0 + failoverMs;
+      await watch;
+      await waitRuns(ctx, 2, 'second child');
+      // The grandchild writes no timestamps: it counts as an overlap if it outlived the next leader's start.
+      return { failoverMs, expectRuns: 2, overlaps: goneAt > newLeaderAt ? 1 : 0 };
+    },
+  },
+  {
+    name: 'child exits at once, in a loop (onExit: release passes leadership around)', sessionTimeout: '2s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '1' },
+    async run(ctx) {
+      await waitRuns(ctx, 6, 'six short runs across the hosts');
+      return {};
+    },
+  },
+  {
+    name: 'child exits at once, in a loop (onExit: restart, crash loop steps down)', sessionTimeout: '2s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '1' },
+    extraTask: '  onExit: restart\n  restart:\n    initialDelay: 20ms\n    maxDelay: 100ms\n    crashLoopFailures: 3\n    crashLoopWindow: 10s',
+    async run(ctx) {
+      const t0 = performance.now();
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+      await waitRuns(ctx, 6, 'runs on a second host after the crash loop');
+      return { failoverMs };
+    },
+  },
+  {
     name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)', sessionTimeout: '2s', childEnv: { CHILD_IGNORE_TERM: '1' },
     run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
@@ -209,7 +250,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const needsProxy = scenario.name.startsWith('partition');
   const proxy = needsProxy ? await TcpProxy.start({ port: cluster.servers[0]!.port }) : undefined;
   const direct = `${cluster.connectString}/chaos-${id}`;
-  const opts = { path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: '300ms', childEnv: scenario.childEnv };
+  const grandchildFile = join(dir, `grandchildren-${id}.log`);
+  const childEnv = scenario.childEnv?.CHILD_GRANDCHILD_FILE ? { ...scenario.childEnv, CHILD_GRANDCHILD_FILE: grandchildFile } : scenario.childEnv;
+  const opts = { path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: '300ms', childEnv, extraTask: scenario.extraTask };
   const first = writeConfig(dir, { ...opts, connect: proxy ? `${proxy.address}/chaos-${id}` : direct });
   const rest = writeConfig(dir, { ...opts, connect: direct });
   const sups: SupervisorProc[] = [];
@@ -219,9 +262,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     await leader.waitLog(/to=running/, 15_000);
     for (const name of ['b', 'c']) sups.push(new SupervisorProc(`${name}-${id}`, rest));
     await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
-    await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child running' });
+    await waitFor(() => readRuns(childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });
     const ctx: TrialContext = {
-      cluster, sups, leader, standbys: sups.slice(1), childLog, proxy, root: direct,
+      cluster, sups, leader, standbys: sups.slice(1), childLog, grandchildFile, proxy, root: direct,
       async nextLeader(t0, except = [], timeoutMs = 20_000) {
         const marks = new Map(sups.map((s) => [s, s.lines.length]));
         await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, marks.get(s))));
@@ -231,7 +274,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     const out = await scenario.run(ctx);
     const runs = readRuns(childLog);
     return {
-      overlaps: overlaps(runs).length,
+      overlaps: overlaps(runs).length + (out.overlaps ?? 0),
       failoverMs: out.failoverMs,
       maxGapMs: Math.max(0, ...gaps(runs)),
       disturbed: out.expectRuns === 1 ? runs.length - 1 : 0,
