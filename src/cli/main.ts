@@ -84,6 +84,11 @@ async function status(file: string, json: boolean): Promise<void> {
     process.stdout.write(`leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`);
     process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
     process.stdout.write(`pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`);
+    if (s.schedule) {
+      const { describeRun } = await import('./status.js');
+      process.stdout.write(`schedule: ${s.schedule.expression}${s.schedule.timezone ? ` (${s.schedule.timezone})` : ''}, next tick ${s.schedule.nextTick ?? 'never'}\n`);
+      process.stdout.write(`last runs (${s.schedule.runs.length}):\n${s.schedule.runs.map((r) => `  ${describeRun(r)}`).join('\n')}\n`);
+    }
   }
   process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
 }

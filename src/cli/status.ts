@@ -5,10 +5,38 @@ import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
 import { bySequence } from '../zk/queue-lock.js';
 import type { LeaderInfo } from '../supervisor/supervisor.js';
+import { compileSchedule } from '../schedule/cron.js';
+import { RunLog, type RunRecord } from '../schedule/runs.js';
 
 export interface Status {
   leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[];
   pidNodes: { node: string; data: string }[];
+  /** Scheduled mode only: the next tick and the latest records, newest last. */
+  schedule?: { expression: string; timezone?: string; nextTick: string | null; runs: RunRecord[] };
+}
+
+const RECENT_RUNS = 20;
+
+async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule']> {
+  const { schedule: expression, timezone } = config.task;
+  if (!expression) return undefined;
+  const all = (await new RunLog(zk, join(config.election.path, 'runs')).list()).map((r) => r.record);
+  const waiting = all.find((r) => r.state === 'scheduled');
+  const nextTick = waiting?.tick ?? compileSchedule(expression, timezone).next(new Date())?.toISOString() ?? null;
+  return { expression, timezone, nextTick, runs: all.filter((r) => r.state !== 'scheduled').slice(-RECENT_RUNS) };
+}
+
+/** One line per run record, for `status`. */
+export function describeRun(r: RunRecord): string {
+  const by = r.id ? ` on ${r.id}${r.token ? ` (token ${r.token})` : ''}` : '';
+  const late = (r.lateMs ?? 0) >= 250 ? `, started ${r.lateMs} ms late` : '';
+  const why = r.reason ? ` — ${r.reason}` : '';
+  switch (r.state) {
+    case 'finished': return `${r.tick} finished${r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
+    case 'started': return `${r.tick} running since ${r.startedAt}${by}${late}`;
+    case 'fenced': return `${r.tick} fenced${by}${why}`;
+    default: return `${r.tick} ${r.state}${why}${r.id ? ` (recorded by ${r.id})` : ''}`;
+  }
 }
 
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
@@ -61,7 +89,10 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
       const info = JSON.parse(data.toString()) as LeaderInfo;
       if (queue[0] && info.node === queue[0].node) { leader = info; token = stat.mzxid; }
     } catch { /* no leader node yet */ }
-    return { leader, token, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')) };
+    return {
+      leader, token, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
+      schedule: await scheduleStatus(zk, config),
+    };
   });
 }
 

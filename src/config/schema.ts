@@ -1,6 +1,7 @@
 // The configuration: one zod schema holds every default; durations accept "500ms", "10s", "2m", "1h".
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { compileSchedule } from '../schedule/cron.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -63,6 +64,28 @@ export const ConfigSchema = z.strictObject({
       crashLoopWindow: duration('60s'),
     }).prefault({}),
     output: z.enum(['inherit', 'log']).default('inherit'),
+    /** Scheduled mode: the leader runs the command at each tick of this cron expression (5 fields, or 6 with seconds first). */
+    schedule: z.string().min(1).optional(),
+    /** IANA time zone of `schedule` (default: the host's). */
+    timezone: z.string().min(1).optional(),
+    /** A tick that came due while nobody led: `last` runs the latest such tick late, `none` records it as missed. */
+    catchUp: z.enum(['none', 'last']).default('last'),
+    /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
+    concurrency: z.enum(['forbid', 'replace']).default('forbid'),
+    /** How many ticks' records to keep under `<election.path>/runs/`. */
+    history: z.number().int().min(1).max(10_000).default(50),
+  }).superRefine((task, ctx) => {
+    if (task.schedule === undefined) {
+      for (const key of ['timezone'] as const) {
+        if (task[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
+      }
+      return;
+    }
+    try { compileSchedule(task.schedule, task.timezone); } catch (err) {
+      const message = (err as Error).message;
+      ctx.addIssue({ code: 'custom', path: [/time ?zone/i.test(message) ? 'timezone' : 'schedule'], message });
+    }
+    if (task.onExit === 'restart') ctx.addIssue({ code: 'custom', path: ['onExit'], message: 'restart does not apply with task.schedule (each tick runs the command once)' });
   }),
   pidNode: z.strictObject({
     /** Default `<election.path>/pids/<id>`. */

@@ -2,16 +2,18 @@
 import { AppError } from '../errors.js';
 
 export type State =
-  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'running' | 'fenced' | 'stopping' | 'backoff'
+  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'waiting' | 'running' | 'fenced' | 'stopping' | 'backoff'
   | 'shutting-down' | 'stopped';
 
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
   connecting: ['candidate', 'backoff', 'shutting-down'],
   candidate: ['starting', 'backoff', 'connecting', 'shutting-down'],
-  starting: ['running', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
-  running: ['fenced', 'stopping', 'shutting-down'],
-  fenced: ['running', 'stopping', 'shutting-down'],
+  starting: ['running', 'waiting', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
+  // waiting: leader in scheduled mode, between ticks (no child)
+  waiting: ['running', 'stopping', 'shutting-down'],
+  running: ['fenced', 'waiting', 'stopping', 'shutting-down'],
+  fenced: ['running', 'waiting', 'stopping', 'shutting-down'],
   stopping: ['candidate', 'backoff', 'connecting', 'starting', 'shutting-down'],
   backoff: ['candidate', 'connecting', 'starting', 'shutting-down'],
   'shutting-down': ['stopped'],

@@ -7,6 +7,8 @@ import type { Logger } from '../log.js';
 import { backoffDelay, sleep } from '../recipes/backoff.js';
 import { Mutex } from '../recipes/mutex.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
+import { compileSchedule, type Schedule } from '../schedule/cron.js';
+import { RunLog, planCatchUp, type RunRecord } from '../schedule/runs.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { OPEN_ACL, directoryAcl, securedAcl, type Acl } from '../zk/acl.js';
 import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
@@ -20,6 +22,30 @@ export interface LeaderInfo { id: string; host: string; pid: number; description
 
 type LeadEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
 
+/** What a leader's run loop works with. */
+interface Leadership {
+  zk: Zk;
+  lease: { remainingMs: () => number };
+  token: number;
+  /** Aborts when leadership ends or we shut down. */
+  signal: AbortSignal;
+  /** Aborts when we shut down. */
+  outer: AbortSignal;
+  /** Aborts when leadership ends. */
+  leadership: AbortSignal;
+}
+
+/** Resolves with `p`'s value, or 'aborted' as soon as `signal` aborts (without leaving a listener behind). */
+async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+  if (signal.aborted) return 'aborted';
+  let onAbort!: () => void;
+  const aborted = new Promise<'aborted'>((r) => { onAbort = () => r('aborted'); signal.addEventListener('abort', onAbort, { once: true }); });
+  try { return await Promise.race([p, aborted]); } finally { signal.removeEventListener('abort', onAbort); }
+}
+
+const reasonOf = (signal: AbortSignal) => String((signal.reason as Error)?.message ?? signal.reason);
+const isZkCode = (err: unknown, ...codes: string[]) => codes.some((c) => isZkError(err, c as Parameters<typeof isZkError>[1]));
+
 /** Runs the election and the child per `config` until `run()`'s signal aborts. */
 export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #state: State = 'idle';
@@ -27,6 +53,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #task: LeashedTask | undefined;
   #force = false;
   #sessionId = '';
+  #once = false;
+  readonly #schedule: Schedule | undefined;
   readonly #acl: readonly Acl[];
   readonly #info: LeaderInfo;
 
@@ -34,6 +62,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     super();
     this.#acl = config.zookeeper.acl === 'secured' && digest ? securedAcl(digest) : OPEN_ACL;
     this.#info = { id: config.election.id, host: hostname(), pid: process.pid, description: config.election.description };
+    this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
   }
 
   get state(): State { return this.#state; }
@@ -116,6 +145,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         throw err;
       }
       this.config.task.onExit = 'release';
+      this.#once = true; // one run, even when the config has a schedule
       return await this.#lead(zk, mutex, task, signal);
     } finally {
       task?.dispose();
@@ -229,8 +259,11 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const restart = this.config.task.restart;
     const exits: number[] = [];
     try {
+      if (this.#schedule && !this.#once) {
+        return await this.#runSchedule(this.#schedule, leash, { zk, lease, token, signal, outer, leadership: leadership.signal });
+      }
       for (let run = 0; ; run++) {
-        if (signal.aborted) return { kind: 'lost', reason: String((signal.reason as Error)?.message ?? signal.reason) };
+        if (signal.aborted) return { kind: 'lost', reason: reasonOf(signal) };
         try {
           this.#task = run === 0 ? leash : this.#spawn();
         } catch (err) {
@@ -241,10 +274,9 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         const task = this.#task;
         task.run(lease.remainingMs(), this.#term, token);
         this.#transition('running', run ? 'restarted' : 'child started', { childPgid: task.pid, token });
-        const aborted = new Promise<'aborted'>((r) => signal.addEventListener('abort', () => r('aborted'), { once: true }));
-        const first = signal.aborted ? 'aborted' : await Promise.race([task.exited, aborted]);
+        const first = await untilAborted(task.exited, signal);
         if (first === 'aborted') {
-          const reason = String((signal.reason as Error)?.message ?? signal.reason);
+          const reason = reasonOf(signal);
           this.#transition(outer.aborted && !leadership.signal.aborted ? 'shutting-down' : 'stopping', reason, { childPgid: task.pid });
           const exit = await task.stop(this.#force ? 0 : undefined);
           this.log.info('child stopped', { childPgid: task.pid, ...exit });
@@ -275,6 +307,129 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       this.#task = undefined;
       lease.stop();
       leadership.abort(new Error('leadership over'));
+    }
+  }
+
+  // Scheduled mode: while we lead, run the command once per tick and record every tick under <path>/runs/.
+  // Ticks before we took over are settled first (interrupted, missed, or one run late per catchUp).
+  async #runSchedule(schedule: Schedule, firstLeash: LeashedTask, l: Leadership): Promise<LeadEnd> {
+    const t = this.config.task;
+    const runs = new RunLog(l.zk, join(this.config.election.path, 'runs'), this.#acl);
+    await runs.ensure();
+    const who = { id: this.config.election.id, host: this.#info.host, term: this.#term, token: String(l.token) };
+    const plan = planCatchUp(await runs.list(), schedule, new Date(), t.catchUp, t.history);
+    for (const r of plan.interrupted) {
+      this.log.warn('tick interrupted by a failover: its run was stopped when its leader lost leadership', { tick: r.record.tick, previousLeader: r.record.id, token: r.record.token });
+      await runs.write({
+        ...r.record, state: 'fenced', finishedAt: new Date().toISOString(),
+        reason: `leadership of ${r.record.id ?? '?'} ended while it ran; its child was stopped by fencing (outcome unknown)`,
+      }, r.version).catch((e: unknown) => { if (!isZkCode(e, 'BADVERSION', 'NONODE')) throw e; });
+    }
+    if (plan.dueCount) {
+      this.log.warn('ticks came due while nobody led', {
+        count: plan.dueCount, catchUp: t.catchUp, late: plan.late?.toISOString(), missed: plan.missed.map((d) => d.toISOString()),
+      });
+    }
+    for (const tick of plan.missed) {
+      await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason: `nobody led at the tick (catchUp: ${t.catchUp})` });
+    }
+    let leash: LeashedTask | undefined = firstLeash;
+    let pending: { tick: Date; late: boolean } | undefined = plan.late ? { tick: plan.late, late: true } : undefined;
+    let cursor = new Date();
+    const lost = (): LeadEnd => {
+      this.#transition(l.outer.aborted && !l.leadership.aborted ? 'shutting-down' : 'stopping', reasonOf(l.signal));
+      return { kind: 'lost', reason: reasonOf(l.signal) };
+    };
+    try {
+      for (;;) {
+        if (l.signal.aborted) return lost();
+        const tick = pending?.tick ?? schedule.next(cursor);
+        const late = pending?.late ?? false;
+        pending = undefined;
+        if (!tick) {
+          this.#transition('waiting', 'the schedule fires no more');
+          await sleep(2 ** 31 - 1, l.signal).catch(() => {});
+          continue;
+        }
+        const iso = tick.toISOString();
+        cursor = tick;
+        // The tick's record: ours as `scheduled`, or adopted from the leader before us.
+        let version: number;
+        const existing = await runs.read(iso);
+        if (existing && existing.record.state !== 'scheduled') { this.log.warn('tick already handled, skipping it', { tick: iso, state: existing.record.state }); continue; }
+        try { version = existing?.version ?? await runs.write({ tick: iso, state: 'scheduled', ...who }); } catch (err) {
+          if (isZkCode(err, 'NODEEXISTS')) continue;
+          throw err;
+        }
+        this.#transition('waiting', late ? 'late tick (catchUp: last)' : 'next tick', { tick: iso });
+        while (!late && Date.now() < tick.getTime() && !l.signal.aborted) {
+          await sleep(Math.min(tick.getTime() - Date.now(), 3_600_000), l.signal).catch(() => {});
+        }
+        if (l.signal.aborted) return lost();
+        const startedAt = new Date();
+        const record: RunRecord = { tick: iso, state: 'started', ...who, startedAt: startedAt.toISOString(), lateMs: startedAt.getTime() - tick.getTime() };
+        try { version = await runs.write(record, version); } catch (err) {
+          if (!isZkCode(err, 'BADVERSION', 'NONODE')) throw err;
+          this.log.warn('tick claimed by someone else, skipping it', { tick: iso });
+          continue;
+        }
+        let task: LeashedTask;
+        try { task = leash ?? this.#spawn(); } catch (err) {
+          if (!(err instanceof TaskSpawnError)) throw err;
+          this.log.error('task cannot start', { tick: iso, error: err.message, code: err.code });
+          await runs.write({ ...record, state: 'finished', finishedAt: new Date().toISOString(), exitCode: null, reason: err.message }, version);
+          continue;
+        }
+        leash = undefined;
+        this.#task = task;
+        task.run(l.lease.remainingMs(), this.#term, l.token, iso);
+        this.#transition('running', late ? 'late tick started' : 'tick started', { tick: iso, lateMs: record.lateMs, childPgid: task.pid, token: l.token });
+        const end = await this.#awaitRun(schedule, task, iso, runs, who, l, (next) => { cursor = next; });
+        this.#task = undefined;
+        if (end.kind === 'lost') {
+          const exit = await task.stop(this.#force ? 0 : undefined);
+          this.log.info('child stopped', { tick: iso, childPgid: task.pid, ...exit });
+          await Promise.race([
+            runs.write({ ...record, state: 'fenced', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, reason: end.reason }, version),
+            sleep(1000),
+          ]).catch(() => { /* the next leader records it */ });
+          return lost();
+        }
+        const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
+        const reason = end.kind === 'replaced' ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)` : undefined;
+        this.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', { tick: iso, exitCode: exit.exitCode, signal: exit.signal, durationMs: exit.durationMs, ...(reason ? { reason } : {}) });
+        await runs.write({ ...record, state: 'finished', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, ...(reason ? { reason } : {}) }, version);
+        await runs.prune(t.history).catch((err: unknown) => this.log.warn('cannot prune run history', { error: String(err) }));
+        if (end.kind === 'replaced') pending = { tick: end.next, late: false };
+        if (l.lease.remainingMs() <= 0) return lost();
+        try { leash = this.#spawn(); } catch { /* reported and recorded at the next tick */ }
+      }
+    } finally {
+      leash?.dispose();
+    }
+  }
+
+  // Waits for a scheduled run to end. Ticks that come due meanwhile are skipped (forbid) or end it (replace).
+  async #awaitRun(schedule: Schedule, task: LeashedTask, iso: string, runs: RunLog, who: Partial<RunRecord>, l: Leadership, advance: (tick: Date) => void):
+    Promise<{ kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'replaced'; next: Date }> {
+    for (let after = new Date(iso); ;) {
+      const next = schedule.next(after);
+      let timer: NodeJS.Timeout | undefined;
+      const due = new Promise<'due'>((r) => { timer = setTimeout(() => r('due'), next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1); });
+      const first = await untilAborted(Promise.race([task.exited, due]), l.signal);
+      clearTimeout(timer);
+      if (first === 'aborted') return { kind: 'lost', reason: reasonOf(l.signal) };
+      if (first !== 'due') return { kind: 'exited', exit: first };
+      if (!next || Date.now() < next.getTime()) continue; // woke early (clock step): wait again
+      after = next!;
+      advance(next!);
+      if (this.config.task.concurrency === 'replace') {
+        this.log.warn('tick due while the previous run still runs: replacing it', { tick: next!.toISOString(), running: iso });
+        return { kind: 'replaced', next: next! };
+      }
+      this.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', { tick: next!.toISOString(), running: iso });
+      await runs.put({ tick: next!.toISOString(), state: 'skipped', ...who, reason: `the run of ${iso} was still running (concurrency: forbid)` })
+        .catch((err: unknown) => this.log.warn('cannot record a skipped tick', { tick: next!.toISOString(), error: String(err) }));
     }
   }
 

@@ -64,8 +64,11 @@ export interface LeashedTask {
   readonly pid: number;
   /** Resolves when the leash has exited and its process group is gone. Never rejects. */
   readonly exited: Promise<TaskExit>;
-  /** Starts the command, with the lease valid for `leaseMs` more ms and the term/token in its environment. */
-  run(leaseMs: number, term: number, token: number): void;
+  /**
+   * Starts the command, with the lease valid for `leaseMs` more ms and the term/token (and, in scheduled
+   * mode, the tick) in its environment.
+   */
+  run(leaseMs: number, term: number, token: number, tick?: string): void;
   /** Renews the lease: valid for `leaseMs` more ms from now. The leash stops the child when it lapses. */
   renew(leaseMs: number): void;
   /**
@@ -114,7 +117,11 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   return {
     pid,
     exited,
-    run(leaseMs, term, token) { ran = true; started = performance.now(); send(`R ${Math.max(0, Math.floor(leaseMs))} ${term} ${token}`); },
+    run(leaseMs, term, token, tick = '') {
+      ran = true;
+      started = performance.now();
+      send(`R ${Math.max(0, Math.floor(leaseMs))} ${term} ${token} ${tick}`.trimEnd());
+    },
     renew(leaseMs) { if (ran) send(`L ${Math.max(0, Math.floor(leaseMs))}`); },
     dispose() { if (!ran) control.end(); },
     stop(graceMs = spec.stopTimeoutMs) {

@@ -1,17 +1,17 @@
 // Reads the children's own start/tick/stop lines and reports overlapping runs and leaderless gaps.
 import { existsSync, readFileSync } from 'node:fs';
 
-export interface Run { name: string; pid: number; startNs: bigint; endNs: bigint; token: string; stopped: boolean }
+export interface Run { name: string; pid: number; startNs: bigint; endNs: bigint; token: string; stopped: boolean; /** ZK_SUPERVISOR_TICK, '-' when none */ tick: string }
 
 /** One run per child pid: from its start line to its stop line (or last tick when it was killed). */
 export function readRuns(file: string): Run[] {
   if (!existsSync(file)) return [];
   const runs = new Map<number, Run>();
   for (const l of readFileSync(file, 'utf8').split('\n')) {
-    const [kind, name, pid, ns, token] = l.split(' ');
+    const [kind, name, pid, ns, token, tick] = l.split(' ');
     if (!kind || !name || !pid || !ns) continue;
     const t = BigInt(ns);
-    const r = runs.get(Number(pid)) ?? { name, pid: Number(pid), startNs: t, endNs: t, token: token ?? '', stopped: false };
+    const r = runs.get(Number(pid)) ?? { name, pid: Number(pid), startNs: t, endNs: t, token: token ?? '', stopped: false, tick: tick ?? '-' };
     if (t > r.endNs) r.endNs = t;
     if (kind === 'stop') r.stopped = true;
     runs.set(Number(pid), r);

@@ -32,6 +32,12 @@ const CASES: [string, string, RegExp][] = [
   ['duplicate key', `${ZK}${EL}${TASK}${TASK}`, /^c\.yaml:7:1: Map keys must be unique$/],
   ['tab indentation', `${ZK}election:\n\tpath: /e\n${TASK}`, /^c\.yaml:4:1: /],
   ['stop timeout too long for T', `${ZK}  sessionTimeout: 2s\n${EL}${TASK}  stopTimeout: 1500ms\n`, /^c\.yaml:8:16: task\.stopTimeout: 1500 ms does not fit the fencing window of zookeeper\.sessionTimeout 2000 ms \(must be below 1300 ms = sessionTimeout − heartbeat 500 ms − margin 200 ms\): a partitioned leader could still be stopping its child when another host starts one\. Raise zookeeper\.sessionTimeout to at least 2616 ms or lower task\.stopTimeout\.$/],
+  ['bad cron field', `${ZK}${EL}${TASK}  schedule: "61 * * * *"\n`, /^c\.yaml:7:13: task\.schedule: Invalid value for minute: 61 \(got "61 \* \* \* \*"\)$/],
+  ['cron with 3 fields', `${ZK}${EL}${TASK}  schedule: "* * *"\n`, /^c\.yaml:7:13: task\.schedule: invalid configuration format .*exactly five or six .*\(got "\* \* \*"\)$/],
+  ['unknown time zone', `${ZK}${EL}${TASK}  schedule: "@hourly"\n  timezone: Mars/Base\n`, /^c\.yaml:8:13: task\.timezone: unknown time zone "Mars\/Base" \(want an IANA name like "Europe\/Berlin"\) \(got "Mars\/Base"\)$/],
+  ['time zone without schedule', `${ZK}${EL}${TASK}  timezone: UTC\n`, /^c\.yaml:7:13: task\.timezone: only applies with task\.schedule \(got "UTC"\)$/],
+  ['restart with schedule', `${ZK}${EL}${TASK}  schedule: "@daily"\n  onExit: restart\n`, /^c\.yaml:8:11: task\.onExit: restart does not apply with task\.schedule/],
+  ['unknown concurrency', `${ZK}${EL}${TASK}  schedule: "@daily"\n  concurrency: allow\n`, /^c\.yaml:8:16: task\.concurrency: Invalid option: expected one of "forbid"\|"replace" \(got "allow"\)$/],
   ['unset env var', `zookeeper:\n  connect: "\${NOPE}:2181"\n${EL}${TASK}`, /^c\.yaml:2:12: zookeeper\.connect: environment variable NOPE is not set$/],
 ];
 

@@ -1,0 +1,134 @@
+// The run history of a scheduled job: one persistent node per tick under `<election.path>/runs/`, named by
+// the tick's ISO instant (so names sort by time). Only the leader writes; creation of a tick's node and
+// version-checked updates make each tick's claim atomic, so no tick can start twice.
+import type { Acl } from '../zk/acl.js';
+import type { Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { createRecursive } from '../zk/helpers.js';
+import { join } from '../zk/paths.js';
+import type { Schedule } from './cron.js';
+
+/**
+ * `scheduled`: the leader waits for this tick; `started`: its child runs (host, token); `finished`: it exited
+ * (exit code, duration); `fenced`: leadership was lost while it ran, the child was stopped (outcome unknown);
+ * `skipped`: not run because the previous run was still running (concurrency: forbid); `missed`: nobody led
+ * at the tick and it was not caught up.
+ */
+export type RunState = 'scheduled' | 'started' | 'finished' | 'fenced' | 'skipped' | 'missed';
+
+/** One tick's record (the node's JSON data). */
+export interface RunRecord {
+  tick: string;
+  state: RunState;
+  id?: string;
+  host?: string;
+  term?: number;
+  token?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** How long after the tick the child started (ms). */
+  lateMs?: number;
+  durationMs?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+  reason?: string;
+}
+
+/** A record with the version of its node, for version-checked updates. */
+export interface StoredRun { record: RunRecord; version: number }
+
+/** Reads and writes the run records under `dir`. */
+export class RunLog {
+  constructor(readonly zk: Zk, readonly dir: string, readonly acl?: readonly Acl[]) {}
+
+  /** Creates the directory if it is missing. */
+  async ensure(): Promise<void> {
+    await createRecursive(this.zk, this.dir, '', { acl: this.acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+  }
+
+  /** Every record, oldest tick first (unreadable nodes are skipped). */
+  async list(): Promise<StoredRun[]> {
+    let names: string[];
+    try { ({ children: names } = await this.zk.children(this.dir)); } catch (err) {
+      if (isZkError(err, 'NONODE')) return [];
+      throw err;
+    }
+    const out: StoredRun[] = [];
+    for (const name of names.sort()) {
+      try {
+        const { data, stat } = await this.zk.get(join(this.dir, name));
+        const record = JSON.parse(data.toString()) as RunRecord;
+        if (record && typeof record.tick === 'string' && typeof record.state === 'string') out.push({ record, version: stat.version });
+      } catch { /* deleted meanwhile, or not ours */ }
+    }
+    return out;
+  }
+
+  /**
+   * Writes `record`: creates its node when `version` is undefined (fails with NODEEXISTS when the tick is
+   * already claimed), otherwise updates it if it still has `version` (BADVERSION when someone else did).
+   * Resolves with the node's new version.
+   */
+  async write(record: RunRecord, version?: number): Promise<number> {
+    const path = join(this.dir, record.tick);
+    if (version === undefined) { await this.zk.create(path, JSON.stringify(record), { acl: this.acl }); return 0; }
+    return (await this.zk.set(path, JSON.stringify(record), version)).version;
+  }
+
+  /** Creates or overwrites `record` unconditionally (for ticks nobody else can be handling). */
+  async put(record: RunRecord): Promise<void> {
+    try { await this.write(record); } catch (err) {
+      if (!isZkError(err, 'NODEEXISTS')) throw err;
+      await this.write(record, -1);
+    }
+  }
+
+  /** Reads one tick's record, or undefined when it has none. */
+  async read(tick: string): Promise<StoredRun | undefined> {
+    try {
+      const { data, stat } = await this.zk.get(join(this.dir, tick));
+      return { record: JSON.parse(data.toString()) as RunRecord, version: stat.version };
+    } catch (err) {
+      if (isZkError(err, 'NONODE')) return undefined;
+      throw err;
+    }
+  }
+
+  /** Deletes the oldest records so that at most `keep` remain. */
+  async prune(keep: number): Promise<void> {
+    const { children } = await this.zk.children(this.dir);
+    for (const name of children.sort().slice(0, Math.max(0, children.length - keep))) {
+      await this.zk.delete(join(this.dir, name)).catch((e: unknown) => { if (!isZkError(e, 'NONODE')) throw e; });
+    }
+  }
+}
+
+/** What a new leader does about the ticks before it took over. */
+export interface CatchUpPlan {
+  /** Records another leader left in `started`: their child was fenced when that leader went away. */
+  interrupted: StoredRun[];
+  /** Ticks that came due with nobody leading and will not run (newest `keep` at most). */
+  missed: Date[];
+  /** How many ticks came due with nobody leading (capped at 10 000). */
+  dueCount: number;
+  /** The tick to run now, late (catchUp: last). */
+  late?: Date;
+}
+
+const DUE_CAP = 10_000;
+
+/**
+ * Decides, from the records a new leader finds at `now`, which earlier ticks were interrupted, which were
+ * missed and which (catchUp: last) runs late. With no records at all nothing is due: the history starts now.
+ */
+export function planCatchUp(runs: readonly StoredRun[], schedule: Schedule, now: Date, catchUp: 'none' | 'last', keep: number): CatchUpPlan {
+  const interrupted = runs.filter((r) => r.record.state === 'started');
+  const handled = runs.filter((r) => r.record.state !== 'scheduled').map((r) => Date.parse(r.record.tick));
+  const waiting = runs.filter((r) => r.record.state === 'scheduled').map((r) => Date.parse(r.record.tick));
+  if (!handled.length && !waiting.length) return { interrupted, missed: [], dueCount: 0 };
+  const from = new Date(handled.length ? Math.max(...handled) : Math.min(...waiting) - 1);
+  const dueCount = schedule.between(from, now, DUE_CAP).length;
+  const due = schedule.previous(new Date(now.getTime() + 1), Math.min(dueCount, Math.max(1, keep))).filter((t) => t > from).reverse();
+  const late = catchUp === 'last' ? due.pop() : undefined;
+  return { interrupted, missed: due, dueCount, late };
+}
