@@ -58,12 +58,13 @@ async function run(file: string, overrides: Overrides): Promise<void> {
 }
 
 // `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
-async function once(file: string, waitMs: number, overrides: Overrides): Promise<void> {
+async function once(file: string, waitMs: number, oncePerMs: number | undefined, overrides: Overrides): Promise<void> {
   const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides);
   let code: number = EXIT.FAILURE;
   try {
-    const r = await supervisor.runOnce(signal, waitMs);
+    const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
     if (r.kind === 'held') { log.info('held elsewhere, not running', { path: config.election.path }); code = EXIT.HELD_ELSEWHERE; }
+    else if (r.kind === 'already-ran') { log.info('already ran in this period, not running', { path: config.election.path, by: r.by, at: r.at }); code = EXIT.HELD_ELSEWHERE; }
     else if (r.kind === 'exited') code = r.exit.exitCode ?? 128 + (r.exit.signal ? (osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0 : 0);
     else if (r.kind === 'lost') { log.error('leadership lost while running', { reason: r.reason }); code = EXIT.LOST; }
     else { log.error('task cannot start', { error: r.error.message }); code = EXIT.FAILURE; }
@@ -119,14 +120,18 @@ export async function main(argv: string[]): Promise<void> {
     .command('once', 'for cron/timers on every host: run the command only if this host wins the lock; exit with its code (75 when held elsewhere)', (y) => y
       .option('config', config)
       .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
+      .option('once-per', { type: 'string', describe: 'run at most once per period (e.g. 1m): periods by ZooKeeper\'s clock, so skewed hosts agree; exit 75 when it already ran in this one' })
       .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
       .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] })
       .example('$0 once -c /etc/zk-supervisor/report.yaml', 'in a crontab line on every host')
-      .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish'),
+      .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish')
+      .example('$0 once -c report.yaml --once-per 1m', 'every host\'s crontab fires each minute: the job runs once per minute'),
     (a) => {
       const waitMs = parseDuration(a.wait);
       if (waitMs === undefined) fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(a.wait)})`);
-      return once(a.config, waitMs!, { id: a.id, logLevel: a.logLevel });
+      const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
+      if (a.oncePer !== undefined && !oncePerMs) fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
+      return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
     })
     .command('validate', 'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)', (y) => y
       .option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''), async (a) => {
@@ -144,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
       (a) => resign(a.config))
     .demandCommand(1, 'a command is required')
     .strict()
-    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command\'s own code, 75 held elsewhere, 76 leadership lost while running.')
+    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command\'s own code, 75 held elsewhere or already ran in this period (--once-per), 76 leadership lost while running.')
     .fail((msg, err) => {
       if (err) fail(EXIT.FAILURE, err.message);
       fail(EXIT.CONFIG, `${msg}\nRun zk-supervisor --help for usage.`);

@@ -126,8 +126,11 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
    * One-shot mode (`zk-supervisor once`): try to win the lock within `waitMs` (0 = try once), run the
    * command once as leader under the same lease and leash, release, and resolve with what happened:
    * `held` when another host holds it, otherwise the child's exit (or `lost` when leadership was lost).
+   * With `oncePerMs`, it runs at most once per period: periods are multiples of `oncePerMs` since the epoch
+   * by ZooKeeper's clock (our lock node's creation time), so hosts with skewed clocks agree on them; the
+   * period of the last start is kept in `<path>/last-run`, and `already-ran` reports a run in this period.
    */
-  async runOnce(signal: AbortSignal, waitMs: number): Promise<{ kind: 'held' } | LeadEnd> {
+  async runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<{ kind: 'held' } | { kind: 'already-ran'; by: string; at: string } | LeadEnd> {
     this.#transition('connecting', 'once');
     const zk = await Zk.connect(this.#zkOptions(signal));
     this.#sessionId = zk.sessionId;
@@ -144,6 +147,10 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         if ((err as { code?: string }).code === 'LOCK_TIMEOUT') return { kind: 'held' };
         throw err;
       }
+      if (oncePerMs) {
+        const previous = await this.#claimPeriod(zk, mutex, oncePerMs);
+        if (previous) return { kind: 'already-ran', ...previous };
+      }
       this.config.task.onExit = 'release';
       this.#once = true; // one run, even when the config has a schedule
       return await this.#lead(zk, mutex, task, signal);
@@ -154,6 +161,27 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       this.#transition('shutting-down', 'once done');
       this.#transition('stopped', 'once done');
     }
+  }
+
+  // `once --once-per`: records this period in <path>/last-run unless a run already started in it (then
+  // returns who ran it and when). We hold the lock, so nobody writes the node meanwhile.
+  async #claimPeriod(zk: Zk, mutex: Mutex, periodMs: number): Promise<{ by: string; at: string } | undefined> {
+    const lock = await zk.exists(mutex.node!);
+    if (!lock) throw new Error('lock node vanished');
+    const now = lock.ctime.getTime();
+    const period = Math.floor(now / periodMs);
+    const path = join(this.config.election.path, 'last-run');
+    let version = -1;
+    try {
+      const { data, stat } = await zk.get(path);
+      const last = JSON.parse(data.toString()) as { period?: number; periodMs?: number; id?: string; startedAt?: string };
+      if (last.periodMs === periodMs && last.period === period) return { by: last.id ?? '?', at: last.startedAt ?? '?' };
+      version = stat.version;
+    } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
+    const record = JSON.stringify({ period, periodMs, id: this.config.election.id, host: this.#info.host, startedAt: new Date(now).toISOString() });
+    if (version < 0) await zk.create(path, record, { acl: this.#acl });
+    else await zk.set(path, record, version);
+    return undefined;
   }
 
   #zkOptions(signal: AbortSignal): ZkOptions {

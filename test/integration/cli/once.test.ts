@@ -48,3 +48,27 @@ test('once --wait: a host that queues runs after the holder finishes, never at t
   assert.equal(bad.code, 2);
   assert.match(bad.out, /--wait: must be a duration/);
 });
+
+test('once --once-per: a second host in the same period exits 75 without running; the next period runs again', async () => {
+  const childLog = join(work.dir, 'once-per.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(), path: '/cron/per', childLog, sessionTimeout: '4s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '20', CHILD_EXIT_CODE: '0' },
+  });
+  const period = 5000;
+  // Periods are multiples of 5 s by the server's clock (this machine's): start just after a boundary.
+  const toBoundary = () => period - (Date.now() % period) + 100;
+  await new Promise((r) => setTimeout(r, toBoundary()));
+  const a = await once(config, 'a', '--once-per', '5s');
+  const b = await once(config, 'b', '--once-per', '5s');
+  assert.equal(a.code, 0, a.out);
+  assert.equal(b.code, 75, b.out);
+  assert.match(b.out, /already ran in this period, not running .*by=a/);
+  await new Promise((r) => setTimeout(r, toBoundary()));
+  const c = await once(config, 'c', '--once-per', '5s');
+  assert.equal(c.code, 0, c.out);
+  assert.equal(readRuns(childLog).length, 2, 'a and c ran, b did not');
+  const bad = await once(config, 'd', '--once-per', '0s');
+  assert.equal(bad.code, 2);
+  assert.match(bad.out, /--once-per: must be a positive duration/);
+});
