@@ -42,12 +42,12 @@ async function group(cluster: ZkCluster, n: number, sessionTimeout: string, chil
   return { sups, leader: first, childLog, config };
 }
 
-async function bench(name: string, unit: string, trial: () => Promise<number>, note?: string): Promise<void> {
+async function bench(name: string, unit: string, trial: () => Promise<number>, note?: string, trials = TRIALS): Promise<void> {
   if (values.only && !name.includes(values.only)) return;
   const samples: number[] = [];
-  for (let i = 0; i < TRIALS; i++) {
+  for (let i = 0; i < trials; i++) {
     samples.push(await trial());
-    process.stderr.write(`\r${name}: ${i + 1}/${TRIALS}   `);
+    process.stderr.write(`\r${name}: ${i + 1}/${trials}   `);
   }
   process.stderr.write('\n');
   rows.push({ name, unit, samples, note });
@@ -156,6 +156,39 @@ try {
     if (woken.length) rows.push({ name: `election scaling, ${n} candidates: contenders woken per change (must be 1)`, unit: 'count', samples: woken });
   }
 
+  // 5b. Election scaling with real processes: 50 supervisors on one election; SIGTERM the leader each trial.
+  if (!values.only || 'election scaling, 50 real supervisor processes'.includes(values.only)) {
+    const n = 50;
+    const childLog = join(dir, `children-50-${seq}.log`);
+    const config = writeConfig(dir, { connect: await freshRoot(standalone), path: '/job', childLog, sessionTimeout: '10s', stopTimeout: '300ms' });
+    let current = new SupervisorProc(`p0-${seq}`, config);
+    const all = [current];
+    try {
+      await current.waitLog(/to=running/, 15_000);
+      for (let i = 1; i < n; i += 10) { // in batches, so 49 Node.js start-ups do not starve each other
+        const batch = Array.from({ length: Math.min(10, n - i) }, (_, k) => new SupervisorProc(`p${i + k}-${seq}`, config));
+        all.push(...batch);
+        await Promise.all(batch.map((p) => p.waitLog(/candidate position/, 60_000)));
+      }
+      const reacted: number[] = [];
+      const trials = Math.min(TRIALS, n - 1);
+      await bench(`election scaling, ${n} real supervisor processes: SIGTERM of the leader → next leader running`, 'ms', async () => {
+        const others = all.filter((p) => p !== current && p.proc.exitCode === null);
+        const marks = new Map(others.map((p) => [p, p.lines.length]));
+        const t0 = performance.now();
+        current.signal('SIGTERM');
+        const next = await Promise.any(others.map((p) => p.waitLog(/to=running/, 15_000, marks.get(p)).then(() => p)));
+        const ms = performance.now() - t0;
+        await current.exited;
+        await new Promise((r) => setTimeout(r, 300)); // let any wrongly woken candidate log
+        reacted.push(others.filter((p) => p.lines.length > marks.get(p)!).length);
+        current = next;
+        return ms;
+      }, undefined, trials);
+      if (reacted.length) rows.push({ name: `election scaling, ${n} real processes: candidates that reacted per change (must be 1)`, unit: 'count', samples: reacted });
+    } finally { await killAll(all); }
+  }
+
   // 7. Ensemble: kill the member the leader is connected to.
   if (!values.only || 'ensemble'.includes(values.only)) {
     const ensemble = await startCluster(3);
@@ -188,10 +221,17 @@ try {
     const stat = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) / 100; };
     const rss = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))![1]) / 1024;
     await new Promise((r) => setTimeout(r, 5000)); // let start-up work (JIT, GC) settle
+    const sessionId = /sessionId=(\w+)/.exec(g.leader.lines.findLast((l) => /sessionId=\w/.test(l))!)![1]!;
+    const server = standalone.servers[0]!;
+    const packets0 = await server.packetsFrom(sessionId);
     const cpu0 = stat();
     const idleS = Number(values.idle);
     await new Promise((r) => setTimeout(r, idleS * 1000));
     const cpu = stat() - cpu0;
+    const packets1 = await server.packetsFrom(sessionId);
+    if (packets0 !== undefined && packets1 !== undefined) {
+      rows.push({ name: 'idle leader (T = 10 s): ZooKeeper requests per minute (incl. pings)', unit: 'req/min', samples: [((packets1 - packets0) / idleS) * 60] });
+    }
     const leashPid = pgidOf(readRuns(g.childLog)[0]!.pid)!;
     const watchdog = Number(execFileSync('pgrep', ['-P', String(leashPid), '-x', 'bash']).toString().trim().split('\n')[0] || 0);
     rows.push({ name: `idle leader over ${idleS} s: supervisor RSS`, unit: 'MB', samples: [rss(pid)] });

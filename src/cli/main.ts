@@ -1,6 +1,7 @@
 // The command line: run, validate, status, resign. The only place that exits the process or handles signals.
-import yargs from 'yargs';
 import { constants as osConstants } from 'node:os';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
@@ -104,8 +105,43 @@ async function resign(file: string): Promise<void> {
   process.exit(EXIT.OK);
 }
 
+// `once` after its arguments were parsed: checks the two durations, then runs.
+function onceCommand(a: { config: string; wait?: string; oncePer?: string; id?: string; logLevel?: string }): Promise<void> {
+  const wait = a.wait ?? '0s';
+  const waitMs = parseDuration(wait);
+  if (waitMs === undefined) fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(wait)})`);
+  const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
+  if (a.oncePer !== undefined && !oncePerMs) fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
+  return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
+}
+
+const LEVELS = ['error', 'warn', 'info', 'debug'];
+
+// `run` and `once` with plain arguments (what units and crontabs call) skip loading yargs: start-up time and
+// memory. Anything else, including every malformed line, goes through yargs for its help and messages.
+function fastPath(argv: string[]): (() => Promise<void>) | undefined {
+  const [cmd, ...rest] = argv;
+  if (cmd !== 'run' && cmd !== 'once') return undefined;
+  let v: { config?: string; id?: string; 'log-level'?: string; wait?: string; 'once-per'?: string };
+  try {
+    v = parseArgs({
+      args: rest, strict: true, allowPositionals: false,
+      options: {
+        config: { type: 'string', short: 'c' }, id: { type: 'string' }, 'log-level': { type: 'string' },
+        ...(cmd === 'once' ? { wait: { type: 'string' }, 'once-per': { type: 'string' } } : {}),
+      },
+    }).values as typeof v;
+  } catch { return undefined; }
+  const { config, id, 'log-level': logLevel } = v;
+  if (!config || (logLevel !== undefined && !LEVELS.includes(logLevel))) return undefined;
+  return cmd === 'run' ? () => run(config, { id, logLevel }) : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'] });
+}
+
 /** Parses `argv` and runs the command. */
 export async function main(argv: string[]): Promise<void> {
+  const fast = fastPath(argv);
+  if (fast) return fast();
+  const { default: yargs } = await import('yargs');
   const config = { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file' } as const;
   await yargs(argv)
     .scriptName('zk-supervisor')
@@ -113,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
     .command('run', 'join the election and run the task while leader', (y) => y
       .option('config', config)
       .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
-      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('log-level', { type: 'string', choices: LEVELS })
       .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
       .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
     (a) => run(a.config, { id: a.id, logLevel: a.logLevel }))
@@ -122,21 +158,14 @@ export async function main(argv: string[]): Promise<void> {
       .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
       .option('once-per', { type: 'string', describe: 'run at most once per period (e.g. 1m): periods by ZooKeeper\'s clock, so skewed hosts agree; exit 75 when it already ran in this one' })
       .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
-      .option('log-level', { type: 'string', choices: ['error', 'warn', 'info', 'debug'] })
+      .option('log-level', { type: 'string', choices: LEVELS })
       .example('$0 once -c /etc/zk-supervisor/report.yaml', 'in a crontab line on every host')
       .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish')
       .example('$0 once -c report.yaml --once-per 1m', 'every host\'s crontab fires each minute: the job runs once per minute'),
-    (a) => {
-      const waitMs = parseDuration(a.wait);
-      if (waitMs === undefined) fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(a.wait)})`);
-      const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
-      if (a.oncePer !== undefined && !oncePerMs) fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
-      return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
-    })
+    (a) => onceCommand(a))
     .command('validate', 'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)', (y) => y
       .option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''), async (a) => {
       const { config: c } = load(a.config);
-      const { stringify } = await import('yaml');
       process.stdout.write(`# ${a.config}: valid\n${stringify(c)}`);
       process.exit(EXIT.OK);
     })

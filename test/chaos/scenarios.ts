@@ -259,7 +259,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   try {
     const leader = new SupervisorProc(`a-${id}`, first);
     sups.push(leader);
-    await leader.waitLog(/to=running/, 15_000);
+    await leader.waitLog(/to=running/, 15_000).catch((err: Error) => {
+      throw new Error(`${err.message}; its last log lines:\n${leader.lines.slice(-8).join('\n')}`);
+    });
     for (const name of ['b', 'c']) sups.push(new SupervisorProc(`${name}-${id}`, rest));
     await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
     await waitFor(() => readRuns(childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });

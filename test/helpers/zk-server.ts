@@ -89,6 +89,14 @@ export class ZkServer {
     return [...out.matchAll(/sid=0x([0-9a-f]+)/g)].map((m) => m[1]!);
   }
 
+  /** Packets the server has received from session `sessionId` (hex) on its current connection, per `cons`. */
+  async packetsFrom(sessionId: string): Promise<number | undefined> {
+    const out = await fourLetter(this.port, 'cons', 500);
+    const line = out.split('\n').find((l) => l.includes(`sid=0x${sessionId.replace(/^0x/, '')},`) || l.includes(`sid=0x${sessionId.replace(/^0x/, '')})`));
+    const m = line && /recved=(\d+)/.exec(line);
+    return m ? Number(m[1]) : undefined;
+  }
+
   /** Kills the server's process group with `signal` and waits for it to exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const proc = this.#proc;
