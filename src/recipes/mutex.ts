@@ -7,7 +7,7 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
-import { bySequence } from '../zk/queue-lock.js';
+import { QueueLockError, obtainQueueLock } from '../zk/queue-lock.js';
 import { sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 
@@ -39,33 +39,19 @@ export class Mutex {
    */
   async lock(opts: LockOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted();
-    const deadline = performance.now() + (opts.timeoutMs ?? Infinity);
+    let node = this.#node;
     try {
-      this.#node ??= await this.#createNode();
-      let last = -1;
-      for (;;) {
-        const { children } = await this.zk.children(this.path);
-        const queue = children.filter((c) => c.includes('-lock-')).sort(bySequence);
-        const name = this.#node.slice(this.path.length + 1);
-        const index = queue.indexOf(name);
-        if (index < 0) throw new RecipeError('NOT_QUEUED', this.#node, `contender node ${this.#node} was deleted`);
-        if (index !== last) { last = index; opts.onPosition?.({ index, of: queue.length, node: this.#node }); }
-        if (index === 0) return;
-        const remaining = deadline - performance.now();
-        if (remaining <= 0) throw new RecipeError('LOCK_TIMEOUT', this.path, `lock ${this.path} not acquired within ${opts.timeoutMs} ms`);
-        const local = new AbortController();
-        const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
-        try {
-          const { stat, event } = await this.zk.existsW(join(this.path, queue[index - 1]!), { signal });
-          if (!stat) continue;
-          const timedOut = Number.isFinite(remaining) ? sleep(remaining, signal).then(() => 'timeout' as const) : new Promise<never>(() => {});
-          timedOut.catch(() => {});
-          await Promise.race([event, timedOut]);
-        } finally { local.abort(); }
-      }
+      node = this.#node ??= await this.#createNode();
+      const mine = node;
+      await obtainQueueLock(this.zk, node, {
+        waitMs: opts.timeoutMs, signal: opts.signal, filter: (c) => c.includes('-lock-'),
+        onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
+      });
     } catch (err) {
       await this.unlock().catch(() => {});
-      throw err;
+      if (!(err instanceof QueueLockError)) throw err;
+      if (err.code === 'TIMEOUT') throw new RecipeError('LOCK_TIMEOUT', this.path, `lock ${this.path} not acquired within ${opts.timeoutMs} ms`);
+      throw new RecipeError('NOT_QUEUED', node ?? this.path, `contender node ${node} was deleted`);
     }
   }
 

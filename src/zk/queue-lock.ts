@@ -19,12 +19,23 @@ export function sequenceOf(name: string): number {
 export const bySequence = (a: string, b: string): number =>
   sequenceOf(a) - sequenceOf(b) || (a < b ? -1 : a > b ? 1 : 0);
 
+/** Options of {@link obtainQueueLock}. */
+export interface QueueLockOptions {
+  /** Give up after this long; 0 = check once. Default: wait forever. */
+  waitMs?: number;
+  signal?: AbortSignal;
+  /** Only children for which this is true are in the queue (default: all). */
+  filter?: (name: string) => boolean;
+  /** Called with our place (0 = first) whenever it changes. */
+  onPosition?: (index: number, of: number) => void;
+}
+
 /**
  * Waits until the queue node at `lockPath` (created by the caller, usually sequential) is the lowest
  * child of its parent. Watches only its predecessor. `waitMs` 0 checks once. Rejects QueueLockError
  * TIMEOUT / NOT_QUEUED (our node is gone) / EMPTY_QUEUE, or `signal.reason` when aborted.
  */
-export async function obtainQueueLock(zk: Zk, lockPath: string, opts: { waitMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockOptions = {}): Promise<void> {
   opts.signal?.throwIfAborted();
   const queue = parent(lockPath);
   const name = basename(lockPath);
@@ -32,14 +43,16 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: { waitMs?:
   const deadline = performance.now() + waitMs;
   const local = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
+  let last = -1;
   try {
     for (;;) {
-      const { children } = await zk.children(queue);
+      const children = (await zk.children(queue)).children.filter(opts.filter ?? (() => true));
       if (children.length === 0) throw new QueueLockError('EMPTY_QUEUE', queue, `queue ${queue} is empty`);
       children.sort(bySequence);
-      if (children[0] === name) return;
       const idx = children.indexOf(name);
       if (idx < 0) throw new QueueLockError('NOT_QUEUED', lockPath, `queue node ${lockPath} does not exist`);
+      if (idx !== last) { last = idx; opts.onPosition?.(idx, children.length); }
+      if (idx === 0) return;
       const remaining = deadline - performance.now();
       if (waitMs <= 0 || remaining <= 0) throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
       const { stat, event } = await zk.existsW(join(queue, children[idx - 1]!), { signal });
