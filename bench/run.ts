@@ -9,7 +9,7 @@ import { Mutex } from '../src/recipes/mutex.js';
 import { Zk } from '../src/zk/client.js';
 import { TcpProxy } from '../test/helpers/proxy.js';
 import { readRuns } from '../test/helpers/overlap.js';
-import { SupervisorProc, killAll, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
+import { SupervisorProc, killAll, pgidOf, startElection, writeConfig } from '../test/helpers/supervisors.js';
 import { waitFor, within } from '../test/helpers/wait.js';
 import { startCluster, type ZkCluster } from '../test/helpers/zk-server.js';
 
@@ -33,13 +33,8 @@ async function group(cluster: ZkCluster, n: number, sessionTimeout: string, chil
   const childLog = join(dir, `children-${seq}.log`);
   const config = writeConfig(dir, { connect: await freshRoot(cluster), path: '/job', childLog, sessionTimeout, stopTimeout: '300ms', childEnv });
   const sups: SupervisorProc[] = [];
-  const first = new SupervisorProc(`s0-${seq}`, config);
-  sups.push(first);
-  await first.waitLog(/to=running/, 15_000);
-  for (let i = 1; i < n; i++) sups.push(new SupervisorProc(`s${i}-${seq}`, config));
-  await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'first child' });
-  return { sups, leader: first, childLog, config };
+  await startElection(sups, { ids: Array.from({ length: n }, (_, i) => `s${i}-${seq}`), config, childLog });
+  return { sups, leader: sups[0]!, childLog, config };
 }
 
 async function bench(name: string, unit: string, trial: () => Promise<number>, note?: string, trials = TRIALS): Promise<void> {

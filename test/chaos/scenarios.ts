@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Zk } from '../../src/zk/client.js';
 import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
 import { TcpProxy } from '../helpers/proxy.js';
-import { SupervisorProc, alive, killAll, pgidOf, writeConfig } from '../helpers/supervisors.js';
+import { SupervisorProc, alive, killAll, pgidOf, startElection, writeConfig } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import type { ZkCluster } from '../helpers/zk-server.js';
 
@@ -257,16 +257,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const rest = writeConfig(dir, { ...opts, connect: direct });
   const sups: SupervisorProc[] = [];
   try {
-    const leader = new SupervisorProc(`a-${id}`, first);
-    sups.push(leader);
-    await leader.waitLog(/to=running/, 15_000).catch((err: Error) => {
-      throw new Error(`${err.message}; its last log lines:\n${leader.lines.slice(-8).join('\n')}`);
-    });
-    for (const name of ['b', 'c']) sups.push(new SupervisorProc(`${name}-${id}`, rest));
-    await Promise.all(sups.slice(1).map((s) => s.waitLog(/candidate position/, 15_000)));
-    await waitFor(() => readRuns(childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });
+    const [leader] = await startElection(sups, { ids: ['a', 'b', 'c'].map((n) => `${n}-${id}`), config: rest, firstConfig: first, childLog });
     const ctx: TrialContext = {
-      cluster, sups, leader, standbys: sups.slice(1), childLog, grandchildFile, proxy, root: direct,
+      cluster, sups, leader: leader!, standbys: sups.slice(1), childLog, grandchildFile, proxy, root: direct,
       async nextLeader(t0, except = [], timeoutMs = 20_000) {
         const marks = new Map(sups.map((s) => [s, s.lines.length]));
         await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, marks.get(s))));

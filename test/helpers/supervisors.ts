@@ -7,8 +7,9 @@ import { join, resolve } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
 import { after } from 'node:test';
 import { useZk, type ZkFixture } from './fixture.js';
-import { track } from './reaper.js';
-import { nextEvent } from './wait.js';
+import { track, trackDir, untrackDir } from './reaper.js';
+import { readRuns } from './overlap.js';
+import { nextEvent, waitFor } from './wait.js';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/zk-supervisor.js');
 export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
@@ -17,7 +18,8 @@ export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
 /** A temp dir for configs and child logs, removed by `cleanup()`. */
 export function workDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  trackDir(dir);
+  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }); untrackDir(dir); } };
 }
 
 /** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`). */
@@ -103,6 +105,26 @@ export function alive(pid: number): boolean {
 export async function killAll(procs: SupervisorProc[]): Promise<void> {
   for (const p of procs) p.killGroup();
   await Promise.all(procs.map((p) => p.exited));
+}
+
+/**
+ * Starts an election of `ids.length` supervisors: the first alone, until it runs its child (it leads), then
+ * the rest, until each is a queued candidate. Each process goes into `into` as soon as it is spawned (for
+ * cleanup, even when a wait fails). `firstConfig` lets the leader use another config (e.g. via a proxy).
+ */
+export async function startElection(into: SupervisorProc[], opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number }): Promise<SupervisorProc[]> {
+  const timeoutMs = opts.timeoutMs ?? 15_000;
+  const [firstId, ...restIds] = opts.ids;
+  const leader = new SupervisorProc(firstId!, opts.firstConfig ?? opts.config);
+  into.push(leader);
+  await leader.waitLog(/to=running/, timeoutMs).catch((err: Error) => {
+    throw new Error(`${err.message}; its last log lines:\n${leader.lines.slice(-8).join('\n')}`);
+  });
+  const rest = restIds.map((id) => new SupervisorProc(id, opts.config));
+  into.push(...rest);
+  await Promise.all(rest.map((p) => p.waitLog(/candidate position/, timeoutMs)));
+  await waitFor(() => readRuns(opts.childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });
+  return [leader, ...rest];
 }
 
 /**

@@ -6,7 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
-import { track } from './reaper.js';
+import { track, trackDir, untrackDir } from './reaper.js';
 import { waitFor } from './wait.js';
 
 const JAR = process.env.ZOOKEEPER_JAR ?? '/usr/share/java/zookeeper.jar';
@@ -127,6 +127,7 @@ export class ZkCluster {
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.kill()));
     rmSync(this.root, { recursive: true, force: true });
+    untrackDir(this.root);
   }
 }
 
@@ -135,6 +136,7 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: { tickTime?: numbe
   if (!canStartServers()) throw new Error(INSTALL_HINT);
   const tickTime = opts.tickTime ?? 100;
   const root = mkdtempSync(join(tmpdir(), 'zk-supervisor-zk-'));
+  trackDir(root);
   const specs: MemberSpec[] = [];
   for (let id = 1; id <= size; id++) {
     specs.push({ id, clientPort: await freePort(), peerPort: await freePort(), electionPort: await freePort() });
