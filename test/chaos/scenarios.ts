@@ -235,6 +235,23 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'scheduled job (every second): kill -9 of the leader host mid-run', sessionTimeout: '2s',
+    extraTask: '  schedule: "* * * * * *"', childEnv: { CHILD_EXIT_AFTER_MS: '400' },
+    async run(ctx) {
+      const before = readRuns(ctx.childLog).length;
+      const running = await waitFor(() => readRuns(ctx.childLog).slice(before).find((r) => !r.stopped), { timeoutMs: 5000, what: 'a run in progress' });
+      const group = pgidOf(running.pid);
+      const result = await failover(ctx, () => {
+        ctx.leader.killGroup();
+        if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+      });
+      await waitRuns(ctx, readRuns(ctx.childLog).length + 2, 'two more ticks on the new leader');
+      // A tick that ran twice counts as an overlap, wherever its runs were.
+      const ticks = readRuns(ctx.childLog).map((r) => r.tick);
+      return { failoverMs: result.failoverMs, overlaps: ticks.length - new Set(ticks).size };
+    },
+  },
+  {
     name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)', sessionTimeout: '2s', childEnv: { CHILD_IGNORE_TERM: '1' },
     run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
