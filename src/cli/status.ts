@@ -21,7 +21,7 @@ async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule'
   const { schedule: expression, timezone } = config.task;
   if (!expression) return undefined;
   const all = (await new RunLog(zk, join(config.election.path, 'runs')).list()).map((r) => r.record);
-  const waiting = all.find((r) => r.state === 'scheduled');
+  const waiting = all.find((r) => r.state === 'scheduled' && Date.parse(r.tick) >= Date.now());
   const nextTick = waiting?.tick ?? compileSchedule(expression, timezone).next(new Date())?.toISOString() ?? null;
   return { expression, timezone, nextTick, runs: all.filter((r) => r.state !== 'scheduled').slice(-RECENT_RUNS) };
 }

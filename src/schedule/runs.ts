@@ -94,6 +94,11 @@ export class RunLog {
     }
   }
 
+  /** Deletes one tick's record if it still has `version` (gone or changed meanwhile: left alone). */
+  async remove(tick: string, version: number): Promise<void> {
+    await this.zk.delete(join(this.dir, tick), version).catch((e: unknown) => { if (!isZkError(e, 'NONODE', 'BADVERSION')) throw e; });
+  }
+
   /** Deletes the oldest records so that at most `keep` remain. */
   async prune(keep: number): Promise<void> {
     const { children } = await this.zk.children(this.dir);

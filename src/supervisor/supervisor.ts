@@ -44,7 +44,6 @@ async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 
 }
 
 const reasonOf = (signal: AbortSignal) => String((signal.reason as Error)?.message ?? signal.reason);
-const isZkCode = (err: unknown, ...codes: string[]) => codes.some((c) => isZkError(err, c as Parameters<typeof isZkError>[1]));
 
 /** Runs the election and the child per `config` until `run()`'s signal aborts. */
 export class Supervisor extends EventEmitter<{ state: [State, string] }> {
@@ -345,13 +344,20 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const runs = new RunLog(l.zk, join(this.config.election.path, 'runs'), this.#acl);
     await runs.ensure();
     const who = { id: this.config.election.id, host: this.#info.host, term: this.#term, token: String(l.token) };
-    const plan = planCatchUp(await runs.list(), schedule, new Date(), t.catchUp, t.history);
+    const now = new Date();
+    const stored = await runs.list();
+    const plan = planCatchUp(stored, schedule, now, t.catchUp, t.history);
+    // A future tick another leader was waiting for, that this schedule no longer has (the config changed).
+    const upcoming = schedule.next(now)?.toISOString();
+    for (const r of stored.filter((x) => x.record.state === 'scheduled' && Date.parse(x.record.tick) > now.getTime() && x.record.tick !== upcoming)) {
+      await runs.remove(r.record.tick, r.version);
+    }
     for (const r of plan.interrupted) {
       this.log.warn('tick interrupted by a failover: its run was stopped when its leader lost leadership', { tick: r.record.tick, previousLeader: r.record.id, token: r.record.token });
       await runs.write({
         ...r.record, state: 'fenced', finishedAt: new Date().toISOString(),
         reason: `leadership of ${r.record.id ?? '?'} ended while it ran; its child was stopped by fencing (outcome unknown)`,
-      }, r.version).catch((e: unknown) => { if (!isZkCode(e, 'BADVERSION', 'NONODE')) throw e; });
+      }, r.version).catch((e: unknown) => { if (!isZkError(e, 'BADVERSION', 'NONODE')) throw e; });
     }
     if (plan.dueCount) {
       this.log.warn('ticks came due while nobody led', {
@@ -364,9 +370,11 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     let leash: LeashedTask | undefined = firstLeash;
     let pending: { tick: Date; late: boolean } | undefined = plan.late ? { tick: plan.late, late: true } : undefined;
     let cursor = new Date();
+    const shutdown = () => l.outer.aborted && !l.leadership.aborted;
+    const why = () => (shutdown() ? `supervisor shutting down (${reasonOf(l.signal)})` : reasonOf(l.signal));
     const lost = (): LeadEnd => {
-      this.#transition(l.outer.aborted && !l.leadership.aborted ? 'shutting-down' : 'stopping', reasonOf(l.signal));
-      return { kind: 'lost', reason: reasonOf(l.signal) };
+      this.#transition(shutdown() ? 'shutting-down' : 'stopping', why());
+      return { kind: 'lost', reason: why() };
     };
     try {
       for (;;) {
@@ -386,7 +394,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         const existing = await runs.read(iso);
         if (existing && existing.record.state !== 'scheduled') { this.log.warn('tick already handled, skipping it', { tick: iso, state: existing.record.state }); continue; }
         try { version = existing?.version ?? await runs.write({ tick: iso, state: 'scheduled', ...who }); } catch (err) {
-          if (isZkCode(err, 'NODEEXISTS')) continue;
+          if (isZkError(err, 'NODEEXISTS')) continue;
           throw err;
         }
         this.#transition('waiting', late ? 'late tick (catchUp: last)' : 'next tick', { tick: iso });
@@ -397,7 +405,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         const startedAt = new Date();
         const record: RunRecord = { tick: iso, state: 'started', ...who, startedAt: startedAt.toISOString(), lateMs: startedAt.getTime() - tick.getTime() };
         try { version = await runs.write(record, version); } catch (err) {
-          if (!isZkCode(err, 'BADVERSION', 'NONODE')) throw err;
+          if (!isZkError(err, 'BADVERSION', 'NONODE')) throw err;
           this.log.warn('tick claimed by someone else, skipping it', { tick: iso });
           continue;
         }
@@ -412,7 +420,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         this.#task = task;
         task.run(l.lease.remainingMs(), this.#term, l.token, iso);
         this.#transition('running', late ? 'late tick started' : 'tick started', { tick: iso, lateMs: record.lateMs, childPgid: task.pid, token: l.token });
-        const end = await this.#awaitRun(schedule, task, iso, runs, who, l, (next) => { cursor = next; });
+        const end = await this.#awaitRun(schedule, task, iso, runs, who, l, why, (next) => { cursor = next; });
         this.#task = undefined;
         if (end.kind === 'lost') {
           const exit = await task.stop(this.#force ? 0 : undefined);
@@ -438,7 +446,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   }
 
   // Waits for a scheduled run to end. Ticks that come due meanwhile are skipped (forbid) or end it (replace).
-  async #awaitRun(schedule: Schedule, task: LeashedTask, iso: string, runs: RunLog, who: Partial<RunRecord>, l: Leadership, advance: (tick: Date) => void):
+  async #awaitRun(schedule: Schedule, task: LeashedTask, iso: string, runs: RunLog, who: Partial<RunRecord>, l: Leadership, why: () => string, advance: (tick: Date) => void):
     Promise<{ kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'replaced'; next: Date }> {
     for (let after = new Date(iso); ;) {
       const next = schedule.next(after);
@@ -446,7 +454,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       const due = new Promise<'due'>((r) => { timer = setTimeout(() => r('due'), next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1); });
       const first = await untilAborted(Promise.race([task.exited, due]), l.signal);
       clearTimeout(timer);
-      if (first === 'aborted') return { kind: 'lost', reason: reasonOf(l.signal) };
+      if (first === 'aborted') return { kind: 'lost', reason: why() };
       if (first !== 'due') return { kind: 'exited', exit: first };
       if (!next || Date.now() < next.getTime()) continue; // woke early (clock step): wait again
       after = next!;
