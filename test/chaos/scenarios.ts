@@ -32,6 +32,9 @@ export interface Scenario {
   run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number; overlaps?: number }>;
 }
 
+/** A point in a trial: when, and how many log lines each supervisor had written by then. */
+export interface Mark { at: number; lines: Map<SupervisorProc, number> }
+
 export interface TrialContext {
   cluster: ZkCluster;
   sups: SupervisorProc[];
@@ -43,8 +46,10 @@ export interface TrialContext {
   proxy?: TcpProxy;
   /** Connect string of this trial's chroot (the election is at `/job`). */
   root: string;
-  /** Resolves with ms since `t0` once any supervisor but `except` logs a new `to=running`. */
-  nextLeader(t0: number, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
+  /** The time and every supervisor's log position now: take it before injecting a fault. */
+  mark(): Mark;
+  /** Resolves with ms since `since` once any supervisor but `except` logged `to=running` after it. */
+  nextLeader(since: Mark, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -60,7 +65,7 @@ async function asOperator<T>(ctx: TrialContext, fn: (zk: Zk) => Promise<T>): Pro
 
 // Injects a fault that removes the leader, then waits for another host's child: the common failover shape.
 async function failover(ctx: TrialContext, inject: () => void | Promise<void>): Promise<{ failoverMs: number; expectRuns: number }> {
-  const t0 = performance.now();
+  const t0 = ctx.mark();
   await inject();
   const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
   await waitRuns(ctx, 2, 'second child');
@@ -89,10 +94,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'SIGSTOP of the supervisor for 2×T, then SIGCONT', sessionTimeout: '2s',
     async run(ctx) {
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       ctx.leader.signal('SIGSTOP');
       const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      await sleep(Math.max(0, 4000 - (performance.now() - t0)));
+      await sleep(Math.max(0, 4000 - (performance.now() - t0.at)));
       const from = ctx.leader.lines.length;
       ctx.leader.signal('SIGCONT');
       await ctx.leader.waitLog(/to=candidate|to=connecting/, 10_000, from);
@@ -103,7 +108,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'partition of the leader longer than T', sessionTimeout: '2s',
     async run(ctx) {
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       ctx.proxy!.blackhole();
       const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
       ctx.proxy!.reset();
@@ -163,7 +168,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'operator deletes <path>/leader', sessionTimeout: '2s',
     async run(ctx) {
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       await asOperator(ctx, (zk) => zk.delete('/job/leader'));
       const failoverMs = await ctx.nextLeader(t0);
       await waitRuns(ctx, 2, 'a child after the leader node was deleted');
@@ -173,7 +178,7 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "operator deletes the leader's candidate node", sessionTimeout: '2s',
     async run(ctx) {
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       await asOperator(ctx, async (zk) => {
         const { children } = await zk.children('/job/candidates');
         const first = children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)))[0]!;
@@ -205,10 +210,10 @@ export const SCENARIOS: Scenario[] = [
       const grandchild = Number(readFileSync(ctx.grandchildFile, 'utf8').split('\n')[0]);
       let goneAt = Infinity;
       const watch = waitFor(() => !alive(grandchild) && (goneAt = performance.now()), { timeoutMs: 20_000, what: `grandchild ${grandchild} stopped`, intervalMs: 2 });
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       ctx.leader.killGroup();
       const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-      const newLeaderAt = t0 + failoverMs;
+      const newLeaderAt = t0.at + failoverMs;
       await watch;
       await waitRuns(ctx, 2, 'second child');
       // The grandchild writes no timestamps: it counts as an overlap if it outlived the next leader's start.
@@ -228,7 +233,7 @@ export const SCENARIOS: Scenario[] = [
     childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '1' },
     extraTask: '  onExit: restart\n  restart:\n    initialDelay: 20ms\n    maxDelay: 100ms\n    crashLoopFailures: 3\n    crashLoopWindow: 10s',
     async run(ctx) {
-      const t0 = performance.now();
+      const t0 = ctx.mark();
       const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
       await waitRuns(ctx, 6, 'runs on a second host after the crash loop');
       return { failoverMs };
@@ -277,10 +282,13 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     const [leader] = await startElection(sups, { ids: ['a', 'b', 'c'].map((n) => `${n}-${id}`), config: rest, firstConfig: first, childLog });
     const ctx: TrialContext = {
       cluster, sups, leader: leader!, standbys: sups.slice(1), childLog, grandchildFile, proxy, root: direct,
-      async nextLeader(t0, except = [], timeoutMs = 20_000) {
-        const marks = new Map(sups.map((s) => [s, s.lines.length]));
-        await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, marks.get(s))));
-        return performance.now() - t0;
+      mark: () => ({ at: performance.now(), lines: new Map(sups.map((s) => [s, s.lines.length])) }),
+      async nextLeader(since, except = [], timeoutMs = 20_000) {
+        await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, since.lines.get(s)))).catch(() => {
+          const logs = sups.map((s) => `--- ${s.id}:\n${s.lines.slice(since.lines.get(s)).slice(-15).join('\n')}`).join('\n');
+          throw new Error(`no supervisor became leader within ${timeoutMs} ms; their logs since the fault:\n${logs}`);
+        });
+        return performance.now() - since.at;
       },
     };
     const out = await scenario.run(ctx);
