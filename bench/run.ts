@@ -255,6 +255,6 @@ for (const r of rows.filter((x) => x.name.startsWith('crash failover'))) {
 }
 const out = join(import.meta.dirname, `results-${env.date.slice(0, 10)}.json`);
 writeFileSync(out, `${JSON.stringify({ env, rows }, null, 2)}\n`);
-rmSync(dir, { recursive: true, force: true });
+rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
 console.log(`\nwrote ${out}`);
 process.exit(0);

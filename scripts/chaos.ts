@@ -1,4 +1,4 @@
-// npm run chaos -- [--trials N] [--only TEXT] [--shard I/N]: runs every fault scenario N times and prints a table
+// npm run chaos -- [--trials N] [--only TEXT[|TEXT…]] [--shard I/N]: runs every fault scenario N times and prints a table
 // (a row as soon as its scenario is done). --shard runs every Nth scenario from the Ith (0-based), to split a long
 // run across processes.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ if (!(trials >= 1) || !(shards >= 1) || !(shard >= 0 && shard < shards)) {
   process.exit(2);
 }
 const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-chaos-'));
-const chosen = SCENARIOS.filter((s, i) => i % shards === shard && (!values.only || s.name.includes(values.only)));
+const chosen = SCENARIOS.filter((s, i) => i % shards === shard && (!values.only || values.only.split('|').some((part) => s.name.includes(part))));
 const [standalone, ensemble] = await Promise.all([startCluster(1), chosen.some((s) => s.ensemble) ? startCluster(3) : undefined]);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };
 const fmt = (ms: number) => (Number.isFinite(ms) ? `${Math.round(ms)}` : '–');
@@ -42,6 +42,6 @@ try {
   }
 } finally {
   await Promise.all([standalone.stop(), ensemble?.stop()]);
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); // a child stopped by its leash may still be writing
 }
 process.exit(0);

@@ -19,7 +19,7 @@ export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
 export function workDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-test-'));
   trackDir(dir);
-  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }); untrackDir(dir); } };
+  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); untrackDir(dir); } };
 }
 
 /** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`). */
