@@ -457,15 +457,15 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       if (first === 'aborted') return { kind: 'lost', reason: why() };
       if (first !== 'due') return { kind: 'exited', exit: first };
       if (!next || Date.now() < next.getTime()) continue; // woke early (clock step): wait again
-      after = next!;
-      advance(next!);
+      after = next;
+      advance(next);
       if (this.config.task.concurrency === 'replace') {
-        this.log.warn('tick due while the previous run still runs: replacing it', { tick: next!.toISOString(), running: iso });
-        return { kind: 'replaced', next: next! };
+        this.log.warn('tick due while the previous run still runs: replacing it', { tick: next.toISOString(), running: iso });
+        return { kind: 'replaced', next: next };
       }
-      this.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', { tick: next!.toISOString(), running: iso });
-      await runs.put({ tick: next!.toISOString(), state: 'skipped', ...who, reason: `the run of ${iso} was still running (concurrency: forbid)` })
-        .catch((err: unknown) => this.log.warn('cannot record a skipped tick', { tick: next!.toISOString(), error: String(err) }));
+      this.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', { tick: next.toISOString(), running: iso });
+      await runs.put({ tick: next.toISOString(), state: 'skipped', ...who, reason: `the run of ${iso} was still running (concurrency: forbid)` })
+        .catch((err: unknown) => this.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) }));
     }
   }
 
