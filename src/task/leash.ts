@@ -46,7 +46,7 @@ watchdog=$!
 exec 3<&-
 "$@"
 st=$?
-kill -s KILL "$watchdog" 2>/dev/null
+{ kill -s KILL "$watchdog"; wait "$watchdog"; } 2>/dev/null # wait: reap it without a job-status line on stderr
 finish "$st"
 `;
 
