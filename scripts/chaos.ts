@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SCENARIOS, runTrial, type TrialResult } from '../test/chaos/scenarios.js';
+import { trackDir } from '../test/helpers/reaper.js';
 import { startCluster } from '../test/helpers/zk-server.js';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '10' }, only: { type: 'string' }, shard: { type: 'string', default: '0/1' } } });
@@ -16,6 +17,7 @@ if (!(trials >= 1) || !(shards >= 1) || !(shard >= 0 && shard < shards)) {
   process.exit(2);
 }
 const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-chaos-'));
+trackDir(dir); // removed on SIGINT/SIGTERM too
 const chosen = SCENARIOS.filter((s, i) => i % shards === shard && (!values.only || values.only.split('|').some((part) => s.name.includes(part))));
 const [standalone, ensemble] = await Promise.all([startCluster(1), chosen.some((s) => s.ensemble) ? startCluster(3) : undefined]);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length ? s[Math.floor(s.length / 2)]! : NaN; };

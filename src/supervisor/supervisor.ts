@@ -195,6 +195,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         return await Zk.connect(this.#zkOptions(signal));
       } catch (err) {
         if (signal.aborted) return undefined;
+        if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
         if (attempt === 0) this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
         this.#transition('backoff', 'zookeeper unreachable');
         await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});

@@ -149,19 +149,21 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   /**
    * Opens a session and resolves once it is established.
    * Rejects with ZkConnectError CONNECT_TIMEOUT (naming the servers) when no server answers in time,
-   * or with `signal.reason` when aborted; the half-open handle is closed either way.
+   * CLIENT_UNAVAILABLE when the native client library cannot be loaded, or with `signal.reason` when
+   * aborted; the half-open handle is closed either way.
    */
   static async connect(opts: ZkOptions): Promise<Zk> {
     opts.signal?.throwIfAborted();
     const zk = new Zk(opts);
     const connectTimeoutMs = opts.connectTimeoutMs ?? Math.max(zk.#opts.sessionTimeoutMs, 5_000);
+    let fail!: (err: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
         zk.off('state', onState);
       };
-      const fail = (err: unknown) => { cleanup(); zk.close(); reject(err); };
+      fail = (err: unknown) => { cleanup(); zk.close(); reject(err); };
       const onState = (s: ZkState) => {
         if (s === 'connected') { cleanup(); resolve(); }
         else if (s === 'expired' || s === 'closed') {
@@ -174,7 +176,9 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       zk.on('state', onState);
     });
-    zk.#dial();
+    try { zk.#dial(); } catch (err) { // the native client could not be loaded or started: no retry will help
+      fail(new ZkConnectError('CLIENT_UNAVAILABLE', `the ZooKeeper client library (npm package zookeeper) cannot be used: ${(err as Error).message.split('\n')[0]}`, { cause: err }));
+    }
     await ready;
     if (opts.digestAuth) await zk.addAuth('digest', opts.digestAuth);
     return zk;
@@ -232,8 +236,10 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   close(): void {
     clearTimeout(this.#stallTimer);
     if (this.#state === 'closed' || this.#state === 'expired') return;
-    this.#native.emit = () => {};
-    try { this.#native.close(); } finally { this.#setState('closed'); }
+    const native = this.#native as NativeHandle | undefined; // unset when the client library failed to load
+    try {
+      if (native) { native.emit = () => {}; native.close(); }
+    } finally { this.#setState('closed'); }
   }
 
   // Sends one request; resolves with the callback's extra arguments, rejects with ZkError.

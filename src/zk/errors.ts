@@ -46,8 +46,8 @@ export const isZkError = (e: unknown, ...codes: ZkErrorCode[]): e is ZkError =>
   e instanceof ZkError && (codes.length === 0 || codes.includes(e.code));
 
 /** Connecting failed: no server answered within the deadline, or the session could not be established. */
-export class ZkConnectError extends AppError<'CONNECT_TIMEOUT' | 'CONNECT_FAILED'> {
-  constructor(readonly code: 'CONNECT_TIMEOUT' | 'CONNECT_FAILED', message: string, options?: ErrorOptions) {
+export class ZkConnectError extends AppError<'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE'> {
+  constructor(readonly code: 'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE', message: string, options?: ErrorOptions) {
     super(message, options);
   }
 }

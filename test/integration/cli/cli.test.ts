@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TcpProxy } from '../../helpers/proxy.js';
@@ -66,4 +66,19 @@ test('cli: a command that cannot start is reported clearly and the host steps do
   await p.waitLog(/to=candidate reason=rejoin/, 5000);
   p.signal('SIGTERM');
   assert.equal(await p.exited, 0);
+});
+
+test('cli: a missing native ZooKeeper client is one clear error and exit 1, not a crash or a retry loop', () => {
+  // The installed command without its node_modules (e.g. a broken install): the bundle cannot load `zookeeper`.
+  const copy = join(work.dir, 'broken-install');
+  cpSync(join(BIN, '../../dist'), join(copy, 'dist'), { recursive: true });
+  cpSync(BIN, join(copy, 'bin/zk-supervisor.js'));
+  const config = join(work.dir, 'broken.yaml');
+  writeFileSync(config, 'zookeeper:\n  connect: "127.0.0.1:1"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\nlogging:\n  format: text\n');
+  for (const command of ['run', 'once']) {
+    const r = spawnSync(process.execPath, [join(copy, 'bin/zk-supervisor.js'), command, '--config', config], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1, `${command}: ${r.stderr}`);
+    assert.match(r.stderr, /the ZooKeeper client library \(npm package zookeeper\) cannot be used: Cannot find (module|package) 'zookeeper'/);
+    noStack(r.stderr);
+  }
 });
