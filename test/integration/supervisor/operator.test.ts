@@ -52,6 +52,15 @@ test('task: onExit restart runs the child again here, and a crash loop makes the
   assert.deepEqual(overlaps(readRuns(childLog)), []);
 });
 
+test('task: many restarts under one leadership leave no listener behind (no MaxListenersExceededWarning)', async () => {
+  const { leader, childLog } = await start(['a'], {
+    extraTask: '  onExit: restart\n  restart:\n    initialDelay: 10ms\n    maxDelay: 20ms\n    crashLoopFailures: 1000\n    crashLoopWindow: 10s',
+    childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '0' },
+  });
+  await waitFor(() => readRuns(childLog).length >= 15, { timeoutMs: 20_000, what: '15 runs of the child on one leader' });
+  assert.ok(!leader.lines.some((l) => /MaxListenersExceeded|memory leak/i.test(l)), leader.lines.filter((l) => /Warning/.test(l)).join('\n'));
+});
+
 test('shutdown: SIGTERM while still a candidate exits 0; a second SIGTERM kills a child that ignores the first', async () => {
   const { sups, leader, childLog } = await start(['a', 'b'], { childEnv: { CHILD_IGNORE_TERM: '1' }, stopTimeout: '1500ms', sessionTimeout: '4s' });
   const standby = sups.find((s) => s !== leader)!;
