@@ -77,7 +77,7 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
 
 async function status(file: string, json: boolean): Promise<void> {
   const { config, digest } = load(file);
-  const { readStatus } = await import('./status.js');
+  const { readStatus, describeRun } = await import('./status.js');
   let s;
   try { s = await readStatus(config, digest); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
@@ -87,7 +87,6 @@ async function status(file: string, json: boolean): Promise<void> {
     process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
     process.stdout.write(`pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`);
     if (s.schedule) {
-      const { describeRun } = await import('./status.js');
       process.stdout.write(`schedule: ${s.schedule.expression}${s.schedule.timezone ? ` (${s.schedule.timezone})` : ''}, next tick ${s.schedule.nextTick ?? 'never'}\n`);
       process.stdout.write(`last runs (${s.schedule.runs.length}):\n${s.schedule.runs.map((r) => `  ${describeRun(r)}`).join('\n')}\n`);
     }
