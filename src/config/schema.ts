@@ -14,14 +14,16 @@ export function parseDuration(v: unknown): number | undefined {
   return m ? Math.round(Number(m[1]) * UNIT[m[2]!]!) : undefined;
 }
 
-const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform((v, ctx) => {
+const toMs = (v: string | number, ctx: z.RefinementCtx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: 'must be a duration like "500ms", "10s" or "2m"' });
     return z.NEVER;
   }
   return ms;
-});
+};
+const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs);
+const optionalDuration = () => z.union([z.string(), z.number()]).transform(toMs).optional();
 
 const zkPath = z.string().regex(/^\/[^\0]*[^/]$|^\/$/, 'must be an absolute ZooKeeper path without a trailing slash');
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
@@ -70,13 +72,15 @@ export const ConfigSchema = z.strictObject({
     timezone: z.string().min(1).optional(),
     /** A tick that came due while nobody led: `last` runs the latest such tick late, `none` records it as missed. */
     catchUp: z.enum(['none', 'last']).default('last'),
+    /** catchUp last: a missed tick older than this is recorded as missed instead of run late (default: no limit). */
+    startingDeadline: optionalDuration(),
     /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
     concurrency: z.enum(['forbid', 'replace']).default('forbid'),
     /** How many ticks' records to keep under `<election.path>/runs/`. */
     history: z.number().int().min(1).max(10_000).default(50),
   }).superRefine((task, ctx) => {
     if (task.schedule === undefined) {
-      for (const key of ['timezone'] as const) {
+      for (const key of ['timezone', 'startingDeadline'] as const) {
         if (task[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
       }
       return;

@@ -124,9 +124,10 @@ const DUE_CAP = 10_000;
 
 /**
  * Decides, from the records a new leader finds at `now`, which earlier ticks were interrupted, which were
- * missed and which (catchUp: last) runs late. With no records at all nothing is due: the history starts now.
+ * missed and which (catchUp: last, and no older than `startingDeadlineMs`) runs late. With no records at all
+ * nothing is due: the history starts now.
  */
-export function planCatchUp(runs: readonly StoredRun[], schedule: Schedule, now: Date, catchUp: 'none' | 'last', keep: number): CatchUpPlan {
+export function planCatchUp(runs: readonly StoredRun[], schedule: Schedule, now: Date, catchUp: 'none' | 'last', keep: number, startingDeadlineMs = Infinity): CatchUpPlan {
   const interrupted = runs.filter((r) => r.record.state === 'started');
   const handled = runs.filter((r) => r.record.state !== 'scheduled').map((r) => Date.parse(r.record.tick));
   const waiting = runs.filter((r) => r.record.state === 'scheduled').map((r) => Date.parse(r.record.tick));
@@ -134,6 +135,8 @@ export function planCatchUp(runs: readonly StoredRun[], schedule: Schedule, now:
   const from = new Date(handled.length ? Math.max(...handled) : Math.min(...waiting) - 1);
   const dueCount = schedule.between(from, now, DUE_CAP).length;
   const due = schedule.previous(new Date(now.getTime() + 1), Math.min(dueCount, Math.max(1, keep))).filter((t) => t > from).reverse();
-  const late = catchUp === 'last' ? due.pop() : undefined;
+  // catchUp last runs the newest due tick late, unless it is older than the starting deadline.
+  const newest = due.at(-1);
+  const late = catchUp === 'last' && newest && now.getTime() - newest.getTime() <= startingDeadlineMs ? due.pop() : undefined;
   return { interrupted, missed: due, dueCount, late };
 }

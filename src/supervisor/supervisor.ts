@@ -347,7 +347,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const who = { id: this.config.election.id, host: this.#info.host, term: this.#term, token: String(l.token) };
     const now = new Date();
     const stored = await runs.list();
-    const plan = planCatchUp(stored, schedule, now, t.catchUp, t.history);
+    const plan = planCatchUp(stored, schedule, now, t.catchUp, t.history, t.startingDeadline);
     // A future tick another leader was waiting for, that this schedule no longer has (the config changed).
     const upcoming = schedule.next(now)?.toISOString();
     for (const r of stored.filter((x) => x.record.state === 'scheduled' && Date.parse(x.record.tick) > now.getTime() && x.record.tick !== upcoming)) {
@@ -366,7 +366,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       });
     }
     for (const tick of plan.missed) {
-      await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason: `nobody led at the tick (catchUp: ${t.catchUp})` });
+      const tooOld = t.catchUp === 'last' && !plan.late && tick === plan.missed.at(-1);
+      await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason: `nobody led at the tick (catchUp: ${t.catchUp}${tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : ''})` });
     }
     let leash: LeashedTask | undefined = firstLeash;
     let pending: { tick: Date; late: boolean } | undefined = plan.late ? { tick: plan.late, late: true } : undefined;

@@ -36,6 +36,8 @@ const CASES: [string, string, RegExp][] = [
   ['cron with 3 fields', `${ZK}${EL}${TASK}  schedule: "* * *"\n`, /^c\.yaml:7:13: task\.schedule: invalid configuration format .*exactly five or six .*\(got "\* \* \*"\)$/],
   ['unknown time zone', `${ZK}${EL}${TASK}  schedule: "@hourly"\n  timezone: Mars/Base\n`, /^c\.yaml:8:13: task\.timezone: unknown time zone "Mars\/Base" \(want an IANA name like "Europe\/Berlin"\) \(got "Mars\/Base"\)$/],
   ['time zone without schedule', `${ZK}${EL}${TASK}  timezone: UTC\n`, /^c\.yaml:7:13: task\.timezone: only applies with task\.schedule \(got "UTC"\)$/],
+  ['starting deadline without schedule', `${ZK}${EL}${TASK}  startingDeadline: 1h\n`, /^c\.yaml:7:21: task\.startingDeadline: only applies with task\.schedule \(got "1h"\)$/],
+  ['bad starting deadline', `${ZK}${EL}${TASK}  schedule: "@daily"\n  startingDeadline: soon\n`, /^c\.yaml:8:21: task\.startingDeadline: must be a duration like "500ms", "10s" or "2m" \(got "soon"\)$/],
   ['restart with schedule', `${ZK}${EL}${TASK}  schedule: "@daily"\n  onExit: restart\n`, /^c\.yaml:8:11: task\.onExit: restart does not apply with task\.schedule/],
   ['unknown concurrency', `${ZK}${EL}${TASK}  schedule: "@daily"\n  concurrency: allow\n`, /^c\.yaml:8:16: task\.concurrency: Invalid option: expected one of "forbid"\|"replace" \(got "allow"\)$/],
   ['unset env var', `zookeeper:\n  connect: "\${NOPE}:2181"\n${EL}${TASK}`, /^c\.yaml:2:12: zookeeper\.connect: environment variable NOPE is not set$/],

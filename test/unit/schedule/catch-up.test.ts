@@ -54,3 +54,12 @@ test('cron: 5 fields, seconds, nicknames and time zones', () => {
   assert.deepEqual(iso(compileSchedule('*/2 * * * * *').between(at('00'), at('06'), 10)), ['02', '04', '06']);
   assert.throws(() => compileSchedule('* * * * * * *'), /5 or 6 parts/);
 });
+
+test('catch-up: catchUp last skips a newest due tick older than the starting deadline', () => {
+  const runs = [rec('01', 'finished')];
+  const fresh = planCatchUp(runs, everySecond, at('05.400'), 'last', 50, 1000);
+  assert.equal(iso([fresh.late!])[0], '05', 'the newest tick is 400 ms old: within the deadline');
+  const stale = planCatchUp(runs, everySecond, at('05.400'), 'last', 50, 300);
+  assert.equal(stale.late, undefined, 'the newest tick is 400 ms old: past a 300 ms deadline');
+  assert.deepEqual(iso(stale.missed), ['02', '03', '04', '05']);
+});
