@@ -39,11 +39,10 @@ export class Mutex {
    */
   async lock(opts: LockOptions = {}): Promise<void> {
     opts.signal?.throwIfAborted();
-    let node = this.#node;
+    let node: string | undefined;
     try {
-      node = this.#node ??= await this.#createNode();
-      const mine = node;
-      await obtainQueueLock(this.zk, node, {
+      const mine = node = this.#node ??= await this.#createNode();
+      await obtainQueueLock(this.zk, mine, {
         waitMs: opts.timeoutMs, signal: opts.signal, filter: (c) => c.includes('-lock-'),
         onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
       });

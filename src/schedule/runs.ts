@@ -55,11 +55,8 @@ export class RunLog {
     }
     const out: StoredRun[] = [];
     for (const name of names.sort()) {
-      try {
-        const { data, stat } = await this.zk.get(join(this.dir, name));
-        const record = JSON.parse(data.toString()) as RunRecord;
-        if (record && typeof record.tick === 'string' && typeof record.state === 'string') out.push({ record, version: stat.version });
-      } catch { /* deleted meanwhile, or not ours */ }
+      const run = await this.read(name).catch(() => undefined); // unreadable or not JSON: not ours
+      if (run && typeof run.record?.tick === 'string' && typeof run.record.state === 'string') out.push(run);
     }
     return out;
   }
