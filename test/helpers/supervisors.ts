@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
 import { after } from 'node:test';
 import { useZk, type ZkFixture } from './fixture.js';
+import { newTag, sweepTag } from './proc-sampler.js';
 import { track, trackDir, untrackDir } from './reaper.js';
 import { readRuns } from './overlap.js';
 import { nextEvent, waitFor } from './wait.js';
@@ -15,21 +16,24 @@ export const BIN = resolve(import.meta.dirname, '../../bin/zk-supervisor.js');
 export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
 
 
-/** A temp dir for configs and child logs, removed by `cleanup()`. */
+/** The tag of the supervisors this process starts without one of their own (see proc-sampler.ts). */
+export const FILE_TAG = newTag();
+
+/** A temp dir for configs and child logs, removed by `cleanup()` — call it once no process writes there. */
 export function workDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-test-'));
   trackDir(dir);
-  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true, maxRetries: 5 }); untrackDir(dir); } };
+  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }); untrackDir(dir); } };
 }
 
-/** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`). */
-export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; extraZk?: string; childEnv?: Record<string, string> }): string {
+/** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`), after `wrap` words if any. */
+export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; extraZk?: string; childEnv?: Record<string, string>; wrap?: string[] }): string {
   const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, [
     'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s', ...(opts.extraZk ? [opts.extraZk] : []),
     'election:', `  path: ${opts.path}`,
-    'task:', `  command: ["${process.execPath}", "${CHILD}"]`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
+    'task:', `  command: ${JSON.stringify([...(opts.wrap ?? []), process.execPath, CHILD])}`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
     '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
     ...(opts.extraTask ? [opts.extraTask] : []),
     'logging:', '  level: debug', '  format: text',
@@ -45,9 +49,13 @@ export class SupervisorProc {
   readonly exited: Promise<number | null>;
   #emitter = new EventEmitter();
 
-  constructor(readonly id: string, config: string, args: string[] = []) {
+  /** `tag` (default {@link FILE_TAG}) marks the supervisor and everything it starts, as host `id`. */
+  constructor(readonly id: string, config: string, args: string[] = [], opts: { tag?: string } = {}) {
     const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'run', '--config', config, '--id', id, ...args]);
-    this.proc = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    this.proc = spawn(file, a, {
+      detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, ZKS_TEST_TAG: opts.tag ?? FILE_TAG, ZKS_TEST_HOST: id },
+    });
     track(this.proc);
     this.exited = new Promise((r) => this.proc.once('exit', (code) => r(code)));
     let buf = '';
@@ -112,15 +120,15 @@ export async function killAll(procs: SupervisorProc[]): Promise<void> {
  * the rest, until each is a queued candidate. Each process goes into `into` as soon as it is spawned (for
  * cleanup, even when a wait fails). `firstConfig` lets the leader use another config (e.g. via a proxy).
  */
-export async function startElection(into: SupervisorProc[], opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number }): Promise<SupervisorProc[]> {
+export async function startElection(into: SupervisorProc[], opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number; tag?: string }): Promise<SupervisorProc[]> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const [firstId, ...restIds] = opts.ids;
-  const leader = new SupervisorProc(firstId!, opts.firstConfig ?? opts.config);
+  const leader = new SupervisorProc(firstId!, opts.firstConfig ?? opts.config, [], { tag: opts.tag });
   into.push(leader);
   await leader.waitLog(/to=running/, timeoutMs).catch((err: Error) => {
     throw new Error(`${err.message}; its last log lines:\n${leader.lines.slice(-8).join('\n')}`);
   });
-  const rest = restIds.map((id) => new SupervisorProc(id, opts.config));
+  const rest = restIds.map((id) => new SupervisorProc(id, opts.config, [], { tag: opts.tag }));
   into.push(...rest);
   await Promise.all(rest.map((p) => p.waitLog(/candidate position/, timeoutMs)));
   await waitFor(() => readRuns(opts.childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });
@@ -128,14 +136,26 @@ export async function startElection(into: SupervisorProc[], opts: { ids: string[
 }
 
 /**
- * Per-file set-up of supervisor tests: a ZooKeeper fixture, a temp dir, and a list whose supervisors are
- * killed (after a SIGCONT, in case a test froze one) when the file ends.
+ * Ends a set of supervisors: SIGCONT (a test may have frozen one), SIGKILL of their groups, then the tag sweep
+ * (children, escaped descendants) until no process tagged `tag` is left. Only then may their files go.
+ */
+export async function endAll(procs: SupervisorProc[], tag = FILE_TAG): Promise<void> {
+  for (const p of procs) p.signal('SIGCONT');
+  await killAll(procs);
+  await sweepTag(tag);
+}
+
+/**
+ * Per-file set-up of supervisor tests: a ZooKeeper fixture, a temp dir, and a list whose supervisors (and every
+ * process they started) are killed when the file ends, before the temp dir is removed.
  */
 export function useSupervisors(): { fx: ZkFixture; work: ReturnType<typeof workDir>; procs: SupervisorProc[] } {
   const fx = useZk();
   const work = workDir();
-  after(() => work.cleanup());
   const procs: SupervisorProc[] = [];
-  after(() => { for (const p of procs) p.signal('SIGCONT'); return killAll(procs); });
+  after(async () => {
+    await endAll(procs);
+    work.cleanup();
+  });
   return { fx, work, procs };
 }

@@ -1,0 +1,139 @@
+// Worker thread of ProcSampler (proc-sampler.ts): reads /proc every `intervalMs` in a synchronous loop (so the
+// test's event loop cannot delay a sample) and keeps the lifetime of every process whose environment holds
+// ZKS_TEST_TAG=<tag>. Plain JavaScript so that it runs without a TypeScript loader.
+import { readFileSync, readdirSync } from 'node:fs';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
+
+const { tag, intervalMs, port } = workerData;
+const needle = `ZKS_TEST_TAG=${tag}`;
+const tick = new Int32Array(new SharedArrayBuffer(4));
+/** pid → false (not ours), first sight of an untagged process (ns), or the life of a tagged process */
+const known = new Map();
+const lives = [];
+const now = () => process.hrtime.bigint();
+
+// Exec start times in /proc/<pid>/stat count clock ticks (100 Hz) since boot (CLOCK_BOOTTIME); /proc/uptime
+// is on the same clock: the offset maps them onto CLOCK_MONOTONIC (hrtime), to ±10 ms.
+const uptimeNs = () => BigInt(Math.round(Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * 1e9));
+const bootOffsetNs = uptimeNs() - now();
+
+function readEnv(pid) {
+  try { return readFileSync(`/proc/${pid}/environ`, 'latin1'); } catch { return undefined; }
+}
+
+function readStat(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const close = s.lastIndexOf(')');
+    const f = s.slice(close + 2).split(' ');
+    return { comm: s.slice(s.indexOf('(') + 1, close), state: f[0], ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]),
+      startTicks: Number(f[19]) };
+  } catch { return undefined; }
+}
+
+function envVar(env, name) {
+  const i = env.indexOf(`\0${name}=`);
+  if (i < 0) return env.startsWith(`${name}=`) ? env.slice(name.length + 1, env.indexOf('\0')) : undefined;
+  const from = i + name.length + 2;
+  const to = env.indexOf('\0', from);
+  return env.slice(from, to < 0 ? undefined : to);
+}
+
+function argvOf(pid) {
+  try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ').slice(0, 200); } catch { return ''; }
+}
+
+// A tagged process is part of the job once its environment has the term's token, which only the leash's
+// exec of the command puts there (the leash itself and its forks do not have it).
+function classify(life, env) {
+  const token = envVar(env, 'ZK_SUPERVISOR_TOKEN');
+  if (token === undefined || life.job) return;
+  life.job = true;
+  life.token = token;
+  life.term = envVar(env, 'ZK_SUPERVISOR_TERM') ?? '';
+  life.tick = envVar(env, 'ZK_SUPERVISOR_TICK') ?? '';
+  life.argv = argvOf(life.pid);
+}
+
+function sample() {
+  const t = now();
+  let names;
+  try { names = readdirSync('/proc'); } catch { return; }
+  const present = new Set();
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(name);
+    present.add(pid);
+    let life = known.get(pid);
+    if (life === false) continue;
+    if (life === undefined || typeof life === 'bigint') {
+      const env = readEnv(pid);
+      if (env === undefined) continue; // gone, or not readable yet
+      if (!env.includes(needle)) {
+        // A process gains the tag only by exec: a fork of an untagged parent (our test process spawning a
+        // supervisor) execs within a few ms. Look again for 50 ms, then never.
+        if (life === undefined) known.set(pid, t);
+        else if (t - life > 50_000_000n) known.set(pid, false);
+        continue;
+      }
+      const st = readStat(pid);
+      if (!st) continue;
+      life = {
+        pid, ppid: st.ppid, pgid: st.pgid, sid: st.sid, comm: st.comm, host: envVar(env, 'ZKS_TEST_HOST') ?? '?', job: false,
+        token: '', term: '', tick: '', argv: '', forkedAtNs: String(BigInt(st.startTicks) * 10_000_000n - bootOffsetNs),
+        firstSeenNs: t, lastSeenNs: t, segments: [], goneNs: undefined, running: false,
+      };
+      known.set(pid, life);
+      lives.push(life);
+      classify(life, env);
+    } else if (!life.job) {
+      const env = readEnv(pid); // a fork of the leash becomes the job when it execs the command
+      if (env) classify(life, env);
+    }
+    const st = readStat(pid);
+    if (!st || st.state === 'Z' || st.state === 'X') { gone(pid, life, t); continue; }
+    life.lastSeenNs = t;
+    if (life.job && st.comm !== life.comm) life.argv = argvOf(pid); // it exec'd
+    life.comm = st.comm;
+    life.sid = st.sid;
+    life.pgid = st.pgid;
+    life.ppid = st.ppid;
+    // Stopped (SIGSTOP) processes are alive but do not run: segments hold the sampled running time.
+    const running = st.state !== 'T' && st.state !== 't';
+    if (running && life.running) life.segments.at(-1)[1] = t;
+    else if (running) life.segments.push([t, t]);
+    life.running = running;
+  }
+  for (const [pid, life] of known) {
+    if (!present.has(pid)) {
+      known.delete(pid);
+      if (life && typeof life === 'object') gone(pid, life, t);
+    }
+  }
+}
+
+function gone(pid, life, t) {
+  if (life.goneNs === undefined) life.goneNs = t;
+  life.running = false;
+  known.set(pid, false);
+}
+
+const report = () => lives.map((l) => ({
+  ...l, firstSeenNs: String(l.firstSeenNs), lastSeenNs: String(l.lastSeenNs),
+  goneNs: l.goneNs === undefined ? undefined : String(l.goneNs), segments: l.segments.map(([a, b]) => [String(a), String(b)]),
+}));
+
+sample();
+port.postMessage({ kind: 'ready' });
+for (;;) {
+  const msg = receiveMessageOnPort(port)?.message;
+  if (msg === 'snapshot' || msg === 'stop') {
+    sample();
+    port.postMessage({ kind: msg, lives: report() });
+    if (msg === 'stop') break;
+  }
+  Atomics.wait(tick, 0, 0, intervalMs);
+  sample();
+}
+port.close();
