@@ -10,6 +10,7 @@ export class TcpProxy {
   #server: net.Server;
   #pairs = new Set<Pair>();
   #mode: Mode = 'pass';
+  #dropAfter: ((chunk: Buffer) => boolean) | undefined;
   port = 0;
 
   private constructor(readonly target: { host: string; port: number }) {
@@ -33,9 +34,17 @@ export class TcpProxy {
     upstream.setNoDelay(true);
     const pair: Pair = { client, upstream, held: [] };
     this.#pairs.add(pair);
+    let dropping = false;
     const forward = (from: net.Socket, to: net.Socket) => from.on('data', (chunk) => {
+      if (dropping && to === client) return;
       if (this.#mode === 'blackhole') pair.held.push([to, chunk]);
       else to.write(chunk);
+      if (to === upstream && this.#dropAfter?.(chunk)) {
+        // the request reaches the server; its reply (and anything after) is lost, then the connection breaks
+        this.#dropAfter = undefined;
+        dropping = true;
+        setTimeout(() => { client.resetAndDestroy(); upstream.destroy(); }, 200);
+      }
     });
     forward(client, upstream);
     forward(upstream, client);
@@ -47,6 +56,12 @@ export class TcpProxy {
     client.on('close', close).on('error', close);
     upstream.on('close', close).on('error', close);
   }
+
+  /**
+   * Once: after forwarding a client chunk that `match`es, drops every server reply on that connection and
+   * resets it 200 ms later — a request that was applied but whose answer was lost.
+   */
+  dropReplyAfter(match: (chunk: Buffer) => boolean): void { this.#dropAfter = match; }
 
   /** Holds all traffic in both directions; sockets stay open (a network partition). */
   blackhole(): void { this.#mode = 'blackhole'; }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
+import { TcpProxy } from './proxy.js';
 import { track, trackDir, untrackDir } from './reaper.js';
 import { waitFor } from './wait.js';
 
@@ -117,22 +118,52 @@ export class ZkServer {
 
 /** A running standalone server or ensemble. `stop()` kills every member and removes the temp dir. */
 export class ZkCluster {
-  constructor(readonly servers: ZkServer[], readonly root: string) {}
+  /**
+   * With `quorumProxies`: the proxies member i uses to reach member j's quorum and election ports, keyed
+   * `i>j` (every link of the ensemble goes through one, in each direction).
+   */
+  constructor(readonly servers: ZkServer[], readonly root: string, readonly links = new Map<string, TcpProxy[]>()) {}
   get connectString(): string { return this.servers.map((s) => s.address).join(','); }
   /** The member serving the given session, or undefined. */
   async serverOf(sessionId: string): Promise<ZkServer | undefined> {
     for (const s of this.servers) if (s.running && (await s.sessions()).includes(sessionId)) return s;
     return undefined;
   }
+  /** A member in `mode` (`leader` or `follower`); rejects when none is. */
+  async memberIn(mode: 'leader' | 'follower'): Promise<ZkServer> {
+    for (const s of this.servers) if (s.running && (await s.mode()) === mode) return s;
+    throw new Error(`no ZooKeeper member is ${mode}`);
+  }
+  #linksOf(member: ZkServer): TcpProxy[] {
+    if (this.links.size === 0) throw new Error('this cluster was started without quorumProxies');
+    const id = member.spec.id;
+    return [...this.links].filter(([k]) => k.split('>').includes(String(id))).flatMap(([, p]) => p);
+  }
+  /** Black-holes every quorum and election link of `member` (its clients stay connected to it). */
+  isolate(member: ZkServer): void { for (const p of this.#linksOf(member)) p.blackhole(); }
+  /** Ends the isolation of `member`: its held links are reset (it reconnects afresh) and traffic flows. */
+  rejoin(member: ZkServer): void { for (const p of this.#linksOf(member)) { p.reset(); p.heal(); } }
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.kill()));
+    await Promise.all([...this.links.values()].flat().map((p) => p.stop()));
     rmSync(this.root, { recursive: true, force: true });
     untrackDir(this.root);
   }
 }
 
-/** Options: `tickTime` in ms (default 100: session timeouts from 400 ms to 40 s are allowed). */
-export async function startCluster(size: 1 | 3 | 5 = 1, opts: { tickTime?: number } = {}): Promise<ZkCluster> {
+export interface ClusterOptions {
+  /** ms (default 100: session timeouts from 400 ms to 40 s are allowed) */
+  tickTime?: number;
+  /** ticks a follower may lag (default 10) */
+  syncLimit?: number;
+  /** ms; the servers clamp every session's timeout to at most this (default 400 ticks) */
+  maxSessionTimeout?: number;
+  /** route every link between members through a TCP proxy, so that a member can be isolated */
+  quorumProxies?: boolean;
+}
+
+/** Starts `size` members on free loopback ports and waits until every one serves. */
+export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {}): Promise<ZkCluster> {
   if (!canStartServers()) throw new Error(INSTALL_HINT);
   const tickTime = opts.tickTime ?? 100;
   const root = mkdtempSync(join(tmpdir(), 'zk-supervisor-zk-'));
@@ -141,25 +172,37 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: { tickTime?: numbe
   for (let id = 1; id <= size; id++) {
     specs.push({ id, clientPort: await freePort(), peerPort: await freePort(), electionPort: await freePort() });
   }
+  const links = new Map<string, TcpProxy[]>();
+  if (opts.quorumProxies && size > 1) {
+    for (const a of specs) {
+      for (const b of specs) {
+        if (a !== b) links.set(`${a.id}>${b.id}`, await Promise.all([TcpProxy.start({ port: b.peerPort }), TcpProxy.start({ port: b.electionPort })]));
+      }
+    }
+  }
   const servers = specs.map((spec) => {
     const dir = join(root, `zk${spec.id}`);
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const lines = [
-      `tickTime=${tickTime}`, 'initLimit=20', 'syncLimit=10', `dataDir=${dataDir}`,
+      `tickTime=${tickTime}`, 'initLimit=20', `syncLimit=${opts.syncLimit ?? 10}`, `dataDir=${dataDir}`,
       `clientPort=${spec.clientPort}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false',
-      '4lw.commands.whitelist=*', `minSessionTimeout=${tickTime * 4}`, `maxSessionTimeout=${tickTime * 400}`,
+      '4lw.commands.whitelist=*', `minSessionTimeout=${tickTime * 4}`, `maxSessionTimeout=${opts.maxSessionTimeout ?? tickTime * 400}`,
       'maxClientCnxns=0', 'preAllocSize=1024', 'snapCount=100000', 'forceSync=no',
     ];
     if (size > 1) {
       writeFileSync(join(dataDir, 'myid'), `${spec.id}\n`);
-      for (const s of specs) lines.push(`server.${s.id}=127.0.0.1:${s.peerPort}:${s.electionPort}`);
+      // Each member reaches the others through its own proxies (when asked): the links can be cut one by one.
+      for (const s of specs) {
+        const via = links.get(`${spec.id}>${s.id}`);
+        lines.push(`server.${s.id}=127.0.0.1:${via?.[0]!.port ?? s.peerPort}:${via?.[1]!.port ?? s.electionPort}`);
+      }
     }
     const cfg = join(dir, 'zoo.cfg');
     writeFileSync(cfg, `${lines.join('\n')}\n`);
     return new ZkServer(dir, spec, cfg);
   });
-  const cluster = new ZkCluster(servers, root);
+  const cluster = new ZkCluster(servers, root, links);
   try {
     for (const s of servers) s.start();
     await Promise.all(servers.map((s) => s.waitServing(60_000)));

@@ -1,0 +1,206 @@
+// One fault-injection trial: three real supervisors on a real ZooKeeper, one fault, then the verdict from the
+// processes' lifetimes (sampled from /proc, DESIGN §3.6) and from the children's own timestamps. Every process
+// of the trial carries its tag; the trial ends only when none is left.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Zk } from '../../src/zk/client.js';
+import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
+import { ProcSampler, aliveJobs, newTag, procOverlaps, type ProcLife } from '../helpers/proc-sampler.js';
+import { TcpProxy } from '../helpers/proxy.js';
+import { BIN, SupervisorProc, endAll, startElection, writeConfig } from '../helpers/supervisors.js';
+import { waitFor } from '../helpers/wait.js';
+import { startCluster, type ClusterOptions, type ZkCluster } from '../helpers/zk-server.js';
+
+export interface TrialResult {
+  /** Pairs of runs of different hosts/terms seen running at once in /proc (the authority). */
+  procOverlaps: number;
+  procMaxMs: number;
+  /** The same from the children's own lines (finer, but blind to processes that write none), plus scenario checks. */
+  selfOverlaps: number;
+  selfMaxMs: number;
+  /** Fault → a child running again (ms), when the scenario expects a new child. */
+  failoverMs?: number;
+  /** Longest time without any child (ms), from the children's lines. */
+  maxGapMs: number;
+  /** Child restarts where none was wanted. */
+  disturbed: number;
+}
+
+/** The ZooKeeper a scenario runs on; each kind is started once per run and shared by its scenarios. */
+export type ClusterKind = 'standalone' | 'ensemble' | 'isolation' | 'capped';
+const CLUSTERS: Record<ClusterKind, [1 | 3, ClusterOptions]> = {
+  standalone: [1, {}],
+  ensemble: [3, {}],
+  // a member cut off from the quorum keeps serving for syncLimit × tickTime = 6 s, longer than T = 4 s
+  isolation: [3, { tickTime: 100, syncLimit: 60, quorumProxies: true }],
+  capped: [1, { maxSessionTimeout: 2000 }],
+};
+
+/** Starts clusters on first use; `stop()` ends every one started. */
+export class Clusters {
+  #started = new Map<ClusterKind, Promise<ZkCluster>>();
+  get(kind: ClusterKind): Promise<ZkCluster> {
+    let c = this.#started.get(kind);
+    if (!c) this.#started.set(kind, (c = startCluster(...CLUSTERS[kind])));
+    return c;
+  }
+  async stop(): Promise<void> {
+    await Promise.all([...this.#started.values()].map((c) => c.then((z) => z.stop(), () => {})));
+  }
+}
+
+export interface Scenario {
+  name: string;
+  cluster?: ClusterKind;
+  sessionTimeout: string;
+  /** Default 300ms. */
+  stopTimeout?: string;
+  /** Extra environment of the test child. */
+  childEnv?: Record<string, string>;
+  /** Extra lines of the `task` section (indented by two spaces). */
+  extraTask?: string;
+  /** Words before the child's own argv in task.command (e.g. `timeout 3600`). */
+  wrap?: string[];
+  /** The first supervisor (the leader) connects through a TCP proxy (ctx.proxy). */
+  proxy?: boolean;
+  /** Sets up the proxy before the supervisors start (e.g. to lose a reply during the first campaign). */
+  arm?(proxy: TcpProxy): void;
+  /** Connect strings (without chroot) of the leader and of the others, when not the whole cluster. */
+  connects?(cluster: ZkCluster): Promise<{ first: string; rest: string }>;
+  /** Fails on today's code: runs as a node:test `todo`, naming the issue that fixes it and what it shows. */
+  todo?: string;
+  /** Overlap that no lease can prevent and the scenario tolerates (DESIGN §3.4), in ms. */
+  toleratedMs?: number;
+  /** Injects the fault and waits for the outcome; returns when the election settled again. */
+  run(ctx: TrialContext): Promise<{ failoverMs?: number; expectRuns?: number; overlaps?: number; restarts?: number }>;
+}
+
+/** A point in a trial: when, and how many log lines each supervisor had written by then. */
+export interface Mark { at: number; lines: Map<SupervisorProc, number> }
+
+export interface TrialContext {
+  cluster: ZkCluster;
+  sups: SupervisorProc[];
+  leader: SupervisorProc;
+  standbys: SupervisorProc[];
+  childLog: string;
+  /** Where children started with CHILD_GRANDCHILD_FILE write their grandchild's pid, one per line. */
+  grandchildFile: string;
+  /** A scratch file name of this trial. */
+  file(name: string): string;
+  proxy?: TcpProxy;
+  /** Connect string of this trial's chroot (the election is at `/job`). */
+  root: string;
+  /** Config of the supervisors other than the leader. */
+  config: string;
+  sampler: ProcSampler;
+  /** The time and every supervisor's log position now: take it before injecting a fault. */
+  mark(): Mark;
+  /** Resolves with ms since `since` once any supervisor but `except` logged `to=running` after it. */
+  nextLeader(since: Mark, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
+  /** Resolves once no job process of `sup` is alive (sampled), rejecting after `timeoutMs`. */
+  jobsGone(sup: SupervisorProc, timeoutMs?: number): Promise<void>;
+  /** Runs the CLI (`resign`, `status`…) with the trial's tag; resolves with its exit code. */
+  cli(args: string[]): Promise<number | null>;
+  /** Runs `fn` with a client on the trial's chroot, as an operator would. */
+  asOperator<T>(fn: (zk: Zk) => Promise<T>): Promise<T>;
+}
+
+/** Runs one trial of `scenario` on `cluster` in `dir`; every process it starts is gone before it returns. */
+export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: string): Promise<TrialResult> {
+  const id = randomUUID().slice(0, 8);
+  const tag = newTag();
+  const admin = await Zk.connect({ connect: cluster.connectString, sessionTimeoutMs: 10_000 });
+  await admin.create(`/chaos-${id}`);
+  admin.close();
+  const file = (name: string) => join(dir, `${name}-${id}.log`);
+  const childLog = file('children');
+  const grandchildFile = file('grandchildren');
+  const connects = (await scenario.connects?.(cluster)) ?? { first: cluster.connectString, rest: cluster.connectString };
+  const proxy = scenario.proxy ? await TcpProxy.start({ port: Number(connects.first.split(',')[0]!.split(':')[1]) }) : undefined;
+  if (proxy) scenario.arm?.(proxy);
+  const root = `${cluster.connectString}/chaos-${id}`;
+  const childEnv = { ...scenario.childEnv };
+  if (childEnv.CHILD_GRANDCHILD_FILE) childEnv.CHILD_GRANDCHILD_FILE = grandchildFile;
+  if (childEnv.CHILD_ONCE_FILE) childEnv.CHILD_ONCE_FILE = file('once');
+  const opts = {
+    path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: scenario.stopTimeout ?? '300ms',
+    childEnv, extraTask: scenario.extraTask, wrap: scenario.wrap,
+  };
+  const first = writeConfig(dir, { ...opts, connect: `${proxy ? proxy.address : connects.first}/chaos-${id}` });
+  const rest = writeConfig(dir, { ...opts, connect: `${connects.rest}/chaos-${id}` });
+  const sampler = await ProcSampler.start(tag);
+  const sups: SupervisorProc[] = [];
+  const others: Promise<unknown>[] = [];
+  try {
+    const [leader] = await startElection(sups, { ids: ['a', 'b', 'c'].map((n) => `${n}-${id}`), config: rest, firstConfig: first, childLog, tag });
+    const ctx: TrialContext = {
+      cluster, sups, leader: leader!, standbys: sups.slice(1), childLog, grandchildFile, file, proxy, root, config: rest, sampler,
+      mark: () => ({ at: performance.now(), lines: new Map(sups.map((s) => [s, s.lines.length])) }),
+      async nextLeader(since, except = [], timeoutMs = 20_000) {
+        await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, since.lines.get(s)))).catch(() => {
+          const logs = sups.map((s) => `--- ${s.id}:\n${s.lines.slice(since.lines.get(s)).slice(-15).join('\n')}`).join('\n');
+          throw new Error(`no supervisor became leader within ${timeoutMs} ms; their logs since the fault:\n${logs}`);
+        });
+        return performance.now() - since.at;
+      },
+      async jobsGone(sup, timeoutMs = 20_000) {
+        await waitFor(async () => aliveJobs(await sampler.snapshot(), sup.id).length === 0,
+          { timeoutMs, what: `every job process of ${sup.id} gone`, intervalMs: 10 });
+      },
+      cli(args) {
+        const p = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, ZKS_TEST_TAG: tag, ZKS_TEST_HOST: 'cli' } });
+        const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+        others.push(done);
+        return done;
+      },
+      async asOperator(fn) {
+        const zk = await Zk.connect({ connect: root, sessionTimeoutMs: 10_000 });
+        try { return await fn(zk); } finally { zk.close(); }
+      },
+    };
+    const out = await scenario.run(ctx);
+    const endNs = process.hrtime.bigint();
+    const lives = await sampler.snapshot();
+    const runs = readRuns(childLog);
+    // Max ms include an overlap the scenario tolerates (DESIGN §3.4); the counts do not.
+    const self = overlaps(runs);
+    const proc = procOverlaps(lives, endNs);
+    const beyond = (o: { ms: number }) => o.ms > (scenario.toleratedMs ?? -1);
+    if (process.env.CHAOS_VERBOSE && proc.length) console.error(describe(proc, lives));
+    return {
+      procOverlaps: proc.filter(beyond).length,
+      procMaxMs: Math.max(0, ...proc.map((o) => o.ms)),
+      selfOverlaps: self.filter(beyond).length + (out.overlaps ?? 0),
+      selfMaxMs: Math.max(0, ...self.map((o) => o.ms)),
+      failoverMs: out.failoverMs,
+      maxGapMs: Math.max(0, ...gaps(runs)),
+      disturbed: out.restarts ?? (out.expectRuns === 1 ? runs.length - 1 : 0),
+    };
+  } finally {
+    await endAll(sups, tag);
+    await Promise.all(others);
+    await sampler.stop();
+    await proxy?.stop();
+  }
+}
+
+const describe = (found: ReturnType<typeof procOverlaps>, lives: ProcLife[]) => found.map((o) => {
+  const who = (pid: number) => { const l = lives.find((x) => x.pid === pid); return `${pid} ${l?.comm} sid=${l?.sid} ${l?.argv}`; };
+  return `overlap ${o.a} & ${o.b}: ${o.ms.toFixed(1)} ms (${who(o.pids[0])} | ${who(o.pids[1])})`;
+}).join('\n');
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const runsNow = (ctx: TrialContext) => readRuns(ctx.childLog).length;
+export const waitRuns = (ctx: TrialContext, n: number, what: string) =>
+  waitFor(() => runsNow(ctx) >= n, { timeoutMs: 20_000, what });
+
+/** Injects a fault that removes the leader, then waits for another host's child: the common failover shape. */
+export async function failover(ctx: TrialContext, inject: () => void | Promise<void>): Promise<{ failoverMs: number; expectRuns: number }> {
+  const t0 = ctx.mark();
+  await inject();
+  const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+  await waitRuns(ctx, 2, 'second child');
+  return { failoverMs, expectRuns: 2 };
+}
