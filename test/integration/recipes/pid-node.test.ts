@@ -67,8 +67,11 @@ test('mutex: waiters queue by sequence, only the predecessor is watched, abort a
   assert.equal(await b.owned(), true);
   const d = new Mutex(zk, '/m');
   const ac2 = new AbortController();
-  const dLock = d.lock({ signal: ac2.signal });
-  await new Promise((r) => setImmediate(r));
+  let queued!: () => void;
+  const dQueued = new Promise<void>((r) => { queued = r; });
+  const dLock = d.lock({ signal: ac2.signal, onPosition: () => queued() });
+  await within(dQueued, 5000, 'd queued behind b');
+  assert.equal((await zk.children('/m')).children.length, 2, "d's node exists while it waits");
   ac2.abort(new Error('cancelled'));
   await assert.rejects(dLock, /cancelled/);
   const { children } = await zk.children('/m');

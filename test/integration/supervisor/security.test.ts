@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isZkError } from '../../../src/zk/errors.js';
+import { readRuns } from '../../helpers/overlap.js';
 import { BIN, SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -47,4 +50,20 @@ test('security: with digest auth, only members can write the election; credentia
   for (const [what, text] of [['logs', sups.flatMap((s) => s.lines).join('\n')], ['status', status.stdout + status.stderr], ['validate', validate.stdout + validate.stderr]]) {
     assert.ok(!text!.includes(password), `the password appears in ${what}`);
   }
+});
+
+test('security: the child never inherits the ZooKeeper credential', { todo: '#15: digestEnv stays in the child environment' }, async () => {
+  const root = await fx.chroot();
+  const childLog = join(work.dir, 'children-env.log');
+  const config = writeConfig(work.dir, { connect: root, path: '/env/job', childLog, extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured' });
+  process.env.ZKS_TEST_DIGEST = SECRET;
+  const sup = new SupervisorProc('env-a', config);
+  delete process.env.ZKS_TEST_DIGEST;
+  procs.push(sup);
+  await sup.waitLog(/to=running/, 10_000);
+  const [child] = await waitFor(() => readRuns(childLog), { timeoutMs: 5000, what: 'the child writing its start line' });
+  const environ = readFileSync(`/proc/${child!.pid}/environ`, 'latin1');
+  assert.ok(environ.includes('CHILD_LOG='), 'read the environment of the child itself');
+  assert.ok(!environ.includes(SECRET.split(':')[1]!), 'the digest password is in the child environment');
+  assert.ok(!environ.includes('ZKS_TEST_DIGEST='), 'the credential variable is in the child environment');
 });

@@ -8,6 +8,11 @@ import { TcpProxy } from '../../helpers/proxy.js';
 import { stateReached, within } from '../../helpers/wait.js';
 
 const fx = useZk();
+/** host and port of the first server (ours, or the one ZK_CONNECT names): proxies go in front of it. */
+const firstServer = () => {
+  const [host, port] = fx.connectString().split(',')[0]!.split('/')[0]!.split(':');
+  return { host: host!, port: Number(port) };
+};
 
 const rejectsCode = (p: Promise<unknown>, code: string) =>
   assert.rejects(p, (e: unknown) => isZkError(e) && e.code === code && e.path.length > 0, `expected ${code}`);
@@ -98,9 +103,7 @@ test('client: a connect can be aborted', async () => {
 });
 
 test('client: a blip shorter than the session timeout → disconnected → connected, same session', async () => {
-  const server = fx.cluster()?.servers[0];
-  if (!server) return;
-  const proxy = await TcpProxy.start({ port: server.port });
+  const proxy = await TcpProxy.start(firstServer());
   try {
     const zk = await fx.client({ connect: `${proxy.address}${(await fx.chroot()).slice(fx.connectString().length)}`, sessionTimeoutMs: 4000 });
     const session = zk.sessionId;
@@ -118,9 +121,7 @@ test('client: a blip shorter than the session timeout → disconnected → conne
 });
 
 test('client: a partition longer than the session timeout is observed as expired after it heals', async () => {
-  const server = fx.cluster()?.servers[0];
-  if (!server) return;
-  const proxy = await TcpProxy.start({ port: server.port });
+  const proxy = await TcpProxy.start(firstServer());
   try {
     const zk = await fx.client({ connect: proxy.address, sessionTimeoutMs: 1000 });
     const watcher = await fx.client({ connect: fx.connectString() });

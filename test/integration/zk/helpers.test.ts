@@ -131,14 +131,22 @@ test('obtainQueueLock: lowest sequence holds it, each waiter watches only its pr
   // Names whose alphabetical order differs from their sequence order.
   const names: string[] = [];
   for (const prefix of ['z-', 'y-', 'x-', 'w-', 'v-']) names.push(await zk.create(`/queue/${prefix}`, '', { mode: 'ephemeral_sequential' }));
-  const order: string[] = [];
-  const waiters = names.map((n) => obtainQueueLock(zk, n, { waitMs: 10_000 }).then(() => { order.push(n); }));
+  // Every wake-up re-lists the queue and reports a new position: a waiter that watches only its predecessor
+  // reports its first position and then 0; one woken by every deletion would report each step in between.
+  const positions = names.map(() => [] as number[]);
+  const acquiredAt: number[] = [];
+  const deletedAt: number[] = [];
+  const waiters = names.map((n, i) => obtainQueueLock(zk, n, { waitMs: 10_000, onPosition: (idx) => positions[i]!.push(idx) })
+    .then(() => { acquiredAt[i] = performance.now(); }));
   for (const [i, n] of names.entries()) {
-    await within(waiters[i]!, 5000, `${n} obtained the lock`);
-    await new Promise((r) => setImmediate(r)); // let any wrongly woken waiter run
-    assert.deepEqual(order, names.slice(0, i + 1), 'only the lowest sequence may hold the lock');
+    await within(waiters[i]!, 5000, `${n} obtaining the lock`);
+    deletedAt[i] = performance.now();
     await zk.delete(n);
   }
+  for (let i = 1; i < names.length; i++) {
+    assert.ok(acquiredAt[i]! > deletedAt[i - 1]!, `waiter ${i} held the lock before its predecessor was deleted`);
+  }
+  assert.deepEqual(positions, [[0], [1, 0], [2, 0], [3, 0], [4, 0]], 'each waiter is woken once, by its predecessor');
 });
 
 test('obtainQueueLock: timeout, try-once, abort, and our node deleted', async () => {
