@@ -30,9 +30,11 @@ export interface TaskExit {
   durationMs: number;
 }
 
-/** The command cannot be started (not found, not executable, bad cwd). */
-export class TaskSpawnError extends AppError<'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD'> {
-  constructor(readonly code: 'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD', message: string) { super(message); }
+export type TaskSpawnCode = 'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD' | 'SPAWN_FAILED';
+
+/** The command cannot be started (not found, not executable, bad cwd) or the system refused a process. */
+export class TaskSpawnError extends AppError<TaskSpawnCode> {
+  constructor(readonly code: TaskSpawnCode, message: string) { super(message); }
 }
 
 /** Checks, before spawning, that the command and cwd are usable; throws TaskSpawnError naming them. */
@@ -86,11 +88,21 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   const { file, args } = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM');
   const log = spec.output === 'log';
   const out = log ? 'pipe' : 'inherit';
-  const child = spawn(file, args, {
-    cwd: spec.cwd, env: { ...process.env, ...spec.env, ZKS_KEEP_FDS: '3' }, detached: true,
-    stdio: ['ignore', out, out, 'pipe'],
-  });
-  const pid = child.pid!;
+  let child;
+  try {
+    child = spawn(file, args, {
+      cwd: spec.cwd, env: { ...process.env, ...spec.env, ZKS_KEEP_FDS: '3' }, detached: true,
+      stdio: ['ignore', out, out, 'pipe'],
+    });
+  } catch (err) { throw spawnFailed(spec, (err as NodeJS.ErrnoException).code); }
+  child.on('error', () => {}); // a refused spawn is reported below; later errors (a failed kill) end in `exit`
+  if (child.pid === undefined) {
+    // EAGAIN, EMFILE, ENFILE or a cwd removed since the check: Node reports it as an 'error' event later
+    for (const s of child.stdio ?? []) s?.destroy();
+    checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env }); // names a vanished cwd or command
+    throw spawnFailed(spec);
+  }
+  const pid = child.pid;
   const control = child.stdio[3] as Writable;
   control.on('error', () => {}); // EPIPE once the leash is gone: its exit is reported through `exited`
   if (log) {
@@ -139,6 +151,10 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     },
   };
 }
+
+const spawnFailed = (spec: TaskSpec, code?: string) => new TaskSpawnError('SPAWN_FAILED',
+  `task.command ${spec.argv[0]}: the system refused to start a process${code ? ` (${code})` : ''}: `
+  + 'out of processes or file descriptors? (ulimit -u / -n, LimitNPROC= / LimitNOFILE= in the unit)');
 
 /** Sends `signal` to process group `pgid`; a group that is already gone is not an error. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
