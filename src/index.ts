@@ -8,5 +8,5 @@ export {
   createRecursive, createOrUpdate, nodeExists, childrenRecursive, resolveWildcards, deleteRecursive,
   DeleteRaceError, type CreateRecursiveOptions,
 } from './zk/helpers.js';
-export { obtainQueueLock, QueueLockError, bySequence, sequenceOf } from './zk/queue-lock.js';
+export { obtainQueueLock, QueueLockError, bySequence, sequenceOf } from './recipes/queue-lock.js';
 export { cleanArgv, CLOSE_FDS_PROLOGUE } from './util/clean-exec.js';

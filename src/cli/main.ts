@@ -5,6 +5,7 @@ import { stringify } from 'yaml';
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
+import { CONFIG_CHECKS } from '../supervisor/checks.js';
 
 /** Documented exit codes. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
@@ -15,7 +16,7 @@ const fail = (code: number, message: string): never => {
 };
 
 function load(file: string): LoadedConfig {
-  try { return loadConfig(file); } catch (err) {
+  try { return loadConfig(file, process.env, CONFIG_CHECKS); } catch (err) {
     if (err instanceof ConfigError) return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
     throw err;
   }

@@ -3,8 +3,7 @@ import type { Config } from '../config/schema.js';
 import { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
-import { bySequence } from '../zk/queue-lock.js';
-import type { LeaderInfo } from '../supervisor/supervisor.js';
+import { Election, type LeaderInfo } from '../recipes/election.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
@@ -47,24 +46,6 @@ async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk
   try { return await fn(zk); } finally { zk.close(); }
 }
 
-async function candidates(zk: Zk, path: string): Promise<{ node: string; id?: string }[]> {
-  const dir = join(path, 'candidates');
-  let names: string[];
-  try { ({ children: names } = await zk.children(dir)); } catch (err) {
-    if (isZkError(err, 'NONODE')) return [];
-    throw err;
-  }
-  const out = [];
-  for (const name of names.filter((n) => n.includes('-lock-')).sort(bySequence)) {
-    const node = join(dir, name);
-    try {
-      const { data } = await zk.get(node);
-      out.push({ node, id: (JSON.parse(data.toString()) as LeaderInfo).id });
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
-
 async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: string }[]> {
   let names: string[];
   try { ({ children: names } = await zk.children(dir)); } catch (err) {
@@ -81,16 +62,11 @@ async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: stri
 /** The current leader (the lowest candidate, described by the leader node) and the queue. */
 export async function readStatus(config: Config, digest?: string): Promise<Status> {
   return withZk(config, digest, async (zk) => {
-    const queue = await candidates(zk, config.election.path);
-    let leader: LeaderInfo | null = null;
-    let token: number | null = null;
-    try {
-      const { data, stat } = await zk.get(join(config.election.path, 'leader'));
-      const info = JSON.parse(data.toString()) as LeaderInfo;
-      if (queue[0] && info.node === queue[0].node) { leader = info; token = stat.mzxid; }
-    } catch { /* no leader node yet */ }
+    const election = new Election(zk, config.election.path);
+    const queue = await election.contenders();
+    const leader = await election.leader();
     return {
-      leader, token, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
+      leader: leader?.info ?? null, token: leader?.token ?? null, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
       schedule: await scheduleStatus(zk, config),
     };
   });
@@ -99,7 +75,7 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
 /** Deletes the leading candidate's node; returns its id, or undefined when nobody leads. */
 export async function resignLeader(config: Config, digest?: string): Promise<string | undefined> {
   return withZk(config, digest, async (zk) => {
-    const [first] = await candidates(zk, config.election.path);
+    const [first] = await new Election(zk, config.election.path).contenders();
     if (!first) return undefined;
     try { await zk.delete(first.node); } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
     return first.id ?? first.node;

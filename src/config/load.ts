@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { AppError } from '../errors.js';
-import { ConfigSchema, leaseTiming, type Config } from './schema.js';
+import { ConfigSchema, type Config } from './schema.js';
 
 /** The config cannot be used; `problems` holds one line per problem. Exit code 2. */
 export class ConfigError extends AppError<'CONFIG'> {
@@ -13,19 +13,25 @@ export class ConfigError extends AppError<'CONFIG'> {
 /** A loaded config plus the digest secret (kept apart so it is never logged with the config). */
 export interface LoadedConfig { config: Config; digest: string | undefined; file: string }
 
+/**
+ * A check of a config whose shape is valid (the layers above config own these: the lease arithmetic, the cron
+ * parser): the key path it is about and the problem, or undefined.
+ */
+export type ConfigCheck = (config: Config) => { path: readonly string[]; message: string; showValue?: boolean } | undefined;
+
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Reads, interpolates `${VAR}` / `${VAR:-default}`, validates. Throws ConfigError. */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/** Reads, interpolates `${VAR}` / `${VAR:-default}`, validates the shape, runs `checks`. Throws ConfigError. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, checks: readonly ConfigCheck[] = []): LoadedConfig {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (err) {
     throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
-  return parseConfig(text, file, env);
+  return parseConfig(text, file, env, checks);
 }
 
 /** Like {@link loadConfig} for YAML text; `file` names it in messages. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, checks: readonly ConfigCheck[] = []): LoadedConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -60,13 +66,10 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     }));
   }
   const config = parsed.data;
-  const lease = leaseTiming(config.zookeeper.sessionTimeout);
-  const budget = config.zookeeper.sessionTimeout - lease.heartbeatMs - lease.marginMs;
-  if (config.task.stopTimeout >= budget) {
-    throw new ConfigError([`${file}${at(nodeAt(doc, ['task', 'stopTimeout'])?.range?.[0])}: task.stopTimeout: ${config.task.stopTimeout} ms does not fit the fencing window `
-      + `of zookeeper.sessionTimeout ${config.zookeeper.sessionTimeout} ms (must be below ${budget} ms = sessionTimeout − heartbeat ${lease.heartbeatMs} ms − margin ${lease.marginMs} ms): `
-      + 'a partitioned leader could still be stopping its child when another host starts one. '
-      + `Raise zookeeper.sessionTimeout to at least ${Math.ceil((config.task.stopTimeout + 200) / 0.65)} ms or lower task.stopTimeout.`]);
+  const failed = checks.flatMap((check) => check(config) ?? []);
+  if (failed.length) {
+    throw new ConfigError(failed.map((f) => `${file}${at(nodeAt(doc, f.path)?.range?.[0])}: ${f.path.join('.')}: ${f.message}`
+      + (f.showValue ? ` (got ${JSON.stringify(valueAt(raw, f.path))})` : '')));
   }
   return { config, digest: readDigest(config, file, env), file };
 }

@@ -1,7 +1,6 @@
 // The configuration: one zod schema holds every default; durations accept "500ms", "10s", "2m", "1h".
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { compileSchedule } from '../schedule/cron.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/;
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -85,10 +84,6 @@ export const ConfigSchema = z.strictObject({
       }
       return;
     }
-    try { compileSchedule(task.schedule, task.timezone); } catch (err) {
-      const message = (err as Error).message;
-      ctx.addIssue({ code: 'custom', path: [/time ?zone/i.test(message) ? 'timezone' : 'schedule'], message });
-    }
     if (task.onExit === 'restart') ctx.addIssue({ code: 'custom', path: ['onExit'], message: 'restart does not apply with task.schedule (each tick runs the command once)' });
   }),
   pidNode: z.strictObject({
@@ -104,8 +99,3 @@ export const ConfigSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof ConfigSchema>;
-
-/** Lease arithmetic shared by the validator and the supervisor (DESIGN §3). */
-export function leaseTiming(sessionTimeoutMs: number): { heartbeatMs: number; marginMs: number } {
-  return { heartbeatMs: Math.round(sessionTimeoutMs / 4), marginMs: Math.max(200, Math.round(sessionTimeoutMs / 10)) };
-}

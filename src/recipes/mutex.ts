@@ -7,7 +7,7 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
-import { QueueLockError, obtainQueueLock } from '../zk/queue-lock.js';
+import { QueueLockError, obtainQueueLock } from './queue-lock.js';
 import { sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 

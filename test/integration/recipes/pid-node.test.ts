@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { maintainPidNode, removePidNode } from '../../../src/recipes/pid-node.js';
-import { Mutex } from '../../../src/recipes/mutex.js';
 import { useZk } from '../../helpers/fixture.js';
 import { within } from '../../helpers/wait.js';
 
@@ -47,34 +46,5 @@ test('pid node: a node held by another live session is left alone and reported',
   assert.equal((await zk.get('/pid')).data.toString(), 'holder');
   holder.close(); // the holder goes: we take over
   await within((async () => { while ((await zk.exists('/pid'))?.ephemeralOwner !== zk.sessionId) await new Promise((r) => setTimeout(r, 20)); })(), 5000, 'taking over the pid node');
-  ac.abort();
-});
-
-test('mutex: waiters queue by sequence, only the predecessor is watched, abort and timeout clean up', async () => {
-  const zk = await fx.client();
-  const a = new Mutex(zk, '/m');
-  const b = new Mutex(zk, '/m');
-  await a.lock();
-  const positions: number[] = [];
-  const ac = new AbortController();
-  const bLock = b.lock({ signal: ac.signal, onPosition: (p) => positions.push(p.index) });
-  const c = new Mutex(zk, '/m');
-  await assert.rejects(c.lock({ timeoutMs: 0 }), (e: unknown) => (e as { code?: string }).code === 'LOCK_TIMEOUT');
-  assert.equal(c.node, undefined, 'a timed-out contender leaves no node behind');
-  await a.unlock();
-  await within(bLock, 5000, 'b acquiring after a released');
-  assert.deepEqual(positions, [1, 0]);
-  assert.equal(await b.owned(), true);
-  const d = new Mutex(zk, '/m');
-  const ac2 = new AbortController();
-  let queued!: () => void;
-  const dQueued = new Promise<void>((r) => { queued = r; });
-  const dLock = d.lock({ signal: ac2.signal, onPosition: () => queued() });
-  await within(dQueued, 5000, 'd queued behind b');
-  assert.equal((await zk.children('/m')).children.length, 2, "d's node exists while it waits");
-  ac2.abort(new Error('cancelled'));
-  await assert.rejects(dLock, /cancelled/);
-  const { children } = await zk.children('/m');
-  assert.equal(children.length, 1, `only b's node may remain: ${children.join(',')}`);
   ac.abort();
 });

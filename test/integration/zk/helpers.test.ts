@@ -6,7 +6,7 @@ import {
   DeleteRaceError, childrenRecursive, createOrUpdate, createRecursive, deleteRecursive, nodeExists, resolveWildcards,
 } from '../../../src/zk/helpers.js';
 import { PathError } from '../../../src/zk/paths.js';
-import { QueueLockError, obtainQueueLock } from '../../../src/zk/queue-lock.js';
+import { QueueLockError, obtainQueueLock } from '../../../src/recipes/queue-lock.js';
 import { useZk } from '../../helpers/fixture.js';
 import { within } from '../../helpers/wait.js';
 

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { CONFIG_CHECKS } from '../../../src/supervisor/checks.js';
 
 const ZK = 'zookeeper:\n  connect: "127.0.0.1:2181"\n';
 const EL = 'election:\n  path: /e\n';
@@ -46,7 +47,7 @@ const CASES: [string, string, RegExp][] = [
 for (const [name, text, expected] of CASES) {
   test(`bad config: ${name}`, () => {
     let problems: string[] | undefined;
-    try { parseConfig(text, 'c.yaml', {}); } catch (err) {
+    try { parseConfig(text, 'c.yaml', {}, CONFIG_CHECKS); } catch (err) {
       assert.ok(err instanceof ConfigError, String(err));
       problems = err.problems;
     }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALLOWED, SupervisorError, checkTransition } from '../../../src/supervisor/states.js';
-import { backoffDelay } from '../../../src/recipes/backoff.js';
 
 test('states: every target state exists and only stopped is final', () => {
   for (const [from, tos] of Object.entries(ALLOWED)) {
@@ -16,13 +15,4 @@ test('states: a leader cannot go back to candidate without stopping its child', 
   assert.throws(() => checkTransition('fenced', 'candidate', 'test'), SupervisorError);
   checkTransition('running', 'fenced', 'test');
   checkTransition('fenced', 'running', 'test');
-});
-
-test('backoff: grows exponentially, is capped, and jitters', () => {
-  const o = { baseMs: 100, maxMs: 1000 };
-  assert.equal(backoffDelay(0, o, () => 1), 100);
-  assert.equal(backoffDelay(3, o, () => 1), 800);
-  assert.equal(backoffDelay(10, o, () => 1), 1000);
-  assert.equal(backoffDelay(10, o, () => 0), 50);
-  assert.ok(backoffDelay(5, o) <= 1000);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PathError, basename, hasWildcard, join, match, parent, validatePath } from '../../../src/zk/paths.js';
-import { bySequence, sequenceOf } from '../../../src/zk/queue-lock.js';
+import { bySequence, sequenceOf } from '../../../src/recipes/queue-lock.js';
 import { ZkError, isZkError } from '../../../src/zk/errors.js';
 import { PERM_DIRECTORY, PERM_FILE, isDirectory, worldAcl, digestId } from '../../../src/zk/acl.js';
 

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
-import type { Zk } from './client.js';
-import { basename, parent, join } from './paths.js';
+import type { Zk } from '../zk/client.js';
+import { basename, parent, join } from '../zk/paths.js';
 
 /** Why obtainQueueLock gave up. */
 export class QueueLockError extends AppError<'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE'> {

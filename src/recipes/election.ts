@@ -1,0 +1,216 @@
+// Leader election on the Mutex (kazoo's Election on Lock; etcd's concurrency.Election): candidates queue under
+// `<path>/candidates`, the lowest leads, and the leader writes `<path>/leader` (JSON of the term). Winning gives
+// a Term whose `lost` signal aborts when leadership ends; `release()` leaves. `lead()` is the seed's RunTask.
+import type { Acl } from '../zk/acl.js';
+import type { Stat, Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { createRecursive } from '../zk/helpers.js';
+import { join } from '../zk/paths.js';
+import { bySequence } from './queue-lock.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { RecipeError } from './errors.js';
+import { Lease } from './lease.js';
+import { Mutex, type Position } from './mutex.js';
+
+/** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
+export interface LeaderInfo { id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string }
+
+/** One term of leadership. */
+export interface Term {
+  /** Our candidate node. */
+  node: string;
+  /** The leader node's version after our write: grows by one per term. */
+  term: number;
+  /** The zxid of that write: the fencing token, strictly increasing across terms and hosts. */
+  token: number;
+  /** Aborts (reason: an Error naming why) when the candidate node or the leader node is deleted or rewritten. */
+  lost: AbortSignal;
+  /** Ends the term: stops watching and deletes our candidate node (retrying through a disconnect). */
+  release(): Promise<void>;
+}
+
+export interface CampaignOptions {
+  signal?: AbortSignal;
+  /** Give up after this long (RecipeError LOCK_TIMEOUT); 0 = try once. Default: wait forever. */
+  timeoutMs?: number;
+  /** Called whenever our place in the queue changes. */
+  onPosition?: (p: Position) => void;
+  /** Called when deleting our candidate node failed and is retried (e.g. to log it once). */
+  onRetry?: (node: string, err: unknown) => void;
+}
+
+/** A queued candidate, lowest first. */
+export interface Contender { node: string; id?: string }
+
+/** Leader election at `path` on one session. `campaign()` once per term; not reusable across sessions. */
+export class Election {
+  readonly candidates: string;
+  readonly leaderPath: string;
+
+  /** `info` describes us as a candidate (needed to campaign, not to read the election). */
+  constructor(readonly zk: Zk, readonly path: string, readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}) {
+    this.candidates = join(path, 'candidates');
+    this.leaderPath = join(path, 'leader');
+  }
+
+  /**
+   * Queues and waits until we lead; checks our node is ours, writes the leader node and resolves with the term.
+   * Rejects RecipeError LOCK_TIMEOUT, NOT_QUEUED (our node was deleted) or NOT_OWNED, or the signal's reason;
+   * our candidate node is deleted again in every case.
+   */
+  async campaign(opts: CampaignOptions = {}): Promise<Term> {
+    const me = this.opts.info;
+    if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
+    await ensure(this.zk, this.candidates, this.opts.acl);
+    const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
+    const release = () => releaseNode(this.zk, mutex, opts.signal, opts.onRetry);
+    try {
+      await mutex.lock({ signal: opts.signal, timeoutMs: opts.timeoutMs, onPosition: opts.onPosition });
+      if (!(await mutex.owned())) {
+        throw new RecipeError('NOT_OWNED', mutex.node ?? this.candidates, 'candidate node not owned by this session');
+      }
+      await ensure(this.zk, this.leaderPath, this.opts.acl);
+      const before = await this.zk.exists(this.leaderPath);
+      const info: LeaderInfo = { ...me, node: mutex.node, term: (before?.version ?? 0) + 1, since: new Date().toISOString() };
+      const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
+      const ended = new AbortController();
+      const lost = (reason: string) => { if (!ended.signal.aborted) ended.abort(new Error(reason)); };
+      // Both watches are set before the term is handed out, and the leader node is still our write when they are.
+      await Promise.all([
+        watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
+        watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal,
+          (stat) => stat.version !== written.version && lost('leader node changed')),
+      ]);
+      return {
+        node: mutex.node!, term: written.version, token: written.mzxid, lost: ended.signal,
+        release: async () => { lost('leadership released'); await release(); },
+      };
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
+  async contenders(): Promise<Contender[]> {
+    let names: string[];
+    try { ({ children: names } = await this.zk.children(this.candidates)); } catch (err) {
+      if (isZkError(err, 'NONODE')) return [];
+      throw err;
+    }
+    const out: Contender[] = [];
+    for (const name of names.filter((n) => n.includes('-lock-')).sort(bySequence)) {
+      const node = join(this.candidates, name);
+      let data: Buffer;
+      try { ({ data } = await this.zk.get(node)); } catch (err) {
+        if (isZkError(err, 'NONODE')) continue; // gone meanwhile
+        throw err;
+      }
+      let id: string | undefined;
+      try { id = (JSON.parse(data.toString()) as Partial<LeaderInfo>).id; } catch { /* not one of ours */ }
+      out.push({ node, id });
+    }
+    return out;
+  }
+
+  /**
+   * The current leader: the leader node's term, if it names the lowest live candidate (a leader node left by a
+   * dead term does not count), with its fencing token; undefined when nobody leads.
+   */
+  async leader(): Promise<{ info: LeaderInfo; token: number } | undefined> {
+    const [first] = await this.contenders();
+    if (!first) return undefined;
+    try {
+      const { data, stat } = await this.zk.get(this.leaderPath);
+      const info = JSON.parse(data.toString()) as LeaderInfo;
+      return info.node === first.node ? { info, token: stat.mzxid } : undefined;
+    } catch { return undefined; }
+  }
+}
+
+/** Creates `path` (and parents) unless it exists. */
+export async function ensure(zk: Zk, path: string, acl?: readonly Acl[]): Promise<void> {
+  await createRecursive(zk, path, '', { acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+}
+
+// Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
+// can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when
+// the connection is down: the session's end removes it).
+async function releaseNode(zk: Zk, mutex: Mutex, signal?: AbortSignal, onRetry?: (node: string, err: unknown) => void): Promise<void> {
+  for (let attempt = 0; mutex.node; attempt++) {
+    try { await mutex.unlock(); return; } catch (err) {
+      if (zk.state === 'expired' || zk.state === 'closed') return;
+      if (attempt === 0) onRetry?.(mutex.node, err);
+      await new Promise<void>((r) => {
+        const done = () => { clearTimeout(t); zk.off('state', done); r(); };
+        const t = setTimeout(done, Math.min(1000, 50 * 2 ** attempt));
+        zk.once('state', done);
+      });
+      if (signal?.aborted && (zk.state as string) !== 'connected') return;
+    }
+  }
+}
+
+// Watches `path` until `signal` aborts, reporting deletions and changes (re-arming after each change). Resolves
+// once the first watch is set (`armed` sees the node's stat then), and keeps watching in the background.
+function watchNode(zk: Zk, path: string, onEvent: (type: 'deleted' | 'changed') => void, signal: AbortSignal,
+  armed?: (stat: Stat) => void): Promise<void> {
+  let ready!: () => void;
+  const set = new Promise<void>((r) => { ready = r; });
+  void (async () => {
+    while (!signal.aborted) {
+      try {
+        const { stat, event } = await zk.existsW(path, { signal });
+        ready();
+        if (!stat) { onEvent('deleted'); return; }
+        armed?.(stat);
+        armed = undefined;
+        const e = await event;
+        if (e.type === 'deleted' || e.type === 'changed') { onEvent(e.type); if (e.type === 'deleted') return; }
+        if (e.type === 'session') return;
+      } catch {
+        if (signal.aborted) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  })().finally(ready);
+  return set;
+}
+
+export interface LeadOptions {
+  /** Stops leading: the routine's signal aborts, then we release and resolve. */
+  signal: AbortSignal;
+  /**
+   * Also hold a {@link Lease} with this stop time (ms): the routine's signal aborts when the session can no
+   * longer vouch for us (ZooKeeper unreachable for too long), not only when the term is lost.
+   */
+  stopTimeoutMs?: number;
+  /** Called with every failed campaign or routine before the next try (after a backoff). */
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * The seed's `RunTask`: campaigns, runs `routine` while we lead (its signal aborts when leadership ends —
+ * it must then return promptly), releases, and campaigns again, until `opts.signal` aborts. Resolves then;
+ * never rejects (errors go to `onError`, followed by a backoff of 100 ms up to 1 min).
+ */
+export async function lead(election: Election, opts: LeadOptions, routine: (term: Term, signal: AbortSignal) => Promise<void>): Promise<void> {
+  for (let failures = 0; !opts.signal.aborted;) {
+    let term: Term | undefined;
+    let lease: Lease | undefined;
+    try {
+      term = await election.campaign({ signal: opts.signal });
+      if (opts.stopTimeoutMs !== undefined) lease = new Lease(election.zk, { node: term.node, stopTimeoutMs: opts.stopTimeoutMs });
+      await routine(term, AbortSignal.any([opts.signal, term.lost, ...(lease ? [lease.lost] : [])]));
+      failures = 0;
+    } catch (err) {
+      if (opts.signal.aborted) break;
+      opts.onError?.(err);
+      failures++;
+    } finally {
+      lease?.stop();
+      await term?.release();
+    }
+    if (failures) await sleep(backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 }), opts.signal).catch(() => {});
+  }
+}

@@ -1,0 +1,54 @@
+// What a mode (continuous, scheduled, once) gets from the supervisor while it leads, and how a term ends.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { LeaderInfo, Term } from '../recipes/election.js';
+import type { Lease } from '../recipes/lease.js';
+import type { LeashedTask, TaskExit, TaskSpawnError } from '../task/task.js';
+import type { Acl } from '../zk/acl.js';
+import type { Zk } from '../zk/client.js';
+import type { State } from './states.js';
+
+/** How a term of leadership ended. */
+export type LeadEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
+
+/** The supervisor, as a mode sees it. */
+export interface ModeHost {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly acl: readonly Acl[];
+  readonly info: LeaderInfo;
+  /** True after a second shutdown signal: stops skip the grace period. */
+  forced(): boolean;
+  transition(to: State, reason: string, fields?: Record<string, unknown>): void;
+  /** Spawns an idle leash for the command. Throws TaskSpawnError. */
+  spawn(): LeashedTask;
+  /** The running task (a second shutdown signal SIGKILLs it); undefined between runs. */
+  setTask(task: LeashedTask | undefined): void;
+}
+
+/** One term, as the mode runs it. */
+export interface Leadership {
+  zk: Zk;
+  term: Term;
+  lease: Lease;
+  /** Aborts when leadership ends (term lost or lease over). */
+  ended: AbortSignal;
+  /** Aborts when we shut down. */
+  outer: AbortSignal;
+  /** Either of the two. */
+  signal: AbortSignal;
+}
+
+/** True when `l` ends because we shut down, not because leadership was lost. */
+export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
+
+/** The message of an aborted signal's reason. */
+export const reasonOf = (signal: AbortSignal): string => String((signal.reason as Error)?.message ?? signal.reason);
+
+/** Resolves with `p`'s value, or 'aborted' as soon as `signal` aborts (without leaving a listener behind). */
+export async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
+  if (signal.aborted) return 'aborted';
+  let onAbort!: () => void;
+  const aborted = new Promise<'aborted'>((r) => { onAbort = () => r('aborted'); signal.addEventListener('abort', onAbort, { once: true }); });
+  try { return await Promise.race([p, aborted]); } finally { signal.removeEventListener('abort', onAbort); }
+}

@@ -1,0 +1,73 @@
+// One-shot mode (`zk-supervisor once`): win the lock within a wait, run the command once as leader under the
+// same lease and leash, release. With `oncePerMs`, at most one run per period (by ZooKeeper's clock).
+import { RecipeError } from '../recipes/errors.js';
+import { Election, ensure, type Term } from '../recipes/election.js';
+import type { LeashedTask } from '../task/task.js';
+import type { Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { join } from '../zk/paths.js';
+import type { LeadEnd, ModeHost } from './mode.js';
+
+export type OnceResult = { kind: 'held' } | { kind: 'already-ran'; by: string; at: string } | LeadEnd;
+
+export interface OnceOptions {
+  signal: AbortSignal;
+  /** How long to wait for the lock; 0 = try once. */
+  waitMs: number;
+  /** At most one run per period of this many ms (periods are multiples since the epoch). */
+  oncePerMs?: number;
+  /** Holds the term: runs the command once (the supervisor's lead). */
+  lead(zk: Zk, term: Term, leash: LeashedTask): Promise<LeadEnd>;
+}
+
+/**
+ * Tries for the lock on `zk` and, when won, runs the command once: `held` when another host holds it,
+ * `already-ran` when a run started in this period, otherwise how the run ended. Releases in every case;
+ * rejects on ZooKeeper errors or with the signal's reason.
+ */
+export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promise<OnceResult> {
+  const election = new Election(zk, host.config.election.path, { info: host.info, acl: host.acl });
+  let task: LeashedTask | undefined;
+  let term: Term | undefined;
+  try {
+    await ensure(zk, election.candidates, host.acl);
+    host.transition('candidate', 'once');
+    task = host.spawn();
+    try {
+      term = await election.campaign({ signal: opts.signal, timeoutMs: opts.waitMs });
+    } catch (err) {
+      if (err instanceof RecipeError && err.code === 'LOCK_TIMEOUT') return { kind: 'held' };
+      throw err;
+    }
+    if (opts.oncePerMs) {
+      const previous = await claimPeriod(host, zk, term, opts.oncePerMs);
+      if (previous) return { kind: 'already-ran', ...previous };
+    }
+    return await opts.lead(zk, term, task);
+  } finally {
+    task?.dispose();
+    await term?.release();
+  }
+}
+
+// Records this period in <path>/last-run unless a run already started in it (then returns who ran it and
+// when). We hold the lock, so nobody writes the node meanwhile. The period comes from our lock node's
+// creation time, so hosts with skewed clocks agree on it.
+async function claimPeriod(host: ModeHost, zk: Zk, term: Term, periodMs: number): Promise<{ by: string; at: string } | undefined> {
+  const lock = await zk.exists(term.node);
+  if (!lock) throw new Error('lock node vanished');
+  const now = lock.ctime.getTime();
+  const period = Math.floor(now / periodMs);
+  const path = join(host.config.election.path, 'last-run');
+  let version = -1;
+  try {
+    const { data, stat } = await zk.get(path);
+    const last = JSON.parse(data.toString()) as { period?: number; periodMs?: number; id?: string; startedAt?: string };
+    if (last.periodMs === periodMs && last.period === period) return { by: last.id ?? '?', at: last.startedAt ?? '?' };
+    version = stat.version;
+  } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
+  const record = JSON.stringify({ period, periodMs, id: host.config.election.id, host: host.info.host, startedAt: new Date(now).toISOString() });
+  if (version < 0) await zk.create(path, record, { acl: host.acl });
+  else await zk.set(path, record, version);
+  return undefined;
+}

@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Election } from '../../../src/recipes/election.js';
+import { Mutex } from '../../../src/recipes/mutex.js';
+import { RecipeError } from '../../../src/recipes/errors.js';
+import { useZk } from '../../helpers/fixture.js';
+import { within } from '../../helpers/wait.js';
+
+const fx = useZk();
+/** Resolves once `signal` has aborted (at once if it has). */
+const aborted = (signal: AbortSignal) => new Promise<void>((r) => { if (signal.aborted) r(); else signal.addEventListener('abort', () => r()); });
+const me = (id: string) => ({ id, host: 'test', pid: process.pid, description: '' });
+
+test('mutex: waiters queue by sequence, only the predecessor is watched, abort and timeout clean up', async () => {
+  const zk = await fx.client();
+  const a = new Mutex(zk, '/m');
+  const b = new Mutex(zk, '/m');
+  await a.lock();
+  const positions: number[] = [];
+  const ac = new AbortController();
+  const bLock = b.lock({ signal: ac.signal, onPosition: (p) => positions.push(p.index) });
+  const c = new Mutex(zk, '/m');
+  await assert.rejects(c.lock({ timeoutMs: 0 }), (e: unknown) => (e as { code?: string }).code === 'LOCK_TIMEOUT');
+  assert.equal(c.node, undefined, 'a timed-out contender leaves no node behind');
+  await a.unlock();
+  await within(bLock, 5000, 'b acquiring after a released');
+  assert.deepEqual(positions, [1, 0]);
+  assert.equal(await b.owned(), true);
+  const d = new Mutex(zk, '/m');
+  const ac2 = new AbortController();
+  let queued!: () => void;
+  const dQueued = new Promise<void>((r) => { queued = r; });
+  const dLock = d.lock({ signal: ac2.signal, onPosition: () => queued() });
+  await within(dQueued, 5000, 'd queued behind b');
+  assert.equal((await zk.children('/m')).children.length, 2, "d's node exists while it waits");
+  ac2.abort(new Error('cancelled'));
+  await assert.rejects(dLock, /cancelled/);
+  const { children } = await zk.children('/m');
+  assert.equal(children.length, 1, `only b's node may remain: ${children.join(',')}`);
+  ac.abort();
+});
+
+test('election: the lowest candidate leads; the term carries a growing token; status reads it back', async () => {
+  const root = await fx.chroot();
+  const [za, zb] = await Promise.all([fx.client({ connect: root }), fx.client({ connect: root })]);
+  const a = new Election(za, '/e', { info: me('a') });
+  const b = new Election(zb, '/e', { info: me('b') });
+  const ta = await a.campaign();
+  const positions: number[] = [];
+  const tb = b.campaign({ onPosition: (p) => positions.push(p.index) });
+  await within(new Promise<void>((r) => { const t = setInterval(() => { if (positions.length) { clearInterval(t); r(); } }, 5); }), 5000, 'b queued');
+  assert.deepEqual((await a.contenders()).map((c) => c.id), ['a', 'b']);
+  assert.equal((await a.leader())?.info.id, 'a');
+  assert.equal((await a.leader())?.token, ta.token);
+  await ta.release();
+  assert.ok(ta.lost.aborted, 'a released term is over');
+  const second = await within(tb, 5000, 'b leading after a released');
+  assert.ok(second.token > ta.token && second.term === ta.term + 1, `token ${ta.token} → ${second.token}, term ${ta.term} → ${second.term}`);
+  assert.deepEqual(positions, [1, 0]);
+  assert.equal((await a.leader())?.info.id, 'b');
+  await second.release();
+  assert.equal(await a.leader(), undefined, 'nobody leads');
+});
+
+test('election: the term is lost when its candidate node is deleted or the leader node is rewritten', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  const op = await fx.client({ connect: root });
+  const e = new Election(zk, '/e', { info: me('a') });
+  const t1 = await e.campaign();
+  await op.delete(t1.node);
+  await within(aborted(t1.lost), 5000, 'term lost after the candidate node was deleted');
+  assert.match(String((t1.lost.reason as Error).message), /candidate node deleted/);
+  await t1.release();
+  const t2 = await e.campaign();
+  await op.set('/e/leader', '{"id":"intruder"}');
+  await within(aborted(t2.lost), 5000, 'term lost after the leader node was rewritten');
+  assert.match(String((t2.lost.reason as Error).message), /leader node changed/);
+  await t2.release();
+  assert.deepEqual((await op.children('/e/candidates')).children, [], 'released: no candidate node left');
+});
+
+test('election: a campaign that times out leaves no node; one without info is refused', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  const other = await fx.client({ connect: root });
+  const held = await new Election(other, '/e', { info: me('b') }).campaign();
+  await assert.rejects(new Election(zk, '/e', { info: me('a') }).campaign({ timeoutMs: 0 }), (e: unknown) => e instanceof RecipeError && e.code === 'LOCK_TIMEOUT');
+  assert.equal((await zk.children('/e/candidates')).children.length, 1);
+  await assert.rejects(new Election(zk, '/e').campaign(), /needs opts\.info/);
+  await held.release();
+});
