@@ -1,4 +1,4 @@
-// The library surface: the typed ZooKeeper client, the seed's helpers and the recipes.
+// The library surface: the typed ZooKeeper client, the seed's helpers and the recipes built on them.
 export { AppError } from './errors.js';
 export { Zk, type ZkState, type ZkOptions, type Stat, type CreateMode, type WatchEvent } from './zk/client.js';
 export { ZkError, ZkConnectError, isZkError, type ZkErrorCode } from './zk/errors.js';
@@ -8,5 +8,13 @@ export {
   createRecursive, createOrUpdate, nodeExists, childrenRecursive, resolveWildcards, deleteRecursive,
   DeleteRaceError, type CreateRecursiveOptions,
 } from './zk/helpers.js';
-export { obtainQueueLock, QueueLockError, bySequence, sequenceOf } from './recipes/queue-lock.js';
+export { obtainQueueLock, QueueLockError, bySequence, sequenceOf, type QueueLockOptions } from './recipes/queue-lock.js';
+export { Mutex, type LockOptions, type Position } from './recipes/mutex.js';
+export {
+  Election, lead, type Term, type LeaderInfo, type Contender, type CampaignOptions, type LeadOptions,
+} from './recipes/election.js';
+export { Lease, leaseTiming, stopBudgetMs, type LeaseOptions } from './recipes/lease.js';
+export { maintainPidNode, removePidNode } from './recipes/pid-node.js';
+export { backoffDelay, sleep } from './recipes/backoff.js';
+export { RecipeError, type RecipeErrorCode } from './recipes/errors.js';
 export { cleanArgv, CLOSE_FDS_PROLOGUE } from './util/clean-exec.js';
