@@ -3,67 +3,13 @@ import { performance } from 'node:perf_hooks';
 import { CLOSED_RC, ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeHandle, type NativeStat } from './native.js';
 import { OPEN_ACL, type Acl } from './acl.js';
+import {
+  CONNECTION_LOSS, EXPIRED_STATE, FLAGS, RESPONSE_COUNTER_LIMIT, toStat,
+  type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState,
+} from './types.js';
+import { oneShotWatch, type Watcher } from './watch.js';
 
-/** Session state as seen by this client. `expired` and `closed` are final: make a new client. */
-export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
-
-/** Node metadata. Zxids are numbers (exact up to 2^53). `ephemeralOwner` is a hex session id, "0" if persistent. */
-export interface Stat {
-  czxid: number; mzxid: number; pzxid: number; version: number; cversion: number; aversion: number;
-  dataLength: number; numChildren: number; ctime: Date; mtime: Date; ephemeralOwner: string;
-}
-
-/** How a node is created. */
-export type CreateMode = 'persistent' | 'ephemeral' | 'persistent_sequential' | 'ephemeral_sequential';
-
-/**
- * A one-shot watch notification. `session` means the session ended before the node changed; `lost` means
- * the watch was dropped while the client re-dialled (the session lives on): re-read and watch again.
- */
-export interface WatchEvent {
-  type: 'created' | 'deleted' | 'changed' | 'child' | 'session' | 'lost';
-  path: string;
-  /** For `session` events: the final state. */
-  state?: 'expired' | 'closed';
-}
-
-/** Options of {@link Zk.connect}. */
-export interface ZkOptions {
-  /** `host:port[,host:port…][/chroot]` */
-  connect: string;
-  /** Requested session timeout; the server may negotiate another (see {@link Zk.sessionTimeoutMs}). */
-  sessionTimeoutMs?: number;
-  /** How long to wait for the first session; default max(sessionTimeoutMs, 5 s). */
-  connectTimeoutMs?: number;
-  /** Verbosity of the C client's own stderr lines: 0 none (default), 1 error, 2 warn, 3 info, 4 debug. */
-  nativeLogLevel?: 0 | 1 | 2 | 3 | 4;
-  /** Digest credentials (`user:password`) added before the first request. Never logged. */
-  digestAuth?: string;
-  /**
-   * While disconnected, re-dial with a fresh native handle (same session) after this long without progress;
-   * default clamp(sessionTimeout / 8, 250 ms, 1 s). See {@link Zk} on why.
-   */
-  reconnectStallMs?: number;
-  signal?: AbortSignal;
-}
-
-const EVENT_TYPES: Record<number, WatchEvent['type']> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child' };
-const EXPIRED_STATE = -112;
-const CONNECTION_LOSS = -4;
-const AUTH_FAILED_STATE = -113;
-// The binding closes the session itself, reporting it as expired, after this many empty polls (default 10),
-// which happens within milliseconds while the ensemble elects a leader: raise it out of the way.
-const RESPONSE_COUNTER_LIMIT = 2_000_000_000;
-
-const toStat = (s: NativeStat): Stat => ({
-  czxid: s.czxid, mzxid: s.mzxid, pzxid: s.pzxid, version: s.version, cversion: s.cversion,
-  aversion: s.aversion, dataLength: s.dataLength, numChildren: s.numChildren, ctime: s.ctime,
-  mtime: s.mtime, ephemeralOwner: s.ephemeralOwner,
-});
-
-const FLAGS: Record<CreateMode, number> = {
-  persistent: 0, ephemeral: 1, persistent_sequential: 2, ephemeral_sequential: 3,
-};
+export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.js';
 
 /**
  * A typed promise client over one ZooKeeper session.
@@ -274,29 +220,8 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   }
 
   // Registers a one-shot watcher: the native callback, the promise of its event, and `drop` for a failed call.
-  #watcher(signal?: AbortSignal): { cb: (type: number, state: number, path: string) => void; event: Promise<WatchEvent>; drop: () => void } {
-    let resolveEvent!: (e: WatchEvent) => void;
-    let rejectEvent!: (err: unknown) => void;
-    const event = new Promise<WatchEvent>((resolve, reject) => { resolveEvent = resolve; rejectEvent = reject; });
-    event.catch(() => {}); // an unobserved cancelled watch must not crash the process
-    const done = (): boolean => {
-      signal?.removeEventListener('abort', onAbort);
-      return this.#pendingWatches.delete(fire);
-    };
-    const fire = (e: WatchEvent) => { if (done()) resolveEvent(e); };
-    const onAbort = () => { if (done()) rejectEvent(signal?.reason); };
-    this.#pendingWatches.add(fire);
-    if (signal?.aborted) queueMicrotask(onAbort);
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    const gen = this.#generation;
-    const cb = (type: number, state: number, path: string) => {
-      if (gen !== this.#generation) return;
-      const t = EVENT_TYPES[type];
-      if (t) fire({ type: t, path });
-      // The C client tells every watcher about connection changes; the watch itself survives a reconnect.
-      else if (state === EXPIRED_STATE || state === AUTH_FAILED_STATE) fire({ type: 'session', path, state: 'expired' });
-    };
-    return { cb, event, drop: () => { done(); } };
+  #watcher(signal?: AbortSignal): Watcher {
+    return oneShotWatch(this.#pendingWatches, () => this.#generation, signal);
   }
 
   /**

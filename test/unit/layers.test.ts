@@ -35,7 +35,7 @@ test('layers: the import graph has no cycle', () => {
   assert.deepEqual(cycles, []);
 });
 
-test('layers: no source file is longer than 300 lines', { todo: 'zk/client.ts (413 lines) is still to be split' }, () => {
+test('layers: no source file is longer than 300 lines', { todo: 'zk/client.ts (338 lines: one class, the session and its requests) is still to be split' }, () => {
   const long = files.map((f) => [f, readFileSync(join(SRC, f), 'utf8').split('\n').length] as const).filter(([, n]) => n > 300);
   assert.deepEqual(long, []);
 });
