@@ -33,6 +33,8 @@ export const ConfigSchema = z.strictObject({
     connect: z.string().min(1).regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]'),
     sessionTimeout: duration('10s'),
     connectTimeout: duration('15s'),
+    /** The servers' tickTime: the lease waits one tick for proof that a heartbeat reached the ZooKeeper leader. */
+    serverTickTime: duration('2s'),
     auth: z.strictObject({
       /** File holding `user:password` for digest auth. */
       digestFile: z.string().optional(),

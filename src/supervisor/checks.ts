@@ -1,21 +1,36 @@
 // Checks of a loaded config that need more than its shape: the lease arithmetic and the cron parser.
 import type { ConfigCheck } from '../config/load.js';
-import { leaseTiming, stopBudgetMs } from '../recipes/lease.js';
+import { leaseMarginMs, stopBudgetMs } from '../recipes/lease.js';
 import { compileSchedule } from '../schedule/cron.js';
 
-/** The stop timeout fits the fencing window of the configured session timeout (DESIGN §3.1). */
-export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T }, task }) => {
-  const budget = stopBudgetMs(T);
+/** The stop timeout fits the lease that the configured session timeout keeps (DESIGN §3.1). */
+export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T, serverTickTime: tick }, task }) => {
+  const budget = stopBudgetMs(T, tick);
   if (task.stopTimeout < budget) return undefined;
-  const { heartbeatMs, marginMs } = leaseTiming(T);
+  if (budget <= 0) {
+    return {
+      path: ['zookeeper', 'sessionTimeout'],
+      message: `${T} ms leaves no lease at all with zookeeper.serverTickTime ${tick} ms (a heartbeat counts only a server `
+        + `tick after its answer): raise it to at least ${minSessionTimeout(task.stopTimeout, tick)} ms for task.stopTimeout `
+        + `${task.stopTimeout} ms, or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.`,
+    };
+  }
   return {
     path: ['task', 'stopTimeout'],
-    message: `${task.stopTimeout} ms does not fit the fencing window of zookeeper.sessionTimeout ${T} ms `
-      + `(must be below ${budget} ms = sessionTimeout − heartbeat ${heartbeatMs} ms − margin ${marginMs} ms): `
-      + 'a partitioned leader could still be stopping its child when another host starts one. '
-      + `Raise zookeeper.sessionTimeout to at least ${Math.ceil((task.stopTimeout + 200) / 0.65)} ms or lower task.stopTimeout.`,
+    message: `${task.stopTimeout} ms does not fit the lease of zookeeper.sessionTimeout ${T} ms `
+      + `(must be below ${budget} ms = sessionTimeout − margin ${leaseMarginMs(T)} ms − serverTickTime ${tick} ms − 150 ms `
+      + 'of heartbeats): a partitioned leader could still be stopping its child when another host starts one. '
+      + `Raise zookeeper.sessionTimeout to at least ${minSessionTimeout(task.stopTimeout, tick)} ms, lower task.stopTimeout, `
+      + 'or set zookeeper.serverTickTime to the servers\' tickTime if it is smaller.',
   };
 };
+
+// The smallest T whose budget exceeds stopTimeout.
+function minSessionTimeout(stopTimeout: number, tick: number): number {
+  let T = stopTimeout + tick;
+  while (stopBudgetMs(T, tick) <= stopTimeout) T += 100;
+  return T;
+}
 
 /** task.schedule (with task.timezone) is a cron expression croner accepts. */
 export const scheduleCompiles: ConfigCheck = ({ task }) => {

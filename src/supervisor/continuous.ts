@@ -2,7 +2,9 @@
 // (release leadership, restart here after a backoff, or step down on a crash loop).
 import { sleep } from '../recipes/backoff.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
-import { reasonOf, shuttingDown, untilAborted, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
+import {
+  graceMs, reasonOf, shuttingDown, thinLease, untilAborted, type LeadEnd, type Leadership, type ModeHost,
+} from './mode.js';
 import { RestartTracker } from './restart-policy.js';
 
 /**
@@ -21,6 +23,12 @@ export async function runContinuous(host: ModeHost, l: Leadership, leash: Leashe
       host.log.error('task cannot start', { error: err.message, code: err.code });
       return { kind: 'spawn-failed', error: err };
     }
+    const thin = thinLease(l);
+    if (thin) {
+      if (run > 0) task.dispose();
+      host.transition('stopping', thin);
+      return { kind: 'lost', reason: thin };
+    }
     host.setTask(task);
     task.run(l.lease.remainingMs(), l.term.term, l.term.token);
     host.transition('running', run ? 'restarted' : 'child started', { childPgid: task.pid, token: l.term.token });
@@ -29,7 +37,7 @@ export async function runContinuous(host: ModeHost, l: Leadership, leash: Leashe
       const shutdown = shuttingDown(l);
       const reason = reasonOf(l.signal);
       host.transition(shutdown ? 'shutting-down' : 'stopping', reason, { childPgid: task.pid });
-      const stopped = await task.stop(host.forced() ? 0 : undefined);
+      const stopped = await task.stop(graceMs(host, l));
       host.log.info('child stopped', { childPgid: task.pid, ...stopped });
       if (shutdown) throw l.outer.reason;
       return { kind: 'lost', reason };

@@ -39,6 +39,17 @@ export interface Leadership {
   signal: AbortSignal;
 }
 
+/**
+ * Why the child must not start now, or undefined: a child starts only with its whole stop time left on the
+ * lease (a supervisor frozen in a backoff must not run the command on resume; DESIGN §3.1).
+ */
+export const thinLease = (l: Leadership): string | undefined =>
+  (l.lease.remainingMs() > 0 ? undefined : 'lease too short to start the child (no recent answer from the zookeeper leader)');
+
+/** The stop grace: stopTimeout, cut to what is left of the lease (a SIGKILL at once once it is over). */
+export const graceMs = (host: ModeHost, l: Leadership): number =>
+  (host.forced() ? 0 : Math.max(0, Math.min(host.config.task.stopTimeout, l.lease.remainingMs() + host.config.task.stopTimeout)));
+
 /** True when `l` ends because we shut down, not because leadership was lost. */
 export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
 

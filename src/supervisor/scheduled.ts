@@ -6,7 +6,9 @@ import { RunLog, planCatchUp, type RunRecord } from '../schedule/runs.js';
 import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
-import { reasonOf, shuttingDown, untilAborted, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
+import {
+  graceMs, reasonOf, shuttingDown, thinLease, untilAborted, type LeadEnd, type Leadership, type ModeHost,
+} from './mode.js';
 
 /**
  * While we lead, runs the command once per tick of `schedule` (the first run on `firstLeash`) until leadership
@@ -76,6 +78,8 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
         await sleep(Math.min(tick.getTime() - Date.now(), 3_600_000), l.signal).catch(() => {});
       }
       if (l.signal.aborted) return lost();
+      const thin = thinLease(l); // the tick stays `scheduled`: the next leader runs or settles it
+      if (thin) { host.transition('stopping', thin); return { kind: 'lost', reason: thin }; }
       const startedAt = new Date();
       const record: RunRecord = { tick: iso, state: 'started', ...who, startedAt: startedAt.toISOString(), lateMs: startedAt.getTime() - tick.getTime() };
       try { version = await runs.write(record, version); } catch (err) {
@@ -97,7 +101,7 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
       const end = await awaitRun(host, schedule, task, iso, runs, who, l, why, (next) => { cursor = next; });
       host.setTask(undefined);
       if (end.kind === 'lost') {
-        const exit = await task.stop(host.forced() ? 0 : undefined);
+        const exit = await task.stop(graceMs(host, l));
         host.log.info('child stopped', { tick: iso, childPgid: task.pid, ...exit });
         await Promise.race([
           runs.write({ ...record, state: 'fenced', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, reason: end.reason }, version),

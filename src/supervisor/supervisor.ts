@@ -79,16 +79,19 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       };
       zk.on('state', onState);
       const sessionSignal = AbortSignal.any([signal, session.signal]);
+      const lease = this.#newLease(zk);
       const pidNode = maintainPidNode(zk, this.pidNodePath, this.config.pidNode.data ?? JSON.stringify(this.#host.info), {
         acl: this.#host.acl, signal: sessionSignal,
         onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
       }).catch((err: unknown) => this.log.warn('pid node', { error: String(err) }));
       try {
-        await this.#campaigns(zk, sessionSignal);
+        if (lease) await this.#campaigns(zk, lease, sessionSignal);
+        else await sleep(2 ** 31 - 1, sessionSignal).catch(() => {}); // keep the pid node; retry on a new session
       } catch (err) {
         if (!sessionSignal.aborted) this.log.error('session failed', { error: String(err) });
       } finally {
         session.abort(new Error('session done'));
+        lease?.stop();
         await pidNode;
         if (signal.aborted) await removePidNode(zk, this.pidNodePath).catch(() => {});
         zk.off('state', onState);
@@ -111,9 +114,12 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     this.#transition('connecting', 'once');
     const zk = await Zk.connect(this.#zkOptions(signal));
     this.#sessionId = zk.sessionId;
+    const lease = this.#newLease(zk);
     try {
-      return await runOnce(this.#host, zk, { signal, waitMs, oncePerMs, lead: (z, term, leash) => this.#lead(z, term, leash, signal, true) });
+      if (!lease) throw new Error('the session timeout the server granted cannot cover task.stopTimeout (see the log line above)');
+      return await runOnce(this.#host, zk, { signal, waitMs, oncePerMs, lead: (z, term, leash) => this.#lead(z, lease, term, leash, signal, true) });
     } finally {
+      lease?.stop();
       zk.close();
       this.#transition('shutting-down', 'once done');
       this.#transition('stopped', 'once done');
@@ -142,8 +148,28 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     return undefined;
   }
 
+  // The session's lease, checked against the timeout the server granted (DESIGN §3.1); undefined when the
+  // granted timeout cannot cover stopTimeout (logged once per session: we do not campaign then).
+  #newLease(zk: Zk): Lease | undefined {
+    const { sessionTimeout, serverTickTime } = this.config.zookeeper;
+    const granted = zk.sessionTimeoutMs;
+    try {
+      const lease = new Lease(zk, { stopTimeoutMs: this.config.task.stopTimeout, serverTickMs: serverTickTime });
+      this.log.info('zookeeper session', { sessionId: zk.sessionId, requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted });
+      return lease;
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
+      this.log.error('not campaigning: the session timeout the server granted cannot cover task.stopTimeout', {
+        requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted, stopTimeoutMs: this.config.task.stopTimeout,
+        serverTickTimeMs: serverTickTime, problem: err.message,
+        fix: 'raise maxSessionTimeout on the servers, lower task.stopTimeout, or set zookeeper.serverTickTime to the servers\' tickTime',
+      });
+      return undefined;
+    }
+  }
+
   // Campaigns repeatedly on one session until it ends or we shut down.
-  async #campaigns(zk: Zk, signal: AbortSignal): Promise<void> {
+  async #campaigns(zk: Zk, lease: Lease, signal: AbortSignal): Promise<void> {
     const { acl, info } = this.#host;
     const election = new Election(zk, this.config.election.path, { info, acl });
     await ensure(zk, election.candidates, acl);
@@ -160,7 +186,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
           onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
           onRetry: (node, err) => this.log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
         });
-        const end = await this.#lead(zk, term, task, signal, false);
+        const end = await this.#lead(zk, lease, term, task, signal, false);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0; else failures++;
       } catch (err) {
         if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
@@ -188,26 +214,27 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     }
   }
 
-  // Holds a term: the lease, and the mode that runs the child; returns why it ended.
-  async #lead(zk: Zk, term: Term, leash: LeashedTask, outer: AbortSignal, once: boolean): Promise<LeadEnd> {
+  // Holds a term on the session's lease, and runs the mode that runs the child; returns why it ended.
+  async #lead(zk: Zk, lease: Lease, term: Term, leash: LeashedTask, outer: AbortSignal, once: boolean): Promise<LeadEnd> {
     this.#term = term.term;
     this.#transition('starting', 'won election', { node: term.node, token: term.token });
-    const lease = new Lease(zk, { node: term.node, stopTimeoutMs: this.config.task.stopTimeout });
-    lease.on('renewed', (leftMs) => {
+    const onRenewed = (leftMs: number) => {
       this.#task?.renew(leftMs); // the leash holds the child on the same lease
       if (this.#state === 'fenced') this.#transition('running', 'lease renewed');
-    });
-    lease.on('fenced', (leftMs) => {
+    };
+    const onFenced = (leftMs: number) => {
       if (this.#state === 'running') this.#transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
-    });
-    const ended = AbortSignal.any([term.lost, lease.lost]);
+    };
+    lease.on('renewed', onRenewed).on('fenced', onFenced);
+    const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
     const l: Leadership = { zk, term, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
     try {
       if (this.#schedule && !once) return await runSchedule(this.#host, l, this.#schedule, leash);
       return await runContinuous(this.#host, l, leash, once ? 'release' : this.config.task.onExit);
     } finally {
       this.#task = undefined;
-      lease.stop();
+      lease.release();
+      lease.off('renewed', onRenewed).off('fenced', onFenced);
     }
   }
 

@@ -3,7 +3,7 @@
 // It is started while we are still a candidate (so winning costs no process start), reads commands
 // from the supervisor on fd 3, and is the child's parent and process-group leader. While the child runs
 // (in the foreground, so its exit is seen at once) a forked watchdog subshell holds the pipe:
-//   R <ms> <term> <token> [<tick>]   run the command now; the lease is valid for <ms> more milliseconds
+//   R <ms> <term> <token> [<tick>]   run the command now; the lease is valid for <ms> more milliseconds (0: refused)
 //   L <ms>                  the lease is renewed: valid for <ms> more milliseconds
 // When the lease lapses (a frozen or partitioned supervisor stops renewing) or fd 3 reaches EOF (the
 // supervisor died), the watchdog stops the group itself: stop signal, grace, SIGKILL. It exits with the
@@ -22,6 +22,7 @@ while :; do
   read -r cmd ms term token tick <&3 || exit 0
   [ "$cmd" = R ] && break
 done
+[ "$ms" -gt 0 ] || exit 0 # a run whose lease is already over is refused
 export ZK_SUPERVISOR_TERM=$term ZK_SUPERVISOR_TOKEN=$token
 [ -n "$tick" ] && export ZK_SUPERVISOR_TICK=$tick
 read -r up _ < /proc/uptime; deadline=$(( \${up%.*} * 1000 + 10#\${up#*.} * 10 + ms ))

@@ -35,6 +35,7 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   #sessionId = '0';
   #sessionTimeoutMs: number;
   #lastAckedAt = -Infinity;
+  #requestedAt = -Infinity;
   #pendingWatches = new Set<(e: WatchEvent) => void>();
   #pendingOps = new Set<(rc: number) => void>();
   #auth: [string, string][] = [];
@@ -122,6 +123,7 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       zk.on('state', onState);
     });
+    zk.#requestedAt = performance.now();
     try { zk.#dial(); } catch (err) { // the native client could not be loaded or started: no retry will help
       fail(new ZkConnectError('CLIENT_UNAVAILABLE', `the ZooKeeper client library (npm package zookeeper) cannot be used: ${(err as Error).message.split('\n')[0]}`, { cause: err }));
     }
@@ -132,6 +134,11 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
 
   /** Current session state. */
   get state(): ZkState { return this.#state; }
+  /**
+   * When this session was asked for (ms, performance.now). Creating a session is a quorum write: the ZooKeeper
+   * leader started its timeout no earlier than this.
+   */
+  get requestedAt(): number { return this.#requestedAt; }
   /** Session id as hex (same format as `Stat.ephemeralOwner`); "0" before the first connect. */
   get sessionId(): string { return this.#sessionId; }
   /** Session timeout negotiated with the server (ms). */

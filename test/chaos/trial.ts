@@ -68,6 +68,8 @@ export interface Scenario {
   arm?(proxy: TcpProxy): void;
   /** Connect strings (without chroot) of the leader and of the others, when not the whole cluster. */
   connects?(cluster: ZkCluster): Promise<{ first: string; rest: string }>;
+  /** The supervisors must not campaign: the trial starts them and waits for each to log this, not for a leader. */
+  noCampaign?: RegExp;
   /** Fails on today's code: runs as a node:test `todo`, naming the issue that fixes it and what it shows. */
   todo?: string;
   /** Overlap that no lease can prevent and the scenario tolerates (DESIGN §3.4), in ms. */
@@ -134,7 +136,10 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const sups: SupervisorProc[] = [];
   const others: Promise<unknown>[] = [];
   try {
-    const [leader] = await startElection(sups, { ids: ['a', 'b', 'c'].map((n) => `${n}-${id}`), config: rest, firstConfig: first, childLog, tag });
+    const ids = ['a', 'b', 'c'].map((n) => `${n}-${id}`);
+    const [leader] = scenario.noCampaign
+      ? await startIdle(sups, ids, rest, tag, scenario.noCampaign)
+      : await startElection(sups, { ids, config: rest, firstConfig: first, childLog, tag });
     const ctx: TrialContext = {
       cluster, sups, leader: leader!, standbys: sups.slice(1), childLog, grandchildFile, file, proxy, root, config: rest, sampler,
       mark: () => ({ at: performance.now(), lines: new Map(sups.map((s) => [s, s.lines.length])) }),
@@ -184,6 +189,14 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     await sampler.stop();
     await proxy?.stop();
   }
+}
+
+// Starts supervisors that are expected not to campaign, and waits until each says so.
+async function startIdle(into: SupervisorProc[], ids: string[], config: string, tag: string, says: RegExp): Promise<SupervisorProc[]> {
+  const sups = ids.map((i) => new SupervisorProc(i, config, [], { tag }));
+  into.push(...sups);
+  await Promise.all(sups.map((s) => s.waitLog(says, 15_000)));
+  return sups;
 }
 
 const describe = (found: ReturnType<typeof procOverlaps>, lives: ProcLife[]) => found.map((o) => {

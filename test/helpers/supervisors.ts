@@ -31,7 +31,7 @@ export function writeConfig(dir: string, opts: { connect: string; path: string; 
   const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, [
-    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s', ...(opts.extraZk ? [opts.extraZk] : []),
+    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s', '  serverTickTime: 100ms', ...(opts.extraZk ? [opts.extraZk] : []),
     'election:', `  path: ${opts.path}`,
     'task:', `  command: ${JSON.stringify([...(opts.wrap ?? []), process.execPath, CHILD])}`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
     '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),

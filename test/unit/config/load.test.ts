@@ -65,8 +65,8 @@ test('config: ${ENV} interpolation, with defaults; a missing variable is an erro
 
 test('config: a stopTimeout that cannot fit the fencing window is refused with the fix', () => {
   const p = problems(base('  stopTimeout: 8s\n'));
-  assert.match(p[0]!, /task\.stopTimeout: 8000 ms does not fit the fencing window of zookeeper\.sessionTimeout 10000 ms/);
-  assert.match(p[0]!, /Raise zookeeper\.sessionTimeout to at least \d+ ms or lower task\.stopTimeout/);
+  assert.match(p[0]!, /task\.stopTimeout: 8000 ms does not fit the lease of zookeeper\.sessionTimeout 10000 ms/);
+  assert.match(p[0]!, /Raise zookeeper\.sessionTimeout to at least \d+ ms, lower task\.stopTimeout/);
 });
 
 test('config: YAML syntax errors and unreadable files are one line each', () => {
