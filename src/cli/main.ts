@@ -95,13 +95,18 @@ async function status(file: string, json: boolean): Promise<void> {
   process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
 }
 
-async function resign(file: string): Promise<void> {
+async function resign(file: string, wait: boolean, timeout: string): Promise<void> {
+  const waitMs = wait ? parseDuration(timeout) : undefined;
+  if (wait && !waitMs) fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
   const { config, digest } = load(file);
   const { resignLeader } = await import('./status.js');
-  let who;
-  try { who = await resignLeader(config, digest); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
-  if (!who) fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
-  process.stdout.write(`asked ${who} to step down\n`);
+  let r;
+  try { r = await resignLeader(config, digest, { waitMs }); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
+  if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
+  process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
+  if (!wait) process.exit(EXIT.OK);
+  if (!r.next) fail(EXIT.FAILURE, `no other term started within ${timeout}`);
+  process.stdout.write(`${r.next!.id} leads now (term ${r.next!.term})\n`);
   process.exit(EXIT.OK);
 }
 
@@ -173,9 +178,11 @@ export async function main(argv: string[]): Promise<void> {
       .option('config', config).option('json', { type: 'boolean', default: false })
       .example('$0 status -c job.yaml --json', 'machine-readable'),
     (a) => status(a.config, a.json))
-    .command('resign', "make the current leader step down (deletes its candidate node)", (y) => y.option('config', config)
-      .example('$0 resign -c job.yaml', 'hand the job to the next candidate'),
-      (a) => resign(a.config))
+    .command('resign', 'ask the current leader to step down: it stops its child, then hands over', (y) => y.option('config', config)
+      .option('wait', { type: 'boolean', default: false, describe: 'return once another term has started' })
+      .option('timeout', { type: 'string', default: '1m', describe: 'with --wait: give up after this long (exit 1)' })
+      .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
+      (a) => resign(a.config, a.wait, a.timeout))
     .demandCommand(1, 'a command is required')
     .strict()
     .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command\'s own code, 75 held elsewhere or already ran in this period (--once-per), 76 leadership lost while running.')

@@ -3,7 +3,9 @@ import type { Config } from '../config/schema.js';
 import { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
-import { Election, type LeaderInfo } from '../recipes/election.js';
+import { hostname, userInfo } from 'node:os';
+import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
+import { securedAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
@@ -72,12 +74,26 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
   });
 }
 
-/** Deletes the leading candidate's node; returns its id, or undefined when nobody leads. */
-export async function resignLeader(config: Config, digest?: string): Promise<string | undefined> {
+/**
+ * Asks the leader to step down (DESIGN §3.2: it stops its child, hands the baton on, releases). With
+ * `waitMs`, also waits until another term has started: `next` is its leader, or undefined after `waitMs`.
+ */
+export async function resignLeader(config: Config, digest: string | undefined, opts: { waitMs?: number } = {}):
+  Promise<{ asked: ResignRequest; next?: LeaderInfo } | undefined> {
   return withZk(config, digest, async (zk) => {
-    const [first] = await new Election(zk, config.election.path).contenders();
-    if (!first) return undefined;
-    try { await zk.delete(first.node); } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
-    return first.id ?? first.node;
+    const acl = config.zookeeper.acl === 'secured' && digest ? securedAcl(digest) : undefined;
+    const election = new Election(zk, config.election.path, { acl });
+    const asked = await election.requestResign(`${userInfo().username}@${hostname()}`);
+    if (!asked || !opts.waitMs) return asked && { asked };
+    const deadline = performance.now() + opts.waitMs;
+    while (performance.now() < deadline) {
+      const { event } = await zk.existsW(election.leaderPath);
+      const now = await election.leader();
+      if (now && (now.info.term ?? 0) > asked.term) return { asked, next: now.info };
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([event, new Promise((r) => { timer = setTimeout(r, Math.min(1000, deadline - performance.now())); })]);
+      clearTimeout(timer);
+    }
+    return { asked };
   });
 }

@@ -2,15 +2,16 @@
 // `<path>/candidates`, the lowest leads, and the leader writes `<path>/leader` (JSON of the term). Winning gives
 // a Term whose `lost` signal aborts when leadership ends; `release()` leaves. `lead()` is the seed's RunTask.
 import type { Acl } from '../zk/acl.js';
-import type { Stat, Zk } from '../zk/client.js';
+import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
-import { createRecursive } from '../zk/helpers.js';
+import { createOrUpdate, createRecursive } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { bySequence } from './queue-lock.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 import { Lease } from './lease.js';
 import { Mutex, type Position } from './mutex.js';
+import { watchNode } from './watch-node.js';
 
 /** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
 export interface LeaderInfo { id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string }
@@ -46,11 +47,14 @@ export interface Contender { node: string; id?: string }
 export class Election {
   readonly candidates: string;
   readonly leaderPath: string;
+  /** A request to the leader to step down (see {@link requestResign}). */
+  readonly resignPath: string;
 
   /** `info` describes us as a candidate (needed to campaign, not to read the election). */
   constructor(readonly zk: Zk, readonly path: string, readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}) {
     this.candidates = join(path, 'candidates');
     this.leaderPath = join(path, 'leader');
+    this.resignPath = join(path, 'resign');
   }
 
   /**
@@ -75,20 +79,54 @@ export class Election {
       const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
       const ended = new AbortController();
       const lost = (reason: string) => { if (!ended.signal.aborted) ended.abort(new Error(reason)); };
-      // Both watches are set before the term is handed out, and the leader node is still our write when they are.
+      // The watches are set before the term is handed out, and the leader node is still our write when they are.
+      const onResign = () => void this.#resignRequest().then((r) => {
+        if (r && r.term === written.version) lost(`resign requested by ${r.by}`);
+      });
       await Promise.all([
         watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
         watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal,
-          (stat) => stat.version !== written.version && lost('leader node changed')),
+          { armed: (stat) => stat?.version !== written.version && lost('leader node changed') }),
+        watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal,
+          { mayBeAbsent: true, armed: (stat) => stat && onResign() }),
       ]);
       return {
         node: mutex.node!, term: written.version, token: written.mzxid, lost: ended.signal,
-        release: async () => { lost('leadership released'); await release(); },
+        release: async () => {
+          lost('leadership released');
+          await this.#clearResign(written.version);
+          await release();
+        },
       };
     } catch (err) {
       await release();
       throw err;
     }
+  }
+
+  /**
+   * Asks the current leader to step down (writes the resign node for its term); resolves with the request, or
+   * undefined when nobody leads. The leader deletes the request once it has stepped down.
+   */
+  async requestResign(by: string): Promise<ResignRequest | undefined> {
+    const current = await this.leader();
+    if (!current?.info.term) return undefined;
+    const req: ResignRequest = { term: current.info.term, id: current.info.id, by, at: new Date().toISOString() };
+    await createOrUpdate(this.zk, this.resignPath, JSON.stringify(req), { acl: this.opts.acl });
+    return req;
+  }
+
+  async #resignRequest(): Promise<ResignRequest | undefined> {
+    try { return JSON.parse((await this.zk.get(this.resignPath)).data.toString()) as ResignRequest; } catch { return undefined; }
+  }
+
+  // Deletes a resign request for our term (or an older one: stale) once we stepped down.
+  async #clearResign(term: number): Promise<void> {
+    try {
+      const { data, stat } = await this.zk.get(this.resignPath);
+      const req = JSON.parse(data.toString()) as Partial<ResignRequest>;
+      if (typeof req.term !== 'number' || req.term <= term) await this.zk.delete(this.resignPath, stat.version);
+    } catch { /* none, changed meanwhile (a newer request), or unreachable: the next leader ignores stale ones */ }
   }
 
   /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
@@ -128,6 +166,9 @@ export class Election {
   }
 }
 
+/** A request to the leader of `term` to step down: it stops its child, hands the baton on and releases. */
+export interface ResignRequest { term: number; id?: string; by: string; at: string }
+
 /** Creates `path` (and parents) unless it exists. */
 export async function ensure(zk: Zk, path: string, acl?: readonly Acl[]): Promise<void> {
   await createRecursive(zk, path, '', { acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
@@ -149,32 +190,6 @@ async function releaseNode(zk: Zk, mutex: Mutex, signal?: AbortSignal, onRetry?:
       if (signal?.aborted && (zk.state as string) !== 'connected') return;
     }
   }
-}
-
-// Watches `path` until `signal` aborts, reporting deletions and changes (re-arming after each change). Resolves
-// once the first watch is set (`armed` sees the node's stat then), and keeps watching in the background.
-function watchNode(zk: Zk, path: string, onEvent: (type: 'deleted' | 'changed') => void, signal: AbortSignal,
-  armed?: (stat: Stat) => void): Promise<void> {
-  let ready!: () => void;
-  const set = new Promise<void>((r) => { ready = r; });
-  void (async () => {
-    while (!signal.aborted) {
-      try {
-        const { stat, event } = await zk.existsW(path, { signal });
-        ready();
-        if (!stat) { onEvent('deleted'); return; }
-        armed?.(stat);
-        armed = undefined;
-        const e = await event;
-        if (e.type === 'deleted' || e.type === 'changed') { onEvent(e.type); if (e.type === 'deleted') return; }
-        if (e.type === 'session') return;
-      } catch {
-        if (signal.aborted) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  })().finally(ready);
-  return set;
 }
 
 export interface LeadOptions {

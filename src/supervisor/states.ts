@@ -2,14 +2,17 @@
 import { AppError } from '../errors.js';
 
 export type State =
-  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'waiting' | 'running' | 'fenced' | 'stopping' | 'backoff'
+  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'waiting-for-baton' | 'waiting' | 'running' | 'fenced' | 'stopping'
+  | 'backoff'
   | 'shutting-down' | 'stopped';
 
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
   connecting: ['candidate', 'backoff', 'shutting-down'],
   candidate: ['starting', 'backoff', 'connecting', 'shutting-down'],
-  starting: ['running', 'waiting', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
+  starting: ['waiting-for-baton', 'running', 'waiting', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
+  // won, but a previous term's child may still run: wait for its baton (DESIGN §3.2)
+  'waiting-for-baton': ['running', 'waiting', 'stopping', 'shutting-down'],
   // waiting: leader in scheduled mode, between ticks (no child)
   waiting: ['running', 'stopping', 'shutting-down'],
   running: ['fenced', 'waiting', 'stopping', 'shutting-down'],

@@ -5,8 +5,9 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, sleep } from '../recipes/backoff.js';
+import { Baton } from '../recipes/baton.js';
 import { Election, ensure, type LeaderInfo, type Term } from '../recipes/election.js';
-import { Lease } from '../recipes/lease.js';
+import type { Lease } from '../recipes/lease.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask } from '../task/task.js';
@@ -15,9 +16,10 @@ import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { join, parent } from '../zk/paths.js';
 import { runContinuous } from './continuous.js';
-import type { LeadEnd, Leadership, ModeHost } from './mode.js';
+import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
 import { runOnce, type OnceResult } from './once.js';
 import { runSchedule } from './scheduled.js';
+import { openLease, takeBaton } from './term.js';
 import { checkTransition, type State } from './states.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
@@ -79,7 +81,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       };
       zk.on('state', onState);
       const sessionSignal = AbortSignal.any([signal, session.signal]);
-      const lease = this.#newLease(zk);
+      const lease = openLease(zk, this.config, this.log);
       const pidNode = maintainPidNode(zk, this.pidNodePath, this.config.pidNode.data ?? JSON.stringify(this.#host.info), {
         acl: this.#host.acl, signal: sessionSignal,
         onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
@@ -114,7 +116,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     this.#transition('connecting', 'once');
     const zk = await Zk.connect(this.#zkOptions(signal));
     this.#sessionId = zk.sessionId;
-    const lease = this.#newLease(zk);
+    const lease = openLease(zk, this.config, this.log);
     try {
       if (!lease) throw new Error('the session timeout the server granted cannot cover task.stopTimeout (see the log line above)');
       return await runOnce(this.#host, zk, { signal, waitMs, oncePerMs, lead: (z, term, leash) => this.#lead(z, lease, term, leash, signal, true) });
@@ -146,26 +148,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       }
     }
     return undefined;
-  }
-
-  // The session's lease, checked against the timeout the server granted (DESIGN §3.1); undefined when the
-  // granted timeout cannot cover stopTimeout (logged once per session: we do not campaign then).
-  #newLease(zk: Zk): Lease | undefined {
-    const { sessionTimeout, serverTickTime } = this.config.zookeeper;
-    const granted = zk.sessionTimeoutMs;
-    try {
-      const lease = new Lease(zk, { stopTimeoutMs: this.config.task.stopTimeout, serverTickMs: serverTickTime });
-      this.log.info('zookeeper session', { sessionId: zk.sessionId, requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted });
-      return lease;
-    } catch (err) {
-      if (!(err instanceof RangeError)) throw err;
-      this.log.error('not campaigning: the session timeout the server granted cannot cover task.stopTimeout', {
-        requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted, stopTimeoutMs: this.config.task.stopTimeout,
-        serverTickTimeMs: serverTickTime, problem: err.message,
-        fix: 'raise maxSessionTimeout on the servers, lower task.stopTimeout, or set zookeeper.serverTickTime to the servers\' tickTime',
-      });
-      return undefined;
-    }
   }
 
   // Campaigns repeatedly on one session until it ends or we shut down.
@@ -228,11 +210,18 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     lease.on('renewed', onRenewed).on('fenced', onFenced);
     const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
     const l: Leadership = { zk, term, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
+    const baton = new Baton(zk, join(this.config.election.path, 'active'), { acl: this.#host.acl });
     try {
+      if (!(await takeBaton(this.#host, baton, l, () => this.#state))) {
+        this.#transition(shuttingDown(l) ? 'shutting-down' : 'stopping', reasonOf(l.signal));
+        if (shuttingDown(l)) throw outer.reason;
+        return { kind: 'lost', reason: reasonOf(l.signal) };
+      }
       if (this.#schedule && !once) return await runSchedule(this.#host, l, this.#schedule, leash);
       return await runContinuous(this.#host, l, leash, once ? 'release' : this.config.task.onExit);
     } finally {
       this.#task = undefined;
+      await baton.drop(); // the mode returned: the child is confirmed gone
       lease.release();
       lease.off('renewed', onRenewed).off('fenced', onFenced);
     }

@@ -45,7 +45,7 @@ export const REVIEW_FAULTS: Scenario[] = [
   },
   {
     name: 'resign while the child takes 1.5 s to stop (stopTimeout 2 s)', sessionTimeout: '4s', stopTimeout: '2s',
-    childEnv: SLOW_CHILD, todo: '#13: resign deletes the candidate node; the next host starts before the old child is dead',
+    childEnv: SLOW_CHILD,
     run: (ctx) => handOver(ctx, async () => {
       const code = await ctx.cli(['resign', '--config', ctx.config]);
       if (code !== 0) throw new Error(`resign exited ${code}`);
@@ -53,7 +53,7 @@ export const REVIEW_FAULTS: Scenario[] = [
   },
   {
     name: "operator deletes the leader's candidate node while the child takes 1.5 s to stop", sessionTimeout: '4s',
-    stopTimeout: '2s', childEnv: SLOW_CHILD, todo: '#13: no baton — the next host starts before the old child is dead',
+    stopTimeout: '2s', childEnv: SLOW_CHILD,
     run: (ctx) => handOver(ctx, () => ctx.asOperator(async (zk) => {
       await zk.delete(`/job/candidates/${lowestCandidate((await zk.children('/job/candidates')).children)}`);
     })),

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { Baton } from '../../../src/recipes/baton.js';
 import { Election } from '../../../src/recipes/election.js';
 import { Mutex } from '../../../src/recipes/mutex.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
@@ -89,4 +90,31 @@ test('election: a campaign that times out leaves no node; one without info is re
   assert.equal((await zk.children('/e/candidates')).children.length, 1);
   await assert.rejects(new Election(zk, '/e').campaign(), /needs opts\.info/);
   await held.release();
+});
+
+test('baton: a second session waits while the first holds it, and takes it when it is dropped or its session ends', async () => {
+  const root = await fx.chroot();
+  const [za, zb, zc] = await Promise.all([fx.client({ connect: root }), fx.client({ connect: root }), fx.client({ connect: root, sessionTimeoutMs: 1000 })]);
+  const a = new Baton(za, '/e/active');
+  await a.take('a');
+  await a.take('a again'); // ours already: taken again at once
+  const waits: string[] = [];
+  const b = new Baton(zb, '/e/active');
+  const bTakes = b.take('b', { onWait: (h) => waits.push(`${h.data} ${h.session}`) });
+  await within(new Promise<void>((r) => { const t = setInterval(() => { if (waits.length) { clearInterval(t); r(); } }, 5); }), 5000, 'b waiting');
+  assert.deepEqual(waits, [`a again ${za.sessionId}`]);
+  assert.equal(b.held, false);
+  await a.drop();
+  await within(bTakes, 5000, 'b taking the dropped baton');
+  assert.equal(b.held, true);
+  await b.drop();
+  const c = new Baton(zc, '/e/active');
+  await c.take('c');
+  const bAgain = b.take('b2');
+  zc.close(); // its session ends: the ephemeral baton goes with it
+  await within(bAgain, 5000, 'b taking the baton of a closed session');
+  const ac = new AbortController();
+  const aWaits = a.take('a', { signal: ac.signal });
+  ac.abort(new Error('term over'));
+  await assert.rejects(aWaits, /term over/);
 });

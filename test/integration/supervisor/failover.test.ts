@@ -66,13 +66,16 @@ test('supervisor: the leader SIGKILLed with its child → a standby takes over a
   assert.ok(took < 6000, `failover took ${took.toFixed(0)} ms`);
 });
 
-test('supervisor: resign makes the leader step down and another host lead; the child sees no second start', async () => {
+test('supervisor: resign asks the leader to step down; --wait returns once another host leads', async () => {
   const { sups, leader, childLog, config } = await trio();
   await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'first child' });
-  execFileSync(process.execPath, [BIN, 'resign', '--config', config]);
-  await leader.waitLog(/reason="candidate node deleted"/, 5000);
+  const out = execFileSync(process.execPath, [BIN, 'resign', '--config', config, '--wait', '--timeout', '10s'], { encoding: 'utf8' });
+  assert.match(out, new RegExp(`^asked ${leader.id} \\(term 1\\) to step down\n\\S+ leads now \\(term 2\\)\n$`));
+  await leader.waitLog(/reason="resign requested by \S+@\S+"/, 5000);
   const next = await Promise.any(sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 5000).then(() => s)));
   assert.notEqual(next, leader);
+  await leader.waitLog(/to=candidate reason=rejoin/, 5000); // a stale request would make the next leader resign too
+  assert.equal(next.state, 'running');
   assertNoOverlap(childLog);
 });
 
