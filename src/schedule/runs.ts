@@ -72,6 +72,31 @@ export class RunLog {
     return (await this.zk.set(path, JSON.stringify(record), version)).version;
   }
 
+  /**
+   * Like {@link write}, but a lost reply (CONNECTIONLOSS, OPERATIONTIMEOUT) is read back instead of failing:
+   * resolves with the new version once our record is stored, retrying through a disconnect until `signal`
+   * aborts (then rejects with its reason); rejects NODEEXISTS / BADVERSION / NONODE when another writer won.
+   */
+  async writeConfirmed(record: RunRecord, version: number | undefined, signal?: AbortSignal): Promise<number> {
+    const mine = JSON.stringify(record);
+    for (let attempt = 0; ; attempt++) {
+      try { return await this.write(record, version); } catch (err) {
+        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
+      }
+      for (;;) { // the write may or may not have landed: look before writing again
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
+        signal?.throwIfAborted();
+        try {
+          const stored = await this.read(record.tick);
+          if (stored && JSON.stringify(stored.record) === mine) return stored.version;
+          break; // not ours: write again (a version conflict then says who won)
+        } catch (err) {
+          if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
+        }
+      }
+    }
+  }
+
   /** Creates or overwrites `record` unconditionally (for ticks nobody else can be handling). */
   async put(record: RunRecord): Promise<void> {
     try { await this.write(record); } catch (err) {

@@ -82,7 +82,8 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
       if (thin) { host.transition('stopping', thin); return { kind: 'lost', reason: thin }; }
       const startedAt = new Date();
       const record: RunRecord = { tick: iso, state: 'started', ...who, startedAt: startedAt.toISOString(), lateMs: startedAt.getTime() - tick.getTime() };
-      try { version = await runs.write(record, version); } catch (err) {
+      try { version = await runs.writeConfirmed(record, version, l.signal); } catch (err) {
+        if (l.signal.aborted) return lost();
         if (!isZkError(err, 'BADVERSION', 'NONODE')) throw err;
         host.log.warn('tick claimed by someone else, skipping it', { tick: iso });
         continue;
@@ -112,7 +113,7 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
       const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
       const reason = end.kind === 'replaced' ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)` : undefined;
       host.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', { tick: iso, exitCode: exit.exitCode, signal: exit.signal, durationMs: exit.durationMs, ...(reason ? { reason } : {}) });
-      await runs.write({ ...record, state: 'finished', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, ...(reason ? { reason } : {}) }, version);
+      await runs.writeConfirmed({ ...record, state: 'finished', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, ...(reason ? { reason } : {}) }, version);
       await runs.prune(t.history).catch((err: unknown) => host.log.warn('cannot prune run history', { error: String(err) }));
       if (end.kind === 'replaced') pending = { tick: end.next, late: false };
       if (l.lease.remainingMs() <= 0) return lost();

@@ -146,6 +146,24 @@ export const REVIEW_FAULTS: Scenario[] = [
     },
   },
   {
+    name: "scheduled job (every second): a lost reply to a tick's started write (read back, not fenced)", sessionTimeout: '2s',
+    proxy: true, extraTask: '  schedule: "* * * * * *"', childEnv: { CHILD_EXIT_AFTER_MS: '300' },
+    arm: (proxy) => proxy.dropReplyAfter((chunk) => chunk.includes('"state":"started"')),
+    async run(ctx) {
+      await ctx.leader.waitLog(/state=disconnected/, 10_000);
+      const from = ctx.leader.lines.length;
+      for (let i = 0; i < 2; i++) await ctx.leader.waitLog(/tick finished/, 5000, ctx.leader.lines.findLastIndex((l) => /tick finished/.test(l)) + 1 || from);
+      const records = await ctx.asOperator(async (zk) => {
+        const { children } = await zk.children('/job/runs');
+        return Promise.all(children.map(async (c) => JSON.parse((await zk.get(`/job/runs/${c}`)).data.toString()) as { tick: string; state: string }));
+      });
+      const fenced = records.filter((r) => r.state === 'fenced');
+      if (fenced.length) throw new Error(`ticks recorded as fenced although they ran to the end: ${fenced.map((r) => r.tick).join(', ')}`);
+      const ticks = readRuns(ctx.childLog).map((r) => r.tick);
+      return { overlaps: ticks.length - new Set(ticks).size };
+    },
+  },
+  {
     name: 'a lost reply to the candidate create (the leader finds its node by GUID)', sessionTimeout: '2s', proxy: true,
     arm: (proxy) => proxy.dropReplyAfter((chunk) => chunk.includes('/job/candidates/') && chunk.includes('-lock-')),
     async run(ctx) {
