@@ -84,6 +84,11 @@ async function status(file: string, json: boolean): Promise<void> {
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   else {
     process.stdout.write(`election ${config.election.path} on ${config.zookeeper.connect}\n`);
+    if (!s.session.leaseCoversStopTimeout) {
+      process.stdout.write(`warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested `
+        + `${s.session.requestedTimeoutMs} ms), too short to cover task.stopTimeout ${config.task.stopTimeout} ms: supervisors `
+        + 'with this config do not campaign (raise maxSessionTimeout on the servers or lower task.stopTimeout)\n');
+    }
     process.stdout.write(`leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`);
     process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
     process.stdout.write(`pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`);

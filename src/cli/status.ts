@@ -5,6 +5,7 @@ import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
+import { leaseTiming } from '../recipes/lease.js';
 import { securedAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
@@ -12,6 +13,8 @@ import { RunLog, type RunRecord } from '../schedule/runs.js';
 export interface Status {
   leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[];
   pidNodes: { node: string; data: string }[];
+  /** The session timeout the servers grant to this config, and whether its lease covers task.stopTimeout. */
+  session: { requestedTimeoutMs: number; grantedTimeoutMs: number; leaseCoversStopTimeout: boolean };
   /** Scheduled mode only: the next tick and the latest records, newest last. */
   schedule?: { expression: string; timezone?: string; nextTick: string | null; runs: RunRecord[] };
 }
@@ -67,7 +70,10 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
     const election = new Election(zk, config.election.path);
     const queue = await election.contenders();
     const leader = await election.leader();
+    const { sessionTimeout, serverTickTime } = config.zookeeper;
+    const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
     return {
+      session: { requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: zk.sessionTimeoutMs, leaseCoversStopTimeout: fits },
       leader: leader?.info ?? null, token: leader?.token ?? null, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
       schedule: await scheduleStatus(zk, config),
     };

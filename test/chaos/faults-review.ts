@@ -1,8 +1,10 @@
 // The faults an outside review used to run two children at once (DESIGN §3.1, §3.2, §3.3): a member cut off
 // from the quorum, hand-overs before the old child is dead, a restart on a lapsed lease, a frozen host, a stop
 // racing the start, a lost reply. Each names the issue that fixes it while it still fails (`todo`).
+import { spawnSync } from 'node:child_process';
 import { readRuns } from '../helpers/overlap.js';
 import { aliveJobs } from '../helpers/proc-sampler.js';
+import { BIN } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { sleep, waitRuns, type Scenario, type TrialContext } from './trial.js';
 
@@ -90,6 +92,10 @@ export const REVIEW_FAULTS: Scenario[] = [
       await sleep(3000);
       // No child may start (before the fix: start → lease expired → stop, 11 times in 5 s).
       const starts = ctx.sups.flatMap((s) => s.lines).filter((l) => l.includes('to=running')).length;
+      const status = spawnSync(process.execPath, [BIN, 'status', '--config', ctx.config], { encoding: 'utf8', timeout: 20_000 });
+      if (!/^warning: the servers grant a session timeout of 2000 ms \(requested 30000 ms\)/m.test(status.stdout)) {
+        throw new Error(`status does not warn about the granted session timeout:\n${status.stdout}${status.stderr}`);
+      }
       return { restarts: starts };
     },
   },
