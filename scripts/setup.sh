@@ -17,3 +17,6 @@ command -v java >/dev/null || { echo "setup: java is missing; run: sudo apt-get 
 if [ ! -f node_modules/zookeeper/build/Release/zookeeper.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+if [ ! -x build/zks-leash ] || [ native/leash.c -nt build/zks-leash ]; then
+  node scripts/build-leash.mjs
+fi

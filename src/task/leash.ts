@@ -1,60 +1,44 @@
-// The leash: a tiny bash watchdog that holds the child on the supervisor's lease (DESIGN §3).
-//
-// It is started while we are still a candidate (so winning costs no process start), reads commands
-// from the supervisor on fd 3, and is the child's parent and process-group leader. While the child runs
-// (in the foreground, so its exit is seen at once) a forked watchdog subshell holds the pipe:
-//   R <ms> <term> <token> [<tick>]   run the command now; the lease is valid for <ms> more milliseconds (0: refused)
-//   L <ms>                  the lease is renewed: valid for <ms> more milliseconds
-// When the lease lapses (a frozen or partitioned supervisor stops renewing) or fd 3 reaches EOF (the
-// supervisor died), the watchdog stops the group itself: stop signal, grace, SIGKILL. It exits with the
-// child's status (re-raising a fatal signal), so the supervisor sees the child's own exit.
-import { CLOSE_FDS_PROLOGUE } from '../util/clean-exec.js';
+// The leash: a small compiled keeper (native/leash.c, built at install into build/zks-leash) that holds the job
+// on the supervisor's lease (DESIGN §3.3). It is a child subreaper, so nothing the job starts escapes it; it
+// closes every inherited descriptor itself; it takes absolute CLOCK_MONOTONIC deadlines over its control
+// socket (fd 3) and answers with the job's exact wait status once no descendant is left.
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const LEASH_BODY = `
-grace=$1; sig=$2; shift 2
-trap 'terminated=1' TERM INT HUP QUIT USR1 USR2
-finish() {
-  local st=$1
-  if [ "$st" -gt 128 ]; then trap - TERM INT HUP QUIT USR1 USR2; kill -$(( st - 128 )) $$; fi
-  exit "$st"
+let found: string | undefined;
+
+/** Path of the leash binary: $ZKS_LEASH, else build/zks-leash of this package. Throws when it is missing. */
+export function leashPath(): string {
+  if (process.env.ZKS_LEASH) return process.env.ZKS_LEASH;
+  if (found) return found;
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const candidate = join(dir, 'build', 'zks-leash');
+    if (existsSync(candidate)) return (found = candidate);
+    if (dirname(dir) === dir) break;
+  }
+  throw new Error('the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` (or node scripts/build-leash.mjs) with a C compiler installed');
 }
-while :; do
-  read -r cmd ms term token tick <&3 || exit 0
-  [ "$cmd" = R ] && break
-done
-[ "$ms" -gt 0 ] || exit 0 # a run whose lease is already over is refused
-export ZK_SUPERVISOR_TERM=$term ZK_SUPERVISOR_TOKEN=$token
-[ -n "$tick" ] && export ZK_SUPERVISOR_TICK=$tick
-read -r up _ < /proc/uptime; deadline=$(( \${up%.*} * 1000 + 10#\${up#*.} * 10 + ms ))
-(
-  trap : TERM INT HUP QUIT USR1 USR2
-  exec 9<> <(:)
-  while :; do
-    read -r up _ < /proc/uptime; left=$(( deadline - \${up%.*} * 1000 - 10#\${up#*.} * 10 ))
-    [ "$left" -le 0 ] && break
-    printf -v t '%d.%03d' $(( left / 1000 )) $(( left % 1000 ))
-    if read -r -t "$t" cmd ms <&3; then
-      [ "$cmd" = L ] && { read -r up _ < /proc/uptime; deadline=$(( \${up%.*} * 1000 + 10#\${up#*.} * 10 + ms )); }
-    elif [ $? -le 128 ]; then break
-    fi
-  done
-  kill -s "$sig" -- -$$ 2>/dev/null
-  printf -v t '%d.%03d' $(( grace / 1000 )) $(( grace % 1000 ))
-  read -r -t "$t" -u 9 _
-  kill -s KILL -- -$$
-) &
-watchdog=$!
-exec 3<&-
-"$@"
-st=$?
-{ kill -s KILL "$watchdog"; wait "$watchdog"; } 2>/dev/null # wait: reap it without a job-status line on stderr
-finish "$st"
-`;
 
-/** The leash as a `bash -c` script: closes inherited descriptors (keeping fd 3), then runs the watchdog. */
-export const LEASH_SCRIPT = CLOSE_FDS_PROLOGUE.replace(/ exec "\$@"$/, '') + LEASH_BODY;
-
-/** argv of a leash around `argv`: `bash -c LEASH leash <graceMs> <signal> argv…`. */
+/** argv of a leash around `argv`. */
 export function leashArgv(argv: readonly string[], graceMs: number, signal: string): { file: string; args: string[] } {
-  return { file: '/bin/bash', args: ['-c', LEASH_SCRIPT, 'zk-supervisor-leash', String(graceMs), signal, ...argv] };
+  return { file: leashPath(), args: [String(Math.max(0, Math.round(graceMs))), signal, ...argv] };
+}
+
+/** Absolute CLOCK_MONOTONIC deadline (ns) `ms` from now, as the leash reads it. */
+export const deadlineIn = (ms: number): string => String(process.hrtime.bigint() + BigInt(Math.floor(Math.max(0, ms) * 1e6)));
+
+/** The leash's last word: how the job ended. `survivors`: something outlived the grace and was SIGKILLed. */
+export type LeashStatus = { ran: false } | { ran: true; exitCode: number | null; signal: NodeJS.Signals | null; survivors: boolean };
+
+const SIGNALS = Object.fromEntries(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+
+/** Parses a status line (`E <code> <k>`, `K <signo> <k>`, `N`); undefined for anything else. */
+export function parseStatus(line: string): LeashStatus | undefined {
+  const [kind, value, k] = line.trim().split(' ');
+  if (kind === 'N') return { ran: false };
+  if (kind === 'E') return { ran: true, exitCode: Number(value), signal: null, survivors: k === '1' };
+  if (kind === 'K') return { ran: true, exitCode: null, signal: SIGNALS[Number(value)] ?? null, survivors: k === '1' };
+  return undefined;
 }

@@ -1,12 +1,15 @@
-// The child process, on a leash (see leash.ts): its own process group, no inherited descriptor but
-// stdio, stopped as a group.
+// The child process, on a leash (see leash.ts): its own process group, no inherited descriptor but stdio;
+// stopped with every descendant, wherever it went.
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
 import { AppError } from '../errors.js';
-import { leashArgv } from './leash.js';
+import { deadlineIn, leashArgv, parseStatus, type LeashStatus } from './leash.js';
+
+/** Longest line of child output passed to `onLine` (longer lines are cut). */
+const MAX_LINE = 16_384;
 
 /** What to run. */
 export interface TaskSpec {
@@ -62,9 +65,9 @@ export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.
  * Until then, or after {@link dispose}, the leash exits 0 without running anything.
  */
 export interface LeashedTask {
-  /** Pid of the leash = the process group of the leash, the child and its descendants. */
+  /** Pid of the leash (it leads its own process group; the job runs in another). */
   readonly pid: number;
-  /** Resolves when the leash has exited and its process group is gone. Never rejects. */
+  /** Resolves when the leash has exited, which it does only once no descendant of the job is left. Never rejects. */
   readonly exited: Promise<TaskExit>;
   /**
    * Starts the command, with the lease valid for `leaseMs` more ms and the term/token (and, in scheduled
@@ -74,8 +77,8 @@ export interface LeashedTask {
   /** Renews the lease: valid for `leaseMs` more ms from now. The leash stops the child when it lapses. */
   renew(leaseMs: number): void;
   /**
-   * Stops the group: stop signal, then SIGKILL after `graceMs` (default the spec's stopTimeout).
-   * Resolves with the exit once nothing of the group is left. Calling it again with 0 SIGKILLs at once.
+   * Stops the job: stop signal to every descendant, then SIGKILL after `graceMs` (default the spec's
+   * stopTimeout). Resolves with the exit once no descendant is left. Calling it again with 0 SIGKILLs at once.
    */
   stop(graceMs?: number): Promise<TaskExit>;
   /** Lets an idle leash exit (closes its command pipe). */
@@ -85,15 +88,15 @@ export interface LeashedTask {
 /** Spawns the leash for `spec` in its own process group. Throws TaskSpawnError when the command cannot start. */
 export function spawnTask(spec: TaskSpec): LeashedTask {
   checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env });
-  const { file, args } = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM');
+  let leash: { file: string; args: string[] };
+  try { leash = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM'); } catch (err) {
+    throw new TaskSpawnError('SPAWN_FAILED', (err as Error).message);
+  }
   const log = spec.output === 'log';
   const out = log ? 'pipe' : 'inherit';
   let child;
   try {
-    child = spawn(file, args, {
-      cwd: spec.cwd, env: { ...process.env, ...spec.env, ZKS_KEEP_FDS: '3' }, detached: true,
-      stdio: ['ignore', out, out, 'pipe'],
-    });
+    child = spawn(leash.file, leash.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, detached: true, stdio: ['ignore', out, out, 'pipe'] });
   } catch (err) { throw spawnFailed(spec, (err as NodeJS.ErrnoException).code); }
   child.on('error', () => {}); // a refused spawn is reported below; later errors (a failed kill) end in `exit`
   if (child.pid === undefined) {
@@ -103,51 +106,48 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     throw spawnFailed(spec);
   }
   const pid = child.pid;
-  const control = child.stdio[3] as Writable;
+  const control = child.stdio[3] as Duplex;
   control.on('error', () => {}); // EPIPE once the leash is gone: its exit is reported through `exited`
+  let status: LeashStatus | undefined;
+  createInterface({ input: control, crlfDelay: Infinity }).on('line', (line) => { status = parseStatus(line) ?? status; })
+    .on('error', () => {}); // readline re-emits the socket's EPIPE: handled above
   if (log) {
     for (const stream of ['stdout', 'stderr'] as const) {
       const s = child[stream];
-      if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) => spec.onLine?.(stream, line));
+      if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) => spec.onLine?.(stream, line.slice(0, MAX_LINE)));
     }
   }
   let started = performance.now();
   let stopRequested = false;
-  let killed = false;
   let ran = false;
+  const controlClosed = new Promise<void>((r) => control.once('close', () => r()));
+  // The leash exits once no descendant of the job is left; its status line comes before its socket closes.
   const exited = new Promise<TaskExit>((resolve) => {
-    child.once('exit', (code, signal) => {
-      killGroup(pid, 'SIGKILL'); // whatever the child left behind in its group goes with it
-      resolve({
-        reason: killed ? 'killed' : stopRequested ? 'stopped' : 'exited',
-        exitCode: code, signal, durationMs: Math.round(performance.now() - started),
-      });
-    });
+    child.once('exit', (code, signal) => void controlClosed.then(() => {
+      const durationMs = Math.round(performance.now() - started);
+      if (!status) resolve({ reason: 'exited', exitCode: code, signal, durationMs }); // the leash itself failed
+      else if (!status.ran) resolve({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs });
+      else {
+        const reason = status.survivors ? 'killed' : stopRequested ? 'stopped' : 'exited';
+        resolve({ reason, exitCode: status.exitCode, signal: status.signal, durationMs });
+      }
+    }));
   });
   const send = (line: string) => { if (control.writable) control.write(`${line}\n`); };
-  let stopping: Promise<TaskExit> | undefined;
   return {
     pid,
     exited,
     run(leaseMs, term, token, tick = '') {
       ran = true;
       started = performance.now();
-      send(`R ${Math.max(0, Math.floor(leaseMs))} ${term} ${token} ${tick}`.trimEnd());
+      send(`R ${deadlineIn(leaseMs)} ${term} ${token} ${tick}`.trimEnd());
     },
-    renew(leaseMs) { if (ran) send(`L ${Math.max(0, Math.floor(leaseMs))}`); },
+    renew(leaseMs) { if (ran) send(`L ${deadlineIn(leaseMs)}`); },
     dispose() { if (!ran) control.end(); },
     stop(graceMs = spec.stopTimeoutMs) {
-      if (stopping && graceMs <= 0) { killed = true; killGroup(pid, 'SIGKILL'); return stopping; } // cut the grace short
-      stopping ??= (async () => {
-        stopRequested = true;
-        killGroup(pid, spec.stopSignal ?? 'SIGTERM');
-        let timer: NodeJS.Timeout | undefined;
-        const grace = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), graceMs); });
-        if ((await Promise.race([exited, grace])) === 'timeout') { killed = true; killGroup(pid, 'SIGKILL'); }
-        clearTimeout(timer);
-        return exited;
-      })();
-      return stopping;
+      stopRequested = true;
+      send(`S ${Math.max(0, Math.round(graceMs))}`); // again with 0: cuts a running grace short
+      return exited;
     },
   };
 }

@@ -20,7 +20,6 @@ const FAULTS: { what: string; proxy?: boolean; inject(ctx: TrialContext): void }
 export const ESCAPES: Scenario[] = KINDS.flatMap((kind) => FAULTS.map((fault): Scenario => ({
   name: `escape: ${kind.what}, ${fault.what}`, sessionTimeout: '2s', proxy: fault.proxy,
   childEnv: kind.childEnv, wrap: kind.wrap,
-  todo: '#14: the leash kills its process group only; whatever left the group survives the stop',
   async run(ctx) {
     const t0 = ctx.mark();
     fault.inject(ctx);

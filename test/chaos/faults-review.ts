@@ -134,7 +134,6 @@ export const REVIEW_FAULTS: Scenario[] = [
   },
   {
     name: 'a stop 0–2 ms after the child starts, then SIGKILL of the supervisor (no orphan)', sessionTimeout: '2s',
-    todo: '#14: a group SIGTERM before the bash watchdog sets its trap leaves the child unleashed (3 of 60 trials)',
     async run(ctx) {
       // The first standby to win gets the racing stop; the third host takes over once its session expires.
       const t0 = ctx.mark();

@@ -2,7 +2,7 @@
 // test/chaos/chaos.test.ts (one trial each) and `npm run chaos -- --trials N`. The faults found in review are in
 // faults-review.ts, the children that leave their process group in faults-escape.ts.
 import { readRuns } from '../helpers/overlap.js';
-import { alive, pgidOf } from '../helpers/supervisors.js';
+import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { ESCAPES } from './faults-escape.js';
 import { REVIEW_FAULTS } from './faults-review.js';
@@ -14,14 +14,8 @@ const BASIC: Scenario[] = [
     run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
   {
-    name: 'kill -9 of the leader host (supervisor + child groups)', sessionTimeout: '2s',
-    run(ctx) {
-      const group = pgidOf(readRuns(ctx.childLog)[0]!.pid);
-      return failover(ctx, () => {
-        ctx.leader.killGroup();
-        if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
-      });
-    },
+    name: 'kill -9 of the leader host (supervisor, leash and child)', sessionTimeout: '2s',
+    run: (ctx) => failover(ctx, () => ctx.killHost(ctx.leader)),
   },
   {
     name: 'kill -9 of the supervisor alone (leash)', sessionTimeout: '2s',
@@ -182,12 +176,8 @@ const BASIC: Scenario[] = [
     extraTask: '  schedule: "* * * * * *"', childEnv: { CHILD_EXIT_AFTER_MS: '400' },
     async run(ctx) {
       const before = readRuns(ctx.childLog).length;
-      const running = await waitFor(() => readRuns(ctx.childLog).slice(before).find((r) => !r.stopped), { timeoutMs: 5000, what: 'a run in progress' });
-      const group = pgidOf(running.pid);
-      const result = await failover(ctx, () => {
-        ctx.leader.killGroup();
-        if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
-      });
+      await waitFor(() => readRuns(ctx.childLog).slice(before).find((r) => !r.stopped), { timeoutMs: 5000, what: 'a run in progress' });
+      const result = await failover(ctx, () => ctx.killHost(ctx.leader));
       await waitRuns(ctx, readRuns(ctx.childLog).length + 2, 'two more ticks on the new leader');
       // A tick that ran twice counts as an overlap, wherever its runs were.
       const ticks = readRuns(ctx.childLog).map((r) => r.tick);

@@ -103,6 +103,8 @@ export interface TrialContext {
   nextLeader(since: Mark, except?: SupervisorProc[], timeoutMs?: number): Promise<number>;
   /** Resolves once no job process of `sup` is alive (sampled), rejecting after `timeoutMs`. */
   jobsGone(sup: SupervisorProc, timeoutMs?: number): Promise<void>;
+  /** SIGKILLs every process of `sup`'s host at once: the supervisor, its leash, the job and its descendants. */
+  killHost(sup: SupervisorProc): Promise<void>;
   /** Runs the CLI (`resign`, `status`…) with the trial's tag; resolves with its exit code. */
   cli(args: string[]): Promise<number | null>;
   /** Runs `fn` with a client on the trial's chroot, as an operator would. */
@@ -153,6 +155,11 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
       async jobsGone(sup, timeoutMs = 20_000) {
         await waitFor(async () => aliveJobs(await sampler.snapshot(), sup.id).length === 0,
           { timeoutMs, what: `every job process of ${sup.id} gone`, intervalMs: 10 });
+      },
+      async killHost(sup) {
+        const host = (await sampler.snapshot()).filter((l) => l.host === sup.id && l.goneNs === undefined).map((l) => l.pid);
+        sup.killGroup();
+        for (const pid of host) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
       },
       cli(args) {
         const p = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, ZKS_TEST_TAG: tag, ZKS_TEST_HOST: 'cli' } });

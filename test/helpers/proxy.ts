@@ -17,10 +17,10 @@ export class TcpProxy {
     this.#server = net.createServer((client) => this.#accept(client));
   }
 
-  /** Starts a proxy on a free loopback port forwarding to `host:port`. */
-  static async start(target: { host?: string; port: number }): Promise<TcpProxy> {
+  /** Starts a proxy on loopback port `listenPort` (default: any free one) forwarding to `host:port`. */
+  static async start(target: { host?: string; port: number }, listenPort = 0): Promise<TcpProxy> {
     const p = new TcpProxy({ host: target.host ?? '127.0.0.1', port: target.port });
-    await new Promise<void>((r) => p.#server.listen(0, '127.0.0.1', r));
+    await new Promise<void>((resolve, reject) => { p.#server.once('error', reject); p.#server.listen(listenPort, '127.0.0.1', resolve); });
     p.port = (p.#server.address() as net.AddressInfo).port;
     return p;
   }

@@ -1,7 +1,7 @@
 // Starts private ZooKeeper servers (Debian package `zookeeper`) on free loopback ports: standalone or a
 // 3-node ensemble, small tickTime, temp data dirs; kill/restart single members; always cleaned up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +18,20 @@ export const INSTALL_HINT =
 /** True when tests can start their own servers. */
 export const canStartServers = (): boolean => existsSync(JAR);
 
-/** Returns a free TCP port on 127.0.0.1. */
+const handedOut = new Set<number>();
+
+/**
+ * Returns a free TCP port on 127.0.0.1, never the same one twice in this process (a port handed out but not yet
+ * bound — a ZooKeeper member still starting — must not go to a proxy as well).
+ */
 export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  for (;;) {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { port } = srv.address() as net.AddressInfo;
+    await new Promise<void>((r) => srv.close(() => r()));
+    if (!handedOut.has(port)) { handedOut.add(port); return port; }
+  }
 }
 
 /** Sends a four-letter-word command and resolves with the reply ('' when refused). */
@@ -59,7 +66,7 @@ export class ZkServer {
     // Through the fd-closing prologue: the test process holds ZooKeeper client sockets the JVM must not inherit.
     const { file, args, env } = cleanArgv(['java',
       '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xms32m', '-Xmx256m', '-Xshare:auto',
-      '-Dzookeeper.admin.enableServer=false', `-Dzookeeper.log.dir=${this.dir}`,
+      '-Dzookeeper.admin.enableServer=false', `-Dzookeeper.log.dir=${this.dir}`, '-Dzookeeper.root.logger=INFO,ROLLINGFILE',
       '-cp', `${CONF}:${JAR}`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', this.cfgFile,
     ]);
     const proc = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env } });
@@ -75,8 +82,16 @@ export class ZkServer {
       const out = await fourLetter(this.port, 'srvr', 500);
       mode = /Mode: (\w+)/.exec(out)?.[1] ?? '';
       return mode !== '';
-    }, { timeoutMs, what: `ZooKeeper server ${this.spec.id} on ${this.address} serving requests` });
+    }, { timeoutMs, what: `ZooKeeper server ${this.spec.id} on ${this.address} serving requests` }).catch((err: Error) => {
+      throw new Error(`${err.message}; its last warnings:\n${this.#lastWarnings()}`);
+    });
     return mode;
+  }
+
+  #lastWarnings(): string {
+    try {
+      return readFileSync(join(this.dir, 'zookeeper.log'), 'utf8').split('\n').filter((l) => / (WARN|ERROR) /.test(l)).slice(-8).join('\n');
+    } catch { return '(no log)'; }
   }
 
   /** Current mode (`standalone`, `leader`, `follower`) or '' when not serving. */
@@ -176,7 +191,11 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
   if (opts.quorumProxies && size > 1) {
     for (const a of specs) {
       for (const b of specs) {
-        if (a !== b) links.set(`${a.id}>${b.id}`, await Promise.all([TcpProxy.start({ port: b.peerPort }), TcpProxy.start({ port: b.electionPort })]));
+        if (a !== b) {
+          links.set(`${a.id}>${b.id}`, [
+            await TcpProxy.start({ port: b.peerPort }, await freePort()), await TcpProxy.start({ port: b.electionPort }, await freePort()),
+          ]);
+        }
       }
     }
   }
