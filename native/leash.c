@@ -59,6 +59,12 @@ static void reap(int block) {
   }
 }
 
+/* True while we have any child, living or not: as a subreaper, "no child" means no descendant at all. */
+static int has_children(void) {
+  siginfo_t si;
+  return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
+}
+
 /* Sends `sig` to every live descendant (found through /proc) and to each one's process group. */
 static int signal_descendants(int sig) {
   static pid_t pids[65536], ppids[65536];
@@ -149,7 +155,7 @@ static void stop_and_exit(int sig, long grace_ms) {
   if (job) signal_descendants(sig);
   while (job) {
     reap(0);
-    if (!signal_descendants(0)) break; /* none left */
+    if (!has_children()) break; /* none left */
     int64_t left = until - now_ns(CLOCK_BOOTTIME);
     if (left <= 0) { survivors = 1; break; }
     struct pollfd p[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = CTL, .events = POLLIN } };
@@ -165,12 +171,10 @@ static void stop_and_exit(int sig, long grace_ms) {
     }
   }
   for (;;) { /* SIGKILL whatever is left, reap until none: new forks are caught by the next pass */
+    reap(0);
+    if (!has_children()) break;
     signal_descendants(SIGKILL);
-    errno = 0;
-    int st;
-    pid_t p = waitpid(-1, &st, 0);
-    if (p < 0 && errno == ECHILD) break;
-    if (p == job) { job_status = st; job_reaped = 1; }
+    reap(1);
   }
   char out[48];
   if (!job) snprintf(out, sizeof out, "N\n");
