@@ -8,12 +8,18 @@ export {
   createRecursive, createOrUpdate, nodeExists, childrenRecursive, resolveWildcards, deleteRecursive,
   DeleteRaceError, type CreateRecursiveOptions,
 } from './zk/helpers.js';
-export { obtainQueueLock, QueueLockError, bySequence, sequenceOf, type QueueLockOptions } from './recipes/queue-lock.js';
+export {
+  obtainQueueLock, QueueLockError, bySequence, sequenceOf, type QueueLockOptions,
+} from './recipes/queue-lock.js';
 export { Mutex, type LockOptions, type Position } from './recipes/mutex.js';
 export {
   Election, lead, type Term, type LeaderInfo, type Contender, type CampaignOptions, type LeadOptions,
+  type ResignRequest,
 } from './recipes/election.js';
-export { Lease, leaseTiming, stopBudgetMs, type LeaseOptions } from './recipes/lease.js';
+export {
+  Lease, HeartbeatLedger, leaseTiming, leaseMarginMs, stopBudgetMs, type LeaseOptions,
+} from './recipes/lease.js';
+export { Baton, type BatonHolder } from './recipes/baton.js';
 export { maintainPidNode, removePidNode } from './recipes/pid-node.js';
 export { backoffDelay, sleep } from './recipes/backoff.js';
 export { RecipeError, type RecipeErrorCode } from './recipes/errors.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { Election, Lease, Mutex, Zk, lead, obtainQueueLock } from 'zk-supervisor';
+import { Baton, Election, Lease, Mutex, Zk, lead, obtainQueueLock } from 'zk-supervisor';
 import { useZk } from '../../helpers/fixture.js';
 import { track } from '../../helpers/reaper.js';
 import { nextEvent, waitFor } from '../../helpers/wait.js';
@@ -13,7 +13,7 @@ const fx = useZk();
 const EXAMPLE = resolve(import.meta.dirname, '../../../examples/leader-only.mjs');
 
 test('library: the entry point exports the recipes', () => {
-  for (const [name, v] of Object.entries({ Election, Lease, Mutex, Zk, lead, obtainQueueLock })) assert.equal(typeof v, 'function', name);
+  for (const [name, v] of Object.entries({ Baton, Election, Lease, Mutex, Zk, lead, obtainQueueLock })) assert.equal(typeof v, 'function', name);
 });
 
 test('library: the elector example leads in one process at a time and hands over on SIGTERM', async () => {
