@@ -1,7 +1,7 @@
 // Read-only views and the resign operation, for `status` and `resign`.
 import type { Config } from '../config/schema.js';
 import { Zk } from '../zk/client.js';
-import { isZkError } from '../zk/errors.js';
+import { childrenOrEmpty } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
@@ -52,13 +52,8 @@ async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk
 }
 
 async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: string }[]> {
-  let names: string[];
-  try { ({ children: names } = await zk.children(dir)); } catch (err) {
-    if (isZkError(err, 'NONODE')) return [];
-    throw err;
-  }
   const out = [];
-  for (const name of names.sort()) {
+  for (const name of (await childrenOrEmpty(zk, dir)).sort()) {
     try { out.push({ node: join(dir, name), data: (await zk.get(join(dir, name))).data.toString() }); } catch { /* gone meanwhile */ }
   }
   return out;

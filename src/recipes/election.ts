@@ -4,7 +4,7 @@
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
-import { createOrUpdate, createRecursive } from '../zk/helpers.js';
+import { childrenOrEmpty, createOrUpdate, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { bySequence } from './queue-lock.js';
 import { backoffDelay, sleep } from './backoff.js';
@@ -65,7 +65,7 @@ export class Election {
   async campaign(opts: CampaignOptions = {}): Promise<Term> {
     const me = this.opts.info;
     if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
-    await ensure(this.zk, this.candidates, this.opts.acl);
+    await ensurePath(this.zk, this.candidates, this.opts.acl);
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
     const release = () => releaseNode(this.zk, mutex, opts.signal, opts.onRetry);
     try {
@@ -73,7 +73,7 @@ export class Election {
       if (!(await mutex.owned())) {
         throw new RecipeError('NOT_OWNED', mutex.node ?? this.candidates, 'candidate node not owned by this session');
       }
-      await ensure(this.zk, this.leaderPath, this.opts.acl);
+      await ensurePath(this.zk, this.leaderPath, this.opts.acl);
       const before = await this.zk.exists(this.leaderPath);
       const info: LeaderInfo = { ...me, node: mutex.node, term: (before?.version ?? 0) + 1, since: new Date().toISOString() };
       const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
@@ -131,13 +131,8 @@ export class Election {
 
   /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
   async contenders(): Promise<Contender[]> {
-    let names: string[];
-    try { ({ children: names } = await this.zk.children(this.candidates)); } catch (err) {
-      if (isZkError(err, 'NONODE')) return [];
-      throw err;
-    }
     const out: Contender[] = [];
-    for (const name of names.filter((n) => n.includes('-lock-')).sort(bySequence)) {
+    for (const name of (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => n.includes('-lock-')).sort(bySequence)) {
       const node = join(this.candidates, name);
       let data: Buffer;
       try { ({ data } = await this.zk.get(node)); } catch (err) {
@@ -168,11 +163,6 @@ export class Election {
 
 /** A request to the leader of `term` to step down: it stops its child, hands the baton on and releases. */
 export interface ResignRequest { term: number; id?: string; by: string; at: string }
-
-/** Creates `path` (and parents) unless it exists. */
-export async function ensure(zk: Zk, path: string, acl?: readonly Acl[]): Promise<void> {
-  await createRecursive(zk, path, '', { acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
-}
 
 // Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
 // can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when

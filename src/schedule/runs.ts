@@ -4,7 +4,7 @@
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
-import { createRecursive } from '../zk/helpers.js';
+import { childrenOrEmpty, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import type { Schedule } from './cron.js';
 
@@ -43,18 +43,13 @@ export class RunLog {
 
   /** Creates the directory if it is missing. */
   async ensure(): Promise<void> {
-    await createRecursive(this.zk, this.dir, '', { acl: this.acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+    await ensurePath(this.zk, this.dir, this.acl);
   }
 
   /** Every record, oldest tick first (unreadable nodes are skipped). */
   async list(): Promise<StoredRun[]> {
-    let names: string[];
-    try { ({ children: names } = await this.zk.children(this.dir)); } catch (err) {
-      if (isZkError(err, 'NONODE')) return [];
-      throw err;
-    }
     const out: StoredRun[] = [];
-    for (const name of names.sort()) {
+    for (const name of (await childrenOrEmpty(this.zk, this.dir)).sort()) {
       const run = await this.read(name).catch(() => undefined); // unreadable or not JSON: not ours
       if (run && typeof run.record?.tick === 'string' && typeof run.record.state === 'string') out.push(run);
     }

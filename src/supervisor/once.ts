@@ -1,10 +1,11 @@
 // One-shot mode (`zk-supervisor once`): win the lock within a wait, run the command once as leader under the
 // same lease and leash, release. With `oncePerMs`, at most one run per period (by ZooKeeper's clock).
 import { RecipeError } from '../recipes/errors.js';
-import { Election, ensure, type Term } from '../recipes/election.js';
+import { Election, type Term } from '../recipes/election.js';
 import type { LeashedTask } from '../task/task.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
+import { ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import type { LeadEnd, ModeHost } from './mode.js';
 
@@ -30,7 +31,7 @@ export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promis
   let task: LeashedTask | undefined;
   let term: Term | undefined;
   try {
-    await ensure(zk, election.candidates, host.acl);
+    await ensurePath(zk, election.candidates, host.acl);
     host.transition('candidate', 'once');
     task = host.spawn();
     try {

@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, sleep } from '../recipes/backoff.js';
 import { Baton } from '../recipes/baton.js';
-import { Election, ensure, type LeaderInfo, type Term } from '../recipes/election.js';
+import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
@@ -14,6 +14,7 @@ import { spawnTask, TaskSpawnError, type LeashedTask } from '../task/task.js';
 import { OPEN_ACL, directoryAcl, securedAcl } from '../zk/acl.js';
 import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
+import { ensurePath } from '../zk/helpers.js';
 import { join, parent } from '../zk/paths.js';
 import { runContinuous } from './continuous.js';
 import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
@@ -154,7 +155,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   async #campaigns(zk: Zk, lease: Lease, signal: AbortSignal): Promise<void> {
     const { acl, info } = this.#host;
     const election = new Election(zk, this.config.election.path, { info, acl });
-    await ensure(zk, election.candidates, acl);
+    await ensurePath(zk, election.candidates, acl);
     if (this.config.zookeeper.acl === 'secured') await this.#secureDirectories(zk);
     for (let failures = 0; !signal.aborted;) {
       this.#transition('candidate', failures ? 'rejoin' : 'joined');

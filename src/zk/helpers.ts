@@ -47,6 +47,19 @@ export async function createRecursive(zk: Zk, path: string, data: Buffer | strin
   return zk.create(path, data, { mode: opts.mode ?? 'persistent', acl });
 }
 
+/** Creates `path` (and missing parents, with directory ACLs) unless it exists. */
+export async function ensurePath(zk: Zk, path: string, acl?: readonly Acl[]): Promise<void> {
+  await createRecursive(zk, path, '', { acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+}
+
+/** Child names of `path` (unsorted), or none when `path` does not exist. */
+export async function childrenOrEmpty(zk: Zk, path: string): Promise<string[]> {
+  try { return (await zk.children(path)).children; } catch (err) {
+    if (isZkError(err, 'NONODE')) return [];
+    throw err;
+  }
+}
+
 /**
  * Creates a persistent node, or sets its data (any version) when it exists.
  * Resolves with the created path, or null when an existing node was updated.
@@ -124,14 +137,7 @@ export async function resolveWildcards(zk: Zk, paths: readonly string[], opts: {
       return (await run(() => zk.exists(full))) ? [full] : [];
     }
     const parentPath = parts.slice(0, i).join('/') || '/';
-    let children: string[];
-    try {
-      ({ children } = await run(() => zk.children(parentPath)));
-    } catch (err) {
-      if (isZkError(err, 'NONODE')) return [];
-      throw err;
-    }
-    children.sort();
+    const children = (await run(() => childrenOrEmpty(zk, parentPath))).sort();
     const matched = children.filter((child) => match(parts[i]!, child));
     const results = await Promise.all(matched.map((child) => {
       const next = [...parts];
