@@ -26,11 +26,12 @@ export function stopBudgetMs(T: number, serverTickMs: number): number {
  * Heartbeat period and margin for `stopTimeoutMs` on T and the server tick: the period leaves a third of the
  * room T − margin − tick − stopTimeout as slack (at most T/4). Undefined when stopTimeout does not fit.
  */
-export function leaseTiming(T: number, serverTickMs: number, stopTimeoutMs: number): { heartbeatMs: number; marginMs: number } | undefined {
+export function leaseTiming(T: number, serverTickMs: number, stopTimeoutMs: number):
+  { heartbeatMs: number; marginMs: number } | undefined {
+  if (stopTimeoutMs >= stopBudgetMs(T, serverTickMs)) return undefined; // the one fit rule, as `validate` applies it
   const marginMs = leaseMarginMs(T);
-  const room = T - marginMs - serverTickMs - stopTimeoutMs;
-  const heartbeatMs = Math.floor(Math.min(T / 4, room / 3));
-  return heartbeatMs >= MIN_PERIOD_MS ? { heartbeatMs, marginMs } : undefined;
+  const room = T - marginMs - serverTickMs - stopTimeoutMs; // > 3 × MIN_PERIOD_MS here
+  return { heartbeatMs: Math.floor(Math.min(T / 4, room / 3)), marginMs };
 }
 
 /** The delivery rule, pure: feed it answered heartbeats in order; it knows the newest delivered one. */
