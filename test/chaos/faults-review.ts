@@ -2,6 +2,7 @@
 // from the quorum, hand-overs before the old child is dead, a restart on a lapsed lease, a frozen host, a stop
 // racing the start, a lost reply. Each names the issue that fixes it while it still fails (`todo`).
 import { spawnSync } from 'node:child_process';
+import { bySequence } from '../../src/recipes/queue-lock.js';
 import { readRuns } from '../helpers/overlap.js';
 import { aliveJobs } from '../helpers/proc-sampler.js';
 import { BIN } from '../helpers/supervisors.js';
@@ -20,7 +21,7 @@ async function handOver(ctx: TrialContext, act: () => Promise<unknown>) {
   return { failoverMs };
 }
 
-const lowestCandidate = (children: string[]) => children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)))[0]!;
+const lowestCandidate = (children: string[]) => children.sort(bySequence)[0]!;
 
 export const REVIEW_FAULTS: Scenario[] = [
   {

@@ -1,6 +1,7 @@
 // Fault-injection scenarios: three real supervisors, one fault, then the verdict (trial.ts). Used by
 // test/chaos/chaos.test.ts (one trial each) and `npm run chaos -- --trials N`. The faults found in review are in
 // faults-review.ts, the children that leave their process group in faults-escape.ts.
+import { bySequence } from '../../src/recipes/queue-lock.js';
 import { readRuns } from '../helpers/overlap.js';
 import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
@@ -117,7 +118,7 @@ const BASIC: Scenario[] = [
       const t0 = ctx.mark();
       await ctx.asOperator(async (zk) => {
         const { children } = await zk.children('/job/candidates');
-        const first = children.sort((a, b) => a.slice(-10).localeCompare(b.slice(-10)))[0]!;
+        const first = children.sort(bySequence)[0]!;
         await zk.delete(`/job/candidates/${first}`);
       });
       const failoverMs = await ctx.nextLeader(t0);

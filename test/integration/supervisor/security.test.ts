@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { bySequence } from '../../../src/recipes/queue-lock.js';
 import { isZkError } from '../../../src/zk/errors.js';
 import { readRuns } from '../../helpers/overlap.js';
 import { BIN, SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
@@ -33,7 +34,7 @@ test('security: with digest auth, only members can write the election; credentia
   const stranger = await fx.client({ connect: root });
   const { children } = await stranger.children('/sec/job/candidates'); // everyone may read
   assert.equal(children.length, 2);
-  const leaderNode = `/sec/job/candidates/${children.sort((x, y) => x.slice(-10).localeCompare(y.slice(-10)))[0]}`;
+  const leaderNode = `/sec/job/candidates/${children.sort(bySequence)[0]}`;
   await noauth(stranger.delete(leaderNode), "deleting the leader's candidate node");
   await noauth(stranger.create('/sec/job/candidates/0-lock-', '', { mode: 'ephemeral_sequential' }), 'injecting a candidate');
   await noauth(stranger.set('/sec/job/leader', '{"id":"intruder"}'), 'rewriting the leader node');
