@@ -6,7 +6,7 @@ import { join } from '../zk/paths.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
 import { leaseTiming } from '../recipes/lease.js';
-import { securedAcl } from '../zk/acl.js';
+import { memberAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
@@ -82,7 +82,7 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
 export async function resignLeader(config: Config, digest: string | undefined, opts: { waitMs?: number } = {}):
   Promise<{ asked: ResignRequest; next?: LeaderInfo } | undefined> {
   return withZk(config, digest, async (zk) => {
-    const acl = config.zookeeper.acl === 'secured' && digest ? securedAcl(digest) : undefined;
+    const acl = memberAcl(config.zookeeper.acl, digest);
     const election = new Election(zk, config.election.path, { acl });
     const asked = await election.requestResign(`${userInfo().username}@${hostname()}`);
     if (!asked || !opts.waitMs) return asked && { asked };

@@ -11,7 +11,7 @@ import type { Lease } from '../recipes/lease.js';
 import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask } from '../task/task.js';
-import { OPEN_ACL, directoryAcl, securedAcl } from '../zk/acl.js';
+import { directoryAcl, memberAcl } from '../zk/acl.js';
 import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
@@ -37,7 +37,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
 
   constructor(readonly config: Config, readonly log: Logger, readonly digest?: string) {
     super();
-    const acl = config.zookeeper.acl === 'secured' && digest ? securedAcl(digest) : OPEN_ACL;
+    const acl = memberAcl(config.zookeeper.acl, digest);
     const info: LeaderInfo = { id: config.election.id, host: hostname(), pid: process.pid, description: config.election.description };
     this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
     this.#host = { // the modes' view of us

@@ -42,3 +42,7 @@ export const securedAcl = (credentials: string, perms = PERM_ALL): Acl[] => [
   { perms: PERM_READ, scheme: 'world', id: 'anyone' },
   { perms, scheme: 'digest', id: digestId(credentials) },
 ];
+
+/** The ACL of the nodes a member creates: secured with its credentials in `secured` mode, else open. */
+export const memberAcl = (mode: 'open' | 'secured', credentials?: string): readonly Acl[] =>
+  (mode === 'secured' && credentials ? securedAcl(credentials) : OPEN_ACL);
