@@ -80,9 +80,11 @@ export class Election {
       const ended = new AbortController();
       const lost = (reason: string) => { if (!ended.signal.aborted) ended.abort(new Error(reason)); };
       // The watches are set before the term is handed out, and the leader node is still our write when they are.
-      const onResign = () => void this.#resignRequest().then((r) => {
-        if (r && r.term === written.version) lost(`resign requested by ${r.by}`);
-      });
+      let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
+      const onResign = () => {
+        resignSeen = true;
+        void this.#resignRequest().then((r) => { if (r && r.term === written.version) lost(`resign requested by ${r.by}`); });
+      };
       await Promise.all([
         watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
         watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal,
@@ -94,7 +96,7 @@ export class Election {
         node: mutex.node!, term: written.version, token: written.mzxid, lost: ended.signal,
         release: async () => {
           lost('leadership released');
-          await this.#clearResign(written.version);
+          if (resignSeen) await this.#clearResign(written.version);
           await release();
         },
       };
