@@ -58,7 +58,10 @@ export class Baton {
         if (stat && stat.ephemeralOwner === this.zk.sessionId) await this.zk.delete(this.path, stat.version);
         this.#mine = false;
       } catch (err) {
-        if (this.zk.state === 'expired' || this.zk.state === 'closed' || isZkError(err, 'NONODE')) { this.#mine = false; return; }
+        if (this.zk.state === 'expired' || this.zk.state === 'closed' || isZkError(err, 'NONODE')) {
+          this.#mine = false;
+          return;
+        }
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
       }
     }

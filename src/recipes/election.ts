@@ -14,7 +14,9 @@ import { Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
 
 /** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
-export interface LeaderInfo { id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string }
+export interface LeaderInfo {
+  id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string;
+}
 
 /** One term of leadership. */
 export interface Term {
@@ -75,7 +77,8 @@ export class Election {
       }
       await ensurePath(this.zk, this.leaderPath, this.opts.acl);
       const before = await this.zk.exists(this.leaderPath);
-      const info: LeaderInfo = { ...me, node: mutex.node, term: (before?.version ?? 0) + 1, since: new Date().toISOString() };
+      const term = (before?.version ?? 0) + 1;
+      const info: LeaderInfo = { ...me, node: mutex.node, term, since: new Date().toISOString() };
       const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
       const ended = new AbortController();
       const lost = (reason: string) => { if (!ended.signal.aborted) ended.abort(new Error(reason)); };
@@ -83,7 +86,9 @@ export class Election {
       let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
       const onResign = () => {
         resignSeen = true;
-        void this.#resignRequest().then((r) => { if (r && r.term === written.version) lost(`resign requested by ${r.by}`); });
+        void this.#resignRequest().then((r) => {
+          if (r && r.term === written.version) lost(`resign requested by ${r.by}`);
+        });
       };
       await Promise.all([
         watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
@@ -119,7 +124,9 @@ export class Election {
   }
 
   async #resignRequest(): Promise<ResignRequest | undefined> {
-    try { return JSON.parse((await this.zk.get(this.resignPath)).data.toString()) as ResignRequest; } catch { return undefined; }
+    try {
+      return JSON.parse((await this.zk.get(this.resignPath)).data.toString()) as ResignRequest;
+    } catch { return undefined; }
   }
 
   // Deletes a resign request for our term (or an older one: stale) once we stepped down.
@@ -134,7 +141,8 @@ export class Election {
   /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
   async contenders(): Promise<Contender[]> {
     const out: Contender[] = [];
-    for (const name of (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => n.includes('-lock-')).sort(bySequence)) {
+    const names = (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => n.includes('-lock-'));
+    for (const name of names.sort(bySequence)) {
       const node = join(this.candidates, name);
       let data: Buffer;
       try { ({ data } = await this.zk.get(node)); } catch (err) {
@@ -169,7 +177,8 @@ export interface ResignRequest { term: number; id?: string; by: string; at: stri
 // Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
 // can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when
 // the connection is down: the session's end removes it).
-async function releaseNode(zk: Zk, mutex: Mutex, signal?: AbortSignal, onRetry?: (node: string, err: unknown) => void): Promise<void> {
+async function releaseNode(zk: Zk, mutex: Mutex, signal?: AbortSignal,
+  onRetry?: (node: string, err: unknown) => void): Promise<void> {
   for (let attempt = 0; mutex.node; attempt++) {
     try { await mutex.unlock(); return; } catch (err) {
       if (zk.state === 'expired' || zk.state === 'closed') return;
@@ -204,7 +213,8 @@ export interface LeadOptions {
  * never rejects (errors go to `onError`, followed by a backoff of 100 ms up to 1 min). Throws RangeError at
  * once when `stopTimeoutMs` does not fit the session timeout.
  */
-export async function lead(election: Election, opts: LeadOptions, routine: (term: Term, signal: AbortSignal) => Promise<void>): Promise<void> {
+export async function lead(election: Election, opts: LeadOptions,
+  routine: (term: Term, signal: AbortSignal) => Promise<void>): Promise<void> {
   const lease = opts.stopTimeoutMs === undefined ? undefined
     : new Lease(election.zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
   try {
@@ -222,7 +232,8 @@ export async function lead(election: Election, opts: LeadOptions, routine: (term
         lease?.release();
         await term?.release();
       }
-      if (failures) await sleep(backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 }), opts.signal).catch(() => {});
+      const delay = backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 });
+      if (failures) await sleep(delay, opts.signal).catch(() => {});
     }
   } finally {
     lease?.stop();

@@ -93,7 +93,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
     const timing = leaseTiming(this.#T, opts.serverTickMs, opts.stopTimeoutMs);
     if (!timing) {
       throw new RangeError(`stopTimeout ${opts.stopTimeoutMs} ms does not fit a session timeout of ${this.#T} ms `
-        + `(servers' tickTime ${opts.serverTickMs} ms): it must be below ${stopBudgetMs(this.#T, opts.serverTickMs)} ms`);
+        + `(servers' tickTime ${opts.serverTickMs} ms): `
+        + `it must be below ${stopBudgetMs(this.#T, opts.serverTickMs)} ms`);
     }
     this.#marginMs = timing.marginMs;
     this.#ledger = new HeartbeatLedger(opts.serverTickMs);

@@ -11,7 +11,8 @@ import { RestartTracker } from './restart-policy.js';
  * Runs the command under `l` (the first run on `leash`, already spawned) until leadership ends, we shut down
  * (then rejects with the shutdown reason after stopping the child) or the policy gives up.
  */
-export async function runContinuous(host: ModeHost, l: Leadership, leash: LeashedTask, onExit: 'release' | 'restart'): Promise<LeadEnd> {
+export async function runContinuous(host: ModeHost, l: Leadership, leash: LeashedTask,
+  onExit: 'release' | 'restart'): Promise<LeadEnd> {
   const restarts = new RestartTracker({ ...host.config.task.restart, onExit });
   for (let run = 0; ; run++) {
     if (l.signal.aborted) return { kind: 'lost', reason: reasonOf(l.signal) };
@@ -50,7 +51,8 @@ export async function runContinuous(host: ModeHost, l: Leadership, leash: Leashe
     const next = restarts.afterExit(performance.now());
     if (next.action === 'release') { host.transition('stopping', 'child exited'); return { kind: 'exited', exit }; }
     if (next.action === 'crash-loop') {
-      host.log.warn('crash loop, stepping down', { exits: next.exits, windowMs: host.config.task.restart.crashLoopWindow });
+      const windowMs = host.config.task.restart.crashLoopWindow;
+      host.log.warn('crash loop, stepping down', { exits: next.exits, windowMs });
       host.transition('stopping', 'crash loop');
       return { kind: 'exited', exit };
     }

@@ -9,7 +9,8 @@ import type { Zk } from '../zk/client.js';
 import type { State } from './states.js';
 
 /** How a term of leadership ended. */
-export type LeadEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
+export type LeadEnd =
+  | { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
 
 /** The supervisor, as a mode sees it. */
 export interface ModeHost {
@@ -44,11 +45,13 @@ export interface Leadership {
  * lease (a supervisor frozen in a backoff must not run the command on resume; DESIGN §3.1).
  */
 export const thinLease = (l: Leadership): string | undefined =>
-  (l.lease.remainingMs() > 0 ? undefined : 'lease too short to start the child (no recent answer from the zookeeper leader)');
+  (l.lease.remainingMs() > 0 ? undefined
+    : 'lease too short to start the child (no recent answer from the zookeeper leader)');
 
 /** The stop grace: stopTimeout, cut to what is left of the lease (a SIGKILL at once once it is over). */
 export const graceMs = (host: ModeHost, l: Leadership): number =>
-  (host.forced() ? 0 : Math.max(0, Math.min(host.config.task.stopTimeout, l.lease.remainingMs() + host.config.task.stopTimeout)));
+  (host.forced() ? 0
+    : Math.max(0, Math.min(host.config.task.stopTimeout, l.lease.remainingMs() + host.config.task.stopTimeout)));
 
 /** True when `l` ends because we shut down, not because leadership was lost. */
 export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
@@ -60,6 +63,9 @@ export const reasonOf = (signal: AbortSignal): string => String((signal.reason a
 export async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
   if (signal.aborted) return 'aborted';
   let onAbort!: () => void;
-  const aborted = new Promise<'aborted'>((r) => { onAbort = () => r('aborted'); signal.addEventListener('abort', onAbort, { once: true }); });
+  const aborted = new Promise<'aborted'>((r) => {
+    onAbort = () => r('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
   try { return await Promise.race([p, aborted]); } finally { signal.removeEventListener('abort', onAbort); }
 }

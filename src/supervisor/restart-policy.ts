@@ -13,7 +13,8 @@ export interface RestartPolicy {
   crashLoopWindow: number;
 }
 
-export type AfterExit = { action: 'release' } | { action: 'crash-loop'; exits: number } | { action: 'restart'; delayMs: number };
+export type AfterExit =
+  | { action: 'release' } | { action: 'crash-loop'; exits: number } | { action: 'restart'; delayMs: number };
 
 /** Counts the exits of one term and decides after each. */
 export class RestartTracker {
@@ -28,6 +29,7 @@ export class RestartTracker {
     this.#exits.push(now);
     while (this.#exits.length && this.#exits[0]! < now - p.crashLoopWindow) this.#exits.shift();
     if (this.#exits.length >= p.crashLoopFailures) return { action: 'crash-loop', exits: this.#exits.length };
-    return { action: 'restart', delayMs: backoffDelay(this.#exits.length - 1, { baseMs: p.initialDelay, maxMs: p.maxDelay }, this.random) };
+    const delayMs = backoffDelay(this.#exits.length - 1, { baseMs: p.initialDelay, maxMs: p.maxDelay }, this.random);
+    return { action: 'restart', delayMs };
   }
 }

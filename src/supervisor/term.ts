@@ -17,14 +17,17 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
   const granted = zk.sessionTimeoutMs;
   try {
     const lease = new Lease(zk, { stopTimeoutMs: config.task.stopTimeout, serverTickMs: serverTickTime });
-    log.info('zookeeper session', { sessionId: zk.sessionId, requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted });
+    log.info('zookeeper session', {
+      sessionId: zk.sessionId, requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted,
+    });
     return lease;
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     log.error('not campaigning: the session timeout the server granted cannot cover task.stopTimeout', {
       requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted, stopTimeoutMs: config.task.stopTimeout,
       serverTickTimeMs: serverTickTime, problem: err.message,
-      fix: 'raise maxSessionTimeout on the servers, lower task.stopTimeout, or set zookeeper.serverTickTime to the servers\' tickTime',
+      fix: 'raise maxSessionTimeout on the servers, lower task.stopTimeout, '
+        + 'or set zookeeper.serverTickTime to the servers\' tickTime',
     });
     return undefined;
   }
@@ -36,17 +39,21 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
  */
 export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership, state: () => State): Promise<boolean> {
   const { id, host: hostName } = host.info;
-  const data = JSON.stringify({ id, host: hostName, term: l.term.term, token: l.term.token, sessionId: l.zk.sessionId });
+  const { term, token } = l.term;
+  const data = JSON.stringify({ id, host: hostName, term, token, sessionId: l.zk.sessionId });
   const since = performance.now();
   try {
     await baton.take(data, {
       signal: l.signal,
-      onWait: (h) => host.transition('waiting-for-baton', 'a previous term may still run its child', { holder: h.data, holderSession: h.session }),
+      onWait: (h) => host.transition('waiting-for-baton', 'a previous term may still run its child',
+        { holder: h.data, holderSession: h.session }),
     });
   } catch (err) {
     if (l.signal.aborted) return false;
     throw err;
   }
-  if (state() === 'waiting-for-baton') host.log.info('baton taken', { waitedMs: Math.round(performance.now() - since) });
+  if (state() === 'waiting-for-baton') {
+    host.log.info('baton taken', { waitedMs: Math.round(performance.now() - since) });
+  }
   return true;
 }

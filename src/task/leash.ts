@@ -18,7 +18,8 @@ export function leashPath(): string {
     if (existsSync(candidate)) return (found = candidate);
     if (dirname(dir) === dir) break;
   }
-  throw new Error('the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` (or node scripts/build-leash.mjs) with a C compiler installed');
+  throw new Error('the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` '
+    + '(or node scripts/build-leash.mjs) with a C compiler installed');
 }
 
 /** argv of a leash around `argv`. */
@@ -27,10 +28,13 @@ export function leashArgv(argv: readonly string[], graceMs: number, signal: stri
 }
 
 /** Absolute CLOCK_MONOTONIC deadline (ns) `ms` from now, as the leash reads it. */
-export const deadlineIn = (ms: number): string => String(process.hrtime.bigint() + BigInt(Math.floor(Math.max(0, ms) * 1e6)));
+export const deadlineIn = (ms: number): string =>
+  String(process.hrtime.bigint() + BigInt(Math.floor(Math.max(0, ms) * 1e6)));
 
 /** The leash's last word: how the job ended. `survivors`: something outlived the grace and was SIGKILLed. */
-export type LeashStatus = { ran: false } | { ran: true; exitCode: number | null; signal: NodeJS.Signals | null; survivors: boolean };
+export type LeashStatus =
+  | { ran: false }
+  | { ran: true; exitCode: number | null; signal: NodeJS.Signals | null; survivors: boolean };
 
 const SIGNALS = Object.fromEntries(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 

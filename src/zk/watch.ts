@@ -2,14 +2,19 @@
 import { AUTH_FAILED_STATE, EVENT_TYPES, EXPIRED_STATE, type WatchEvent } from './types.js';
 
 /** A registered watch: the native callback, the promise of its event, and `drop` for a call that failed. */
-export interface Watcher { cb: (type: number, state: number, path: string) => void; event: Promise<WatchEvent>; drop: () => void }
+export interface Watcher {
+  cb: (type: number, state: number, path: string) => void;
+  event: Promise<WatchEvent>;
+  drop: () => void;
+}
 
 /**
  * Registers a one-shot watch in `pending` (the client fires `lost`/`session` on all of them when it re-dials or
  * ends). Callbacks from a native handle older than `generation()` at registration are ignored. The event rejects
  * with `signal.reason` when the signal aborts first.
  */
-export function oneShotWatch(pending: Set<(e: WatchEvent) => void>, generation: () => number, signal?: AbortSignal): Watcher {
+export function oneShotWatch(pending: Set<(e: WatchEvent) => void>, generation: () => number,
+  signal?: AbortSignal): Watcher {
   let resolveEvent!: (e: WatchEvent) => void;
   let rejectEvent!: (err: unknown) => void;
   const event = new Promise<WatchEvent>((resolve, reject) => { resolveEvent = resolve; rejectEvent = reject; });
