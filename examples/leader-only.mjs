@@ -7,9 +7,13 @@ const zk = await Zk.connect({ connect: process.env.ZK ?? '127.0.0.1:2181', sessi
 const me = { id: `${hostname()}-${process.pid}`, host: hostname(), pid: process.pid, description: 'demo' };
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => stop.abort(new Error(sig)));
-await lead(new Election(zk, '/demo/job', { info: me }), { signal: stop.signal, stopTimeoutMs: 500 }, async (term, signal) => {
-  console.log(`leading: term ${term.term}, fencing token ${term.token}`);
-  while (!signal.aborted) await new Promise((r) => setTimeout(r, 100)); // the work; stop when the signal aborts
-  console.log(`no longer leading: ${signal.reason?.message ?? signal.reason}`);
-});
+await lead(
+  new Election(zk, '/demo/job', { info: me }),
+  { signal: stop.signal, stopTimeoutMs: 500 },
+  async (term, signal) => {
+    console.log(`leading: term ${term.term}, fencing token ${term.token}`);
+    while (!signal.aborted) await new Promise((r) => setTimeout(r, 100)); // the work; stop when the signal aborts
+    console.log(`no longer leading: ${signal.reason?.message ?? signal.reason}`);
+  }
+);
 zk.close();

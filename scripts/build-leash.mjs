@@ -13,7 +13,11 @@ const args = ['-O2', '-Wall', '-Wextra', '-o', join(root, 'build/zks-leash'), jo
 let r = spawnSync(cc, ['-static', ...args], { stdio: ['ignore', 'ignore', 'ignore'] });
 if (r.error || r.status !== 0) r = spawnSync(cc, args, { stdio: 'inherit' });
 if (r.error || r.status !== 0) {
-  const why = r.error ? `${cc}: ${r.error.code === 'ENOENT' ? 'not found' : r.error.message}` : `${cc} exited ${r.status}`;
-  console.error(`zk-supervisor: cannot build the leash (native/leash.c): ${why}; install a C compiler (e.g. apt-get install -y gcc) and run npm rebuild zk-supervisor`);
+  const why = r.error
+    ? `${cc}: ${r.error.code === 'ENOENT' ? 'not found' : r.error.message}`
+    : `${cc} exited ${r.status}`;
+  console.error(
+    `zk-supervisor: cannot build the leash (native/leash.c): ${why}; install a C compiler (e.g. apt-get install -y gcc) and run npm rebuild zk-supervisor`
+  );
   process.exit(1);
 }

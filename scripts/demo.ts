@@ -13,20 +13,30 @@ const clock = () => `+${((performance.now() - started) / 1000).toFixed(3)}s`;
 const say = (s: string) => process.stdout.write(`\n${color(1, `${clock()} == ${s}`)}\n`);
 const cluster = await startCluster(1);
 const sups: SupervisorProc[] = [];
-const cleanup = async () => { await killAll(sups); await cluster.stop(); };
-process.on('SIGINT', () => { void cleanup().then(() => process.exit(130)); });
+const cleanup = async () => {
+  await killAll(sups);
+  await cluster.stop();
+};
+process.on('SIGINT', () => {
+  void cleanup().then(() => process.exit(130));
+});
 try {
   say(`ZooKeeper running on ${cluster.connectString}`);
   const config = join(import.meta.dirname, '../config/demo.yaml');
   process.env.ZK_CONNECT = cluster.connectString;
   process.stdout.write(readFileSync(config, 'utf8').replace(/^/gm, '  | '));
-  const show = (p: SupervisorProc) => p.proc.stderr!.on('data', (d: Buffer) => {
-    for (const l of d.toString().split('\n')) {
-      if (!/state change|child output|candidate position|shutdown|child stopped/.test(l)) continue;
-      const short = l.replace(/^\S+ \w+\s+/, '').replace(/ id=\S+/, '').replace(/ node=\S+/, '').replace(/ sessionId=\S+/, '');
-      process.stdout.write(`${clock().padStart(9)} ${color(COLORS[p.id] ?? 0, `[${p.id}]`)} ${short}\n`);
-    }
-  });
+  const show = (p: SupervisorProc) =>
+    p.proc.stderr!.on('data', (d: Buffer) => {
+      for (const l of d.toString().split('\n')) {
+        if (!/state change|child output|candidate position|shutdown|child stopped/.test(l)) continue;
+        const short = l
+          .replace(/^\S+ \w+\s+/, '')
+          .replace(/ id=\S+/, '')
+          .replace(/ node=\S+/, '')
+          .replace(/ sessionId=\S+/, '');
+        process.stdout.write(`${clock().padStart(9)} ${color(COLORS[p.id] ?? 0, `[${p.id}]`)} ${short}\n`);
+      }
+    });
   say('starting three supervisors (host-a, host-b, host-c) with the same config');
   for (const id of ['host-a', 'host-b', 'host-c']) {
     const p = new SupervisorProc(id, config);
@@ -48,13 +58,23 @@ try {
   t0 = performance.now();
   const childPgid = Number(/childPgid=(\d+)/.exec(leader2.lines.findLast((l) => l.includes('to=running'))!)![1]);
   leader2.killGroup();
-  try { process.kill(-childPgid, 'SIGKILL'); } catch { /* gone */ }
-  const leader3 = await Promise.any(sups.filter((s) => s !== leader1 && s !== leader2).map((s) => s.waitLog(/to=running/, 15_000).then(() => s)));
+  try {
+    process.kill(-childPgid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  const leader3 = await Promise.any(
+    sups.filter((s) => s !== leader1 && s !== leader2).map((s) => s.waitLog(/to=running/, 15_000).then(() => s))
+  );
   const crash = performance.now() - t0;
   await new Promise((r) => setTimeout(r, 1200));
-  say(`${leader3.id} took over ${crash.toFixed(0)} ms after the crash (session timeout 3 s: ZooKeeper had to expire ${leader2.id}'s session)`);
+  say(
+    `${leader3.id} took over ${crash.toFixed(0)} ms after the crash (session timeout 3 s: ZooKeeper had to expire ${leader2.id}'s session)`
+  );
   say('summary');
-  process.stdout.write(`  graceful hand-over: ${graceful.toFixed(0)} ms\n  crash failover:     ${crash.toFixed(0)} ms\n`);
+  process.stdout.write(
+    `  graceful hand-over: ${graceful.toFixed(0)} ms\n  crash failover:     ${crash.toFixed(0)} ms\n`
+  );
   leader3.signal('SIGTERM');
   await leader3.exited;
 } finally {

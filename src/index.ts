@@ -5,19 +5,40 @@ export { ZkError, ZkConnectError, isZkError, type ZkErrorCode } from './zk/error
 export * from './zk/acl.js';
 export { PathError, join, parent, basename, validatePath, hasWildcard, match } from './zk/paths.js';
 export {
-  createRecursive, createOrUpdate, nodeExists, childrenRecursive, resolveWildcards, deleteRecursive,
-  DeleteRaceError, type CreateRecursiveOptions,
+  createRecursive,
+  createOrUpdate,
+  nodeExists,
+  childrenRecursive,
+  resolveWildcards,
+  deleteRecursive,
+  DeleteRaceError,
+  type CreateRecursiveOptions,
 } from './zk/helpers.js';
 export {
-  obtainQueueLock, QueueLockError, bySequence, sequenceOf, type QueueLockOptions,
+  obtainQueueLock,
+  QueueLockError,
+  bySequence,
+  sequenceOf,
+  type QueueLockOptions,
 } from './recipes/queue-lock.js';
 export { Mutex, type LockOptions, type Position } from './recipes/mutex.js';
 export {
-  Election, lead, type Term, type LeaderInfo, type Contender, type CampaignOptions, type LeadOptions,
+  Election,
+  lead,
+  type Term,
+  type LeaderInfo,
+  type Contender,
+  type CampaignOptions,
+  type LeadOptions,
   type ResignRequest,
 } from './recipes/election.js';
 export {
-  Lease, HeartbeatLedger, leaseTiming, leaseMarginMs, stopBudgetMs, type LeaseOptions,
+  Lease,
+  HeartbeatLedger,
+  leaseTiming,
+  leaseMarginMs,
+  stopBudgetMs,
+  type LeaseOptions,
 } from './recipes/lease.js';
 export { Baton, type BatonHolder } from './recipes/baton.js';
 export { maintainPidNode, removePidNode } from './recipes/pid-node.js';

@@ -4,10 +4,14 @@ import winston from 'winston';
 export type Logger = winston.Logger;
 
 /** Creates the process logger (writes to stderr, so stdout stays the child's). */
-export function createLogger(opts: { level?: string; format?: 'auto' | 'text' | 'json'; fields?: Record<string, unknown> } = {}): Logger {
+export function createLogger(
+  opts: { level?: string; format?: 'auto' | 'text' | 'json'; fields?: Record<string, unknown> } = {}
+): Logger {
   const json = opts.format === 'json' || (opts.format !== 'text' && !process.stdout.isTTY);
   const text = winston.format.printf(({ level, message, timestamp, ...fields }) => {
-    const rest = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`).join(' ');
+    const rest = Object.entries(fields)
+      .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+      .join(' ');
     return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${rest ? ` ${rest}` : ''}`;
   });
   return winston.createLogger({

@@ -16,8 +16,11 @@ const fail = (code: number, message: string): never => {
 };
 
 function load(file: string): LoadedConfig {
-  try { return loadConfig(file, process.env, CONFIG_CHECKS); } catch (err) {
-    if (err instanceof ConfigError) return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+  try {
+    return loadConfig(file, process.env, CONFIG_CHECKS);
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
     throw err;
   }
 }
@@ -29,15 +32,24 @@ type Overrides = { id?: string; logLevel?: string };
 async function startSupervisor(file: string, overrides: Overrides) {
   const { config, digest } = load(file);
   if (overrides.id) config.election.id = overrides.id;
-  const log = createLogger({ level: overrides.logLevel ?? config.logging.level, format: config.logging.format, fields: { id: config.election.id } });
+  const log = createLogger({
+    level: overrides.logLevel ?? config.logging.level,
+    format: config.logging.format,
+    fields: { id: config.election.id },
+  });
   const { Supervisor } = await import('../supervisor/supervisor.js');
   const supervisor = new Supervisor(config, log, digest);
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    if (signals === 1) { log.info('shutdown requested', { signal: sig }); ac.abort(new Error(sig)); }
-    else { log.warn('second signal: killing the child now', { signal: sig }); supervisor.forceStop(); }
+    if (signals === 1) {
+      log.info('shutdown requested', { signal: sig });
+      ac.abort(new Error(sig));
+    } else {
+      log.warn('second signal: killing the child now', { signal: sig });
+      supervisor.forceStop();
+    }
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
   /** Flushes the log, then exits with `code`. */
@@ -65,11 +77,23 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
   let code: number = EXIT.FAILURE;
   try {
     const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
-    if (r.kind === 'held') { log.info('held elsewhere, not running', { path: config.election.path }); code = EXIT.HELD_ELSEWHERE; }
-    else if (r.kind === 'already-ran') { log.info('already ran in this period, not running', { path: config.election.path, by: r.by, at: r.at }); code = EXIT.HELD_ELSEWHERE; }
-    else if (r.kind === 'exited') code = r.exit.exitCode ?? 128 + (r.exit.signal ? (osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0 : 0);
-    else if (r.kind === 'lost') { log.error('leadership lost while running', { reason: r.reason }); code = EXIT.LOST; }
-    else { log.error('task cannot start', { error: r.error.message }); code = EXIT.FAILURE; }
+    if (r.kind === 'held') {
+      log.info('held elsewhere, not running', { path: config.election.path });
+      code = EXIT.HELD_ELSEWHERE;
+    } else if (r.kind === 'already-ran') {
+      log.info('already ran in this period, not running', { path: config.election.path, by: r.by, at: r.at });
+      code = EXIT.HELD_ELSEWHERE;
+    } else if (r.kind === 'exited')
+      code =
+        r.exit.exitCode ??
+        128 + (r.exit.signal ? ((osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0) : 0);
+    else if (r.kind === 'lost') {
+      log.error('leadership lost while running', { reason: r.reason });
+      code = EXIT.LOST;
+    } else {
+      log.error('task cannot start', { error: r.error.message });
+      code = EXIT.FAILURE;
+    }
   } catch (err) {
     log.error('once failed', { error: (err as Error).message });
   }
@@ -80,21 +104,37 @@ async function status(file: string, json: boolean): Promise<void> {
   const { config, digest } = load(file);
   const { readStatus, describeRun } = await import('./status.js');
   let s;
-  try { s = await readStatus(config, digest); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
+  try {
+    s = await readStatus(config, digest);
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   else {
     process.stdout.write(`election ${config.election.path} on ${config.zookeeper.connect}\n`);
     if (!s.session.leaseCoversStopTimeout) {
-      process.stdout.write(`warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested `
-        + `${s.session.requestedTimeoutMs} ms), too short to cover task.stopTimeout ${config.task.stopTimeout} ms: supervisors `
-        + 'with this config do not campaign (raise maxSessionTimeout on the servers or lower task.stopTimeout)\n');
+      process.stdout.write(
+        `warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested ` +
+          `${s.session.requestedTimeoutMs} ms), too short to cover task.stopTimeout ${config.task.stopTimeout} ms: supervisors ` +
+          'with this config do not campaign (raise maxSessionTimeout on the servers or lower task.stopTimeout)\n'
+      );
     }
-    process.stdout.write(`leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`);
-    process.stdout.write(`candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`);
-    process.stdout.write(`pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`);
+    process.stdout.write(
+      `leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`
+    );
+    process.stdout.write(
+      `candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`
+    );
+    process.stdout.write(
+      `pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`
+    );
     if (s.schedule) {
-      process.stdout.write(`schedule: ${s.schedule.expression}${s.schedule.timezone ? ` (${s.schedule.timezone})` : ''}, next tick ${s.schedule.nextTick ?? 'never'}\n`);
-      process.stdout.write(`last runs (${s.schedule.runs.length}):\n${s.schedule.runs.map((r) => `  ${describeRun(r)}`).join('\n')}\n`);
+      process.stdout.write(
+        `schedule: ${s.schedule.expression}${s.schedule.timezone ? ` (${s.schedule.timezone})` : ''}, next tick ${s.schedule.nextTick ?? 'never'}\n`
+      );
+      process.stdout.write(
+        `last runs (${s.schedule.runs.length}):\n${s.schedule.runs.map((r) => `  ${describeRun(r)}`).join('\n')}\n`
+      );
     }
   }
   process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
@@ -102,11 +142,16 @@ async function status(file: string, json: boolean): Promise<void> {
 
 async function resign(file: string, wait: boolean, timeout: string): Promise<void> {
   const waitMs = wait ? parseDuration(timeout) : undefined;
-  if (wait && !waitMs) fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
+  if (wait && !waitMs)
+    fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
   const { config, digest } = load(file);
   const { resignLeader } = await import('./status.js');
   let r;
-  try { r = await resignLeader(config, digest, { waitMs }); } catch (err) { return fail(EXIT.FAILURE, (err as Error).message); }
+  try {
+    r = await resignLeader(config, digest, { waitMs });
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
   if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
   process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
   if (!wait) process.exit(EXIT.OK);
@@ -116,12 +161,20 @@ async function resign(file: string, wait: boolean, timeout: string): Promise<voi
 }
 
 // `once` after its arguments were parsed: checks the two durations, then runs.
-function onceCommand(a: { config: string; wait?: string; oncePer?: string; id?: string; logLevel?: string }): Promise<void> {
+function onceCommand(a: {
+  config: string;
+  wait?: string;
+  oncePer?: string;
+  id?: string;
+  logLevel?: string;
+}): Promise<void> {
   const wait = a.wait ?? '0s';
   const waitMs = parseDuration(wait);
-  if (waitMs === undefined) fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(wait)})`);
+  if (waitMs === undefined)
+    fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(wait)})`);
   const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
-  if (a.oncePer !== undefined && !oncePerMs) fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
+  if (a.oncePer !== undefined && !oncePerMs)
+    fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
   return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
 }
 
@@ -135,16 +188,24 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
   let v: { config?: string; id?: string; 'log-level'?: string; wait?: string; 'once-per'?: string };
   try {
     v = parseArgs({
-      args: rest, strict: true, allowPositionals: false,
+      args: rest,
+      strict: true,
+      allowPositionals: false,
       options: {
-        config: { type: 'string', short: 'c' }, id: { type: 'string' }, 'log-level': { type: 'string' },
+        config: { type: 'string', short: 'c' },
+        id: { type: 'string' },
+        'log-level': { type: 'string' },
         ...(cmd === 'once' ? { wait: { type: 'string' }, 'once-per': { type: 'string' } } : {}),
       },
     }).values as typeof v;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
   const { config, id, 'log-level': logLevel } = v;
   if (!config || (logLevel !== undefined && !LEVELS.includes(logLevel))) return undefined;
-  return cmd === 'run' ? () => run(config, { id, logLevel }) : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'] });
+  return cmd === 'run'
+    ? () => run(config, { id, logLevel })
+    : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'] });
 }
 
 /** Parses `argv` and runs the command. */
@@ -156,41 +217,80 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('zk-supervisor')
     .usage('$0 <command> --config FILE')
-    .command('run', 'join the election and run the task while leader', (y) => y
-      .option('config', config)
-      .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
-      .option('log-level', { type: 'string', choices: LEVELS })
-      .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
-      .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
-    (a) => run(a.config, { id: a.id, logLevel: a.logLevel }))
-    .command('once', 'for cron/timers on every host: run the command only if this host wins the lock; exit with its code (75 when held elsewhere)', (y) => y
-      .option('config', config)
-      .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
-      .option('once-per', { type: 'string', describe: 'run at most once per period (e.g. 1m): periods by ZooKeeper\'s clock, so skewed hosts agree; exit 75 when it already ran in this one' })
-      .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
-      .option('log-level', { type: 'string', choices: LEVELS })
-      .example('$0 once -c /etc/zk-supervisor/report.yaml', 'in a crontab line on every host')
-      .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish')
-      .example('$0 once -c report.yaml --once-per 1m', 'every host\'s crontab fires each minute: the job runs once per minute'),
-    (a) => onceCommand(a))
-    .command('validate', 'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)', (y) => y
-      .option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''), async (a) => {
-      const { config: c } = load(a.config);
-      process.stdout.write(`# ${a.config}: valid\n${stringify(c)}`);
-      process.exit(EXIT.OK);
-    })
-    .command('status', 'show the leader and the candidates (exit 3 when there is no leader)', (y) => y
-      .option('config', config).option('json', { type: 'boolean', default: false })
-      .example('$0 status -c job.yaml --json', 'machine-readable'),
-    (a) => status(a.config, a.json))
-    .command('resign', 'ask the current leader to step down: it stops its child, then hands over', (y) => y.option('config', config)
-      .option('wait', { type: 'boolean', default: false, describe: 'return once another term has started' })
-      .option('timeout', { type: 'string', default: '1m', describe: 'with --wait: give up after this long (exit 1)' })
-      .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
-      (a) => resign(a.config, a.wait, a.timeout))
+    .command(
+      'run',
+      'join the election and run the task while leader',
+      (y) =>
+        y
+          .option('config', config)
+          .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+          .option('log-level', { type: 'string', choices: LEVELS })
+          .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
+          .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
+      (a) => run(a.config, { id: a.id, logLevel: a.logLevel })
+    )
+    .command(
+      'once',
+      'for cron/timers on every host: run the command only if this host wins the lock; exit with its code (75 when held elsewhere)',
+      (y) =>
+        y
+          .option('config', config)
+          .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
+          .option('once-per', {
+            type: 'string',
+            describe:
+              "run at most once per period (e.g. 1m): periods by ZooKeeper's clock, so skewed hosts agree; exit 75 when it already ran in this one",
+          })
+          .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+          .option('log-level', { type: 'string', choices: LEVELS })
+          .example('$0 once -c /etc/zk-supervisor/report.yaml', 'in a crontab line on every host')
+          .example('$0 once -c report.yaml --wait 30s', 'wait up to 30 s for a running report to finish')
+          .example(
+            '$0 once -c report.yaml --once-per 1m',
+            "every host's crontab fires each minute: the job runs once per minute"
+          ),
+      (a) => onceCommand(a)
+    )
+    .command(
+      'validate',
+      'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)',
+      (y) => y.option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''),
+      async (a) => {
+        const { config: c } = load(a.config);
+        process.stdout.write(`# ${a.config}: valid\n${stringify(c)}`);
+        process.exit(EXIT.OK);
+      }
+    )
+    .command(
+      'status',
+      'show the leader and the candidates (exit 3 when there is no leader)',
+      (y) =>
+        y
+          .option('config', config)
+          .option('json', { type: 'boolean', default: false })
+          .example('$0 status -c job.yaml --json', 'machine-readable'),
+      (a) => status(a.config, a.json)
+    )
+    .command(
+      'resign',
+      'ask the current leader to step down: it stops its child, then hands over',
+      (y) =>
+        y
+          .option('config', config)
+          .option('wait', { type: 'boolean', default: false, describe: 'return once another term has started' })
+          .option('timeout', {
+            type: 'string',
+            default: '1m',
+            describe: 'with --wait: give up after this long (exit 1)',
+          })
+          .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
+      (a) => resign(a.config, a.wait, a.timeout)
+    )
     .demandCommand(1, 'a command is required')
     .strict()
-    .epilog('Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command\'s own code, 75 held elsewhere or already ran in this period (--once-per), 76 leadership lost while running.')
+    .epilog(
+      "Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command's own code, 75 held elsewhere or already ran in this period (--once-per), 76 leadership lost while running."
+    )
     .fail((msg, err) => {
       if (err) fail(EXIT.FAILURE, err.message);
       fail(EXIT.CONFIG, `${msg}\nRun zk-supervisor --help for usage.`);

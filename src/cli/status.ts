@@ -11,7 +11,9 @@ import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
 export interface Status {
-  leader: LeaderInfo | null; token: number | null; candidates: { node: string; id?: string }[];
+  leader: LeaderInfo | null;
+  token: number | null;
+  candidates: { node: string; id?: string }[];
   pidNodes: { node: string; data: string }[];
   /** The session timeout the servers grant to this config, and whether its lease covers task.stopTimeout. */
   session: { requestedTimeoutMs: number; grantedTimeoutMs: number; leaseCoversStopTimeout: boolean };
@@ -36,25 +38,39 @@ export function describeRun(r: RunRecord): string {
   const late = (r.lateMs ?? 0) >= 250 ? `, started ${r.lateMs} ms late` : '';
   const why = r.reason ? ` — ${r.reason}` : '';
   switch (r.state) {
-    case 'finished': return `${r.tick} finished${r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
-    case 'started': return `${r.tick} running since ${r.startedAt}${by}${late}`;
-    case 'fenced': return `${r.tick} fenced${by}${why}`;
-    default: return `${r.tick} ${r.state}${why}${r.id ? ` (recorded by ${r.id})` : ''}`;
+    case 'finished':
+      return `${r.tick} finished${r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
+    case 'started':
+      return `${r.tick} running since ${r.startedAt}${by}${late}`;
+    case 'fenced':
+      return `${r.tick} fenced${by}${why}`;
+    default:
+      return `${r.tick} ${r.state}${why}${r.id ? ` (recorded by ${r.id})` : ''}`;
   }
 }
 
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
   const zk = await Zk.connect({
-    connect: config.zookeeper.connect, sessionTimeoutMs: config.zookeeper.sessionTimeout,
-    connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000), digestAuth: digest,
+    connect: config.zookeeper.connect,
+    sessionTimeoutMs: config.zookeeper.sessionTimeout,
+    connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000),
+    digestAuth: digest,
   });
-  try { return await fn(zk); } finally { zk.close(); }
+  try {
+    return await fn(zk);
+  } finally {
+    zk.close();
+  }
 }
 
 async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: string }[]> {
   const out = [];
   for (const name of (await childrenOrEmpty(zk, dir)).sort()) {
-    try { out.push({ node: join(dir, name), data: (await zk.get(join(dir, name))).data.toString() }); } catch { /* gone meanwhile */ }
+    try {
+      out.push({ node: join(dir, name), data: (await zk.get(join(dir, name))).data.toString() });
+    } catch {
+      /* gone meanwhile */
+    }
   }
   return out;
 }
@@ -68,8 +84,15 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
     const { sessionTimeout, serverTickTime } = config.zookeeper;
     const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
     return {
-      session: { requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: zk.sessionTimeoutMs, leaseCoversStopTimeout: fits },
-      leader: leader?.info ?? null, token: leader?.token ?? null, candidates: queue, pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
+      session: {
+        requestedTimeoutMs: sessionTimeout,
+        grantedTimeoutMs: zk.sessionTimeoutMs,
+        leaseCoversStopTimeout: fits,
+      },
+      leader: leader?.info ?? null,
+      token: leader?.token ?? null,
+      candidates: queue,
+      pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
       schedule: await scheduleStatus(zk, config),
     };
   });
@@ -79,8 +102,11 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
  * Asks the leader to step down (DESIGN §3.2: it stops its child, hands the baton on, releases). With
  * `waitMs`, also waits until another term has started: `next` is its leader, or undefined after `waitMs`.
  */
-export async function resignLeader(config: Config, digest: string | undefined, opts: { waitMs?: number } = {}):
-  Promise<{ asked: ResignRequest; next?: LeaderInfo } | undefined> {
+export async function resignLeader(
+  config: Config,
+  digest: string | undefined,
+  opts: { waitMs?: number } = {}
+): Promise<{ asked: ResignRequest; next?: LeaderInfo } | undefined> {
   return withZk(config, digest, async (zk) => {
     const acl = memberAcl(config.zookeeper.acl, digest);
     const election = new Election(zk, config.election.path, { acl });
@@ -92,7 +118,12 @@ export async function resignLeader(config: Config, digest: string | undefined, o
       const now = await election.leader();
       if (now && (now.info.term ?? 0) > asked.term) return { asked, next: now.info };
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([event, new Promise((r) => { timer = setTimeout(r, Math.min(1000, deadline - performance.now())); })]);
+      await Promise.race([
+        event,
+        new Promise((r) => {
+          timer = setTimeout(r, Math.min(1000, deadline - performance.now()));
+        }),
+      ]);
       clearTimeout(timer);
     }
     return { asked };

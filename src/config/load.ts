@@ -7,31 +7,50 @@ import { ConfigSchema, type Config } from './schema.js';
 /** The config cannot be used; `problems` holds one line per problem. Exit code 2. */
 export class ConfigError extends AppError<'CONFIG'> {
   readonly code = 'CONFIG';
-  constructor(readonly problems: string[]) { super(problems.join('\n')); }
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
 }
 
 /** A loaded config plus the digest secret (kept apart so it is never logged with the config). */
-export interface LoadedConfig { config: Config; digest: string | undefined; file: string }
+export interface LoadedConfig {
+  config: Config;
+  digest: string | undefined;
+  file: string;
+}
 
 /**
  * A check of a config whose shape is valid (the layers above config own these: the lease arithmetic, the cron
  * parser): the key path it is about and the problem, or undefined.
  */
-export type ConfigCheck = (config: Config) => { path: readonly string[]; message: string; showValue?: boolean } | undefined;
+export type ConfigCheck = (
+  config: Config
+) => { path: readonly string[]; message: string; showValue?: boolean } | undefined;
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
 /** Reads, interpolates `${VAR}` / `${VAR:-default}`, validates the shape, runs `checks`. Throws ConfigError. */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, checks: readonly ConfigCheck[] = []): LoadedConfig {
+export function loadConfig(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  checks: readonly ConfigCheck[] = []
+): LoadedConfig {
   let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (err) {
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
     throw new ConfigError([`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
   }
   return parseConfig(text, file, env, checks);
 }
 
 /** Like {@link loadConfig} for YAML text; `file` names it in messages. */
-export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv = process.env, checks: readonly ConfigCheck[] = []): LoadedConfig {
+export function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+  checks: readonly ConfigCheck[] = []
+): LoadedConfig {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined) => {
@@ -39,14 +58,16 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
     const { line, col } = lc.linePos(offset);
     return `:${line}:${col}`;
   };
-  if (doc.errors.length) throw new ConfigError(doc.errors.map((e) => `${file}${at(e.pos[0])}: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length)
+    throw new ConfigError(doc.errors.map((e) => `${file}${at(e.pos[0])}: ${e.message.split('\n')[0]}`));
   const problems: string[] = [];
   visit(doc, {
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       node.value = node.value.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
         const v = env[name] ?? def;
-        if (v === undefined) problems.push(`${file}${at(node.range?.[0])}: ${keyPath(path)}: environment variable ${name} is not set`);
+        if (v === undefined)
+          problems.push(`${file}${at(node.range?.[0])}: ${keyPath(path)}: environment variable ${name} is not set`);
         return v ?? '';
       });
     },
@@ -55,21 +76,32 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
   const raw = doc.toJS() ?? {};
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => {
-      const path = i.path.map(String);
-      const where = at(nodeAt(doc, i.path)?.range?.[0]);
-      const value = valueAt(raw, i.path);
-      const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
-      const what = i.code === 'unrecognized_keys' ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
-        : value === undefined && i.code !== 'custom' ? `is required${i.code === 'invalid_type' ? ` (${i.expected})` : ''}` : i.message;
-      return `${file}${where}: ${path.join('.') || '(top level)'}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
-    }));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const path = i.path.map(String);
+        const where = at(nodeAt(doc, i.path)?.range?.[0]);
+        const value = valueAt(raw, i.path);
+        const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+        const what =
+          i.code === 'unrecognized_keys'
+            ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+            : value === undefined && i.code !== 'custom'
+              ? `is required${i.code === 'invalid_type' ? ` (${i.expected})` : ''}`
+              : i.message;
+        return `${file}${where}: ${path.join('.') || '(top level)'}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
+      })
+    );
   }
   const config = parsed.data;
   const failed = checks.flatMap((check) => check(config) ?? []);
   if (failed.length) {
-    throw new ConfigError(failed.map((f) => `${file}${at(nodeAt(doc, f.path)?.range?.[0])}: ${f.path.join('.')}: ${f.message}`
-      + (f.showValue ? ` (got ${JSON.stringify(valueAt(raw, f.path))})` : '')));
+    throw new ConfigError(
+      failed.map(
+        (f) =>
+          `${file}${at(nodeAt(doc, f.path)?.range?.[0])}: ${f.path.join('.')}: ${f.message}` +
+          (f.showValue ? ` (got ${JSON.stringify(valueAt(raw, f.path))})` : '')
+      )
+    );
   }
   return { config, digest: readDigest(config, file, env), file };
 }
@@ -77,17 +109,23 @@ export function parseConfig(text: string, file: string, env: NodeJS.ProcessEnv =
 function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): string | undefined {
   const auth = config.zookeeper.auth;
   if (!auth) {
-    if (config.zookeeper.acl === 'secured') throw new ConfigError([`${file}: zookeeper.acl: "secured" needs zookeeper.auth (digestFile or digestEnv)`]);
+    if (config.zookeeper.acl === 'secured')
+      throw new ConfigError([`${file}: zookeeper.acl: "secured" needs zookeeper.auth (digestFile or digestEnv)`]);
     return undefined;
   }
   let secret: string | undefined;
   if (auth.digestFile) {
-    try { secret = readFileSync(auth.digestFile, 'utf8').trim(); } catch (err) {
-      throw new ConfigError([`${file}: zookeeper.auth.digestFile: cannot read ${auth.digestFile} (${(err as NodeJS.ErrnoException).code})`]);
+    try {
+      secret = readFileSync(auth.digestFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError([
+        `${file}: zookeeper.auth.digestFile: cannot read ${auth.digestFile} (${(err as NodeJS.ErrnoException).code})`,
+      ]);
     }
   } else if (auth.digestEnv) {
     secret = env[auth.digestEnv];
-    if (!secret) throw new ConfigError([`${file}: zookeeper.auth.digestEnv: environment variable ${auth.digestEnv} is not set`]);
+    if (!secret)
+      throw new ConfigError([`${file}: zookeeper.auth.digestEnv: environment variable ${auth.digestEnv} is not set`]);
   }
   if (secret !== undefined && !/^[^:\s]+:\S+$/.test(secret)) {
     throw new ConfigError([`${file}: zookeeper.auth: the credentials must look like user:password (value not shown)`]);
@@ -106,7 +144,9 @@ function keyPath(path: readonly unknown[]): string {
 
 function nodeAt(doc: Document, path: readonly PropertyKey[]): { range?: [number, number, number] | null } | undefined {
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] | null } | undefined;
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as
+      | { range?: [number, number, number] | null }
+      | undefined;
     if (node && typeof node === 'object' && 'range' in node) return node;
   }
   return undefined;

@@ -30,74 +30,96 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2',
 export const ConfigSchema = z.strictObject({
   zookeeper: z.strictObject({
     /** `host:port[,host:port…][/chroot]` */
-    connect: z.string().min(1).regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]'),
+    connect: z
+      .string()
+      .min(1)
+      .regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]'),
     sessionTimeout: duration('10s'),
     connectTimeout: duration('15s'),
     /** The servers' tickTime: the lease waits one tick for proof that a heartbeat reached the ZooKeeper leader. */
     serverTickTime: duration('2s'),
-    auth: z.strictObject({
-      /** File holding `user:password` for digest auth. */
-      digestFile: z.string().optional(),
-      /** Environment variable holding `user:password`. */
-      digestEnv: z.string().optional(),
-    }).optional(),
+    auth: z
+      .strictObject({
+        /** File holding `user:password` for digest auth. */
+        digestFile: z.string().optional(),
+        /** Environment variable holding `user:password`. */
+        digestEnv: z.string().optional(),
+      })
+      .optional(),
     /** `open`: world-writable nodes; `secured`: everyone reads, only authenticated members write. */
     acl: z.enum(['open', 'secured']).default('open'),
   }),
   election: z.strictObject({
     path: zkPath,
     /** Default `hostname:pid`. */
-    id: z.string().min(1).default(() => `${hostname()}:${process.pid}`),
+    id: z
+      .string()
+      .min(1)
+      .default(() => `${hostname()}:${process.pid}`),
     description: z.string().default(''),
   }),
-  task: z.strictObject({
-    /** argv list, or a string run by `/bin/sh -c`. */
-    command: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
-    cwd: z.string().optional(),
-    env: z.record(z.string(), z.string()).default({}),
-    stopSignal: z.enum(SIGNALS).default('SIGTERM'),
-    stopTimeout: duration('5s'),
-    /** `release`: step down when the child exits; `restart`: run it again here. */
-    onExit: z.enum(['release', 'restart']).default('release'),
-    restart: z.strictObject({
-      initialDelay: duration('1s'),
-      maxDelay: duration('30s'),
-      /** After this many exits within `crashLoopWindow`, step down instead. */
-      crashLoopFailures: z.number().int().positive().default(5),
-      crashLoopWindow: duration('60s'),
-    }).prefault({}),
-    output: z.enum(['inherit', 'log']).default('inherit'),
-    /** Scheduled mode: the leader runs the command at each tick of this cron expression (5 fields, or 6 with seconds first). */
-    schedule: z.string().min(1).optional(),
-    /** IANA time zone of `schedule` (default: the host's). */
-    timezone: z.string().min(1).optional(),
-    /** A tick that came due while nobody led: `last` runs the latest such tick late, `none` records it as missed. */
-    catchUp: z.enum(['none', 'last']).default('last'),
-    /** catchUp last: a missed tick older than this is recorded as missed instead of run late (default: no limit). */
-    startingDeadline: optionalDuration(),
-    /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
-    concurrency: z.enum(['forbid', 'replace']).default('forbid'),
-    /** How many ticks' records to keep under `<election.path>/runs/`. */
-    history: z.number().int().min(1).max(10_000).default(50),
-  }).superRefine((task, ctx) => {
-    if (task.schedule === undefined) {
-      for (const key of ['timezone', 'startingDeadline'] as const) {
-        if (task[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
+  task: z
+    .strictObject({
+      /** argv list, or a string run by `/bin/sh -c`. */
+      command: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
+      cwd: z.string().optional(),
+      env: z.record(z.string(), z.string()).default({}),
+      stopSignal: z.enum(SIGNALS).default('SIGTERM'),
+      stopTimeout: duration('5s'),
+      /** `release`: step down when the child exits; `restart`: run it again here. */
+      onExit: z.enum(['release', 'restart']).default('release'),
+      restart: z
+        .strictObject({
+          initialDelay: duration('1s'),
+          maxDelay: duration('30s'),
+          /** After this many exits within `crashLoopWindow`, step down instead. */
+          crashLoopFailures: z.number().int().positive().default(5),
+          crashLoopWindow: duration('60s'),
+        })
+        .prefault({}),
+      output: z.enum(['inherit', 'log']).default('inherit'),
+      /** Scheduled mode: the leader runs the command at each tick of this cron expression (5 fields, or 6 with seconds first). */
+      schedule: z.string().min(1).optional(),
+      /** IANA time zone of `schedule` (default: the host's). */
+      timezone: z.string().min(1).optional(),
+      /** A tick that came due while nobody led: `last` runs the latest such tick late, `none` records it as missed. */
+      catchUp: z.enum(['none', 'last']).default('last'),
+      /** catchUp last: a missed tick older than this is recorded as missed instead of run late (default: no limit). */
+      startingDeadline: optionalDuration(),
+      /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
+      concurrency: z.enum(['forbid', 'replace']).default('forbid'),
+      /** How many ticks' records to keep under `<election.path>/runs/`. */
+      history: z.number().int().min(1).max(10_000).default(50),
+    })
+    .superRefine((task, ctx) => {
+      if (task.schedule === undefined) {
+        for (const key of ['timezone', 'startingDeadline'] as const) {
+          if (task[key] !== undefined)
+            ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
+        }
+        return;
       }
-      return;
-    }
-    if (task.onExit === 'restart') ctx.addIssue({ code: 'custom', path: ['onExit'], message: 'restart does not apply with task.schedule (each tick runs the command once)' });
-  }),
-  pidNode: z.strictObject({
-    /** Default `<election.path>/pids/<id>`. */
-    path: zkPath.optional(),
-    data: z.string().optional(),
-  }).prefault({}),
-  logging: z.strictObject({
-    level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-    /** `auto`: JSON lines when stdout is not a terminal (journald, files), readable text on a terminal. */
-    format: z.enum(['auto', 'text', 'json']).default('auto'),
-  }).prefault({}),
+      if (task.onExit === 'restart')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['onExit'],
+          message: 'restart does not apply with task.schedule (each tick runs the command once)',
+        });
+    }),
+  pidNode: z
+    .strictObject({
+      /** Default `<election.path>/pids/<id>`. */
+      path: zkPath.optional(),
+      data: z.string().optional(),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+      /** `auto`: JSON lines when stdout is not a terminal (journald, files), readable text on a terminal. */
+      format: z.enum(['auto', 'text', 'json']).default('auto'),
+    })
+    .prefault({}),
 });
 
 export type Config = z.output<typeof ConfigSchema>;

@@ -8,16 +8,26 @@ import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 
 /** Who holds the baton, as a waiter sees it. */
-export interface BatonHolder { data: string; session: string; heldSinceMs: number }
+export interface BatonHolder {
+  data: string;
+  session: string;
+  heldSinceMs: number;
+}
 
 export class Baton {
   #mine = false;
 
   /** The baton at `path` (e.g. `<election>/active`) on our session. */
-  constructor(readonly zk: Zk, readonly path: string, readonly opts: { acl?: readonly Acl[] } = {}) {}
+  constructor(
+    readonly zk: Zk,
+    readonly path: string,
+    readonly opts: { acl?: readonly Acl[] } = {}
+  ) {}
 
   /** True while we hold it. */
-  get held(): boolean { return this.#mine; }
+  get held(): boolean {
+    return this.#mine;
+  }
 
   /**
    * Waits until no other session holds the baton, then takes it with `data`. `onWait` is called each time we
@@ -36,12 +46,16 @@ export class Baton {
       }
       const { stat, event } = await this.zk.existsW(this.path, { signal: opts.signal });
       if (!stat) continue;
-      if (stat.ephemeralOwner === this.zk.sessionId) { // ours: a create whose reply was lost, or a term before
+      if (stat.ephemeralOwner === this.zk.sessionId) {
+        // ours: a create whose reply was lost, or a term before
         await this.zk.set(this.path, data, stat.version);
         this.#mine = true;
         return;
       }
-      const holder = await this.zk.get(this.path).then((r) => r.data.toString(), () => '');
+      const holder = await this.zk.get(this.path).then(
+        (r) => r.data.toString(),
+        () => ''
+      );
       opts.onWait?.({ data: holder, session: stat.ephemeralOwner, heldSinceMs: Date.now() - stat.ctime.getTime() });
       await event;
     }

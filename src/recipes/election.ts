@@ -15,7 +15,13 @@ import { watchNode } from './watch-node.js';
 
 /** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
 export interface LeaderInfo {
-  id: string; host: string; pid: number; description: string; node?: string; term?: number; since?: string;
+  id: string;
+  host: string;
+  pid: number;
+  description: string;
+  node?: string;
+  term?: number;
+  since?: string;
 }
 
 /** One term of leadership. */
@@ -43,7 +49,10 @@ export interface CampaignOptions {
 }
 
 /** A queued candidate, lowest first. */
-export interface Contender { node: string; id?: string }
+export interface Contender {
+  node: string;
+  id?: string;
+}
 
 /** Leader election at `path` on one session. `campaign()` once per term; not reusable across sessions. */
 export class Election {
@@ -53,7 +62,11 @@ export class Election {
   readonly resignPath: string;
 
   /** `info` describes us as a candidate (needed to campaign, not to read the election). */
-  constructor(readonly zk: Zk, readonly path: string, readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}) {
+  constructor(
+    readonly zk: Zk,
+    readonly path: string,
+    readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}
+  ) {
     this.candidates = join(path, 'candidates');
     this.leaderPath = join(path, 'leader');
     this.resignPath = join(path, 'resign');
@@ -81,7 +94,9 @@ export class Election {
       const info: LeaderInfo = { ...me, node: mutex.node, term, since: new Date().toISOString() };
       const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
       const ended = new AbortController();
-      const lost = (reason: string) => { if (!ended.signal.aborted) ended.abort(new Error(reason)); };
+      const lost = (reason: string) => {
+        if (!ended.signal.aborted) ended.abort(new Error(reason));
+      };
       // The watches are set before the term is handed out, and the leader node is still our write when they are.
       let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
       const onResign = () => {
@@ -92,13 +107,19 @@ export class Election {
       };
       await Promise.all([
         watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
-        watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal,
-          { armed: (stat) => stat?.version !== written.version && lost('leader node changed') }),
-        watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal,
-          { mayBeAbsent: true, armed: (stat) => stat && onResign() }),
+        watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal, {
+          armed: (stat) => stat?.version !== written.version && lost('leader node changed'),
+        }),
+        watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal, {
+          mayBeAbsent: true,
+          armed: (stat) => stat && onResign(),
+        }),
       ]);
       return {
-        node: mutex.node!, term: written.version, token: written.mzxid, lost: ended.signal,
+        node: mutex.node!,
+        term: written.version,
+        token: written.mzxid,
+        lost: ended.signal,
         release: async () => {
           lost('leadership released');
           if (resignSeen) await this.#clearResign(written.version);
@@ -126,7 +147,9 @@ export class Election {
   async #resignRequest(): Promise<ResignRequest | undefined> {
     try {
       return JSON.parse((await this.zk.get(this.resignPath)).data.toString()) as ResignRequest;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 
   // Deletes a resign request for our term (or an older one: stale) once we stepped down.
@@ -135,7 +158,9 @@ export class Election {
       const { data, stat } = await this.zk.get(this.resignPath);
       const req = JSON.parse(data.toString()) as Partial<ResignRequest>;
       if (typeof req.term !== 'number' || req.term <= term) await this.zk.delete(this.resignPath, stat.version);
-    } catch { /* none, changed meanwhile (a newer request), or unreachable: the next leader ignores stale ones */ }
+    } catch {
+      /* none, changed meanwhile (a newer request), or unreachable: the next leader ignores stale ones */
+    }
   }
 
   /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
@@ -145,12 +170,18 @@ export class Election {
     for (const name of names.sort(bySequence)) {
       const node = join(this.candidates, name);
       let data: Buffer;
-      try { ({ data } = await this.zk.get(node)); } catch (err) {
+      try {
+        ({ data } = await this.zk.get(node));
+      } catch (err) {
         if (isZkError(err, 'NONODE')) continue; // gone meanwhile
         throw err;
       }
       let id: string | undefined;
-      try { id = (JSON.parse(data.toString()) as Partial<LeaderInfo>).id; } catch { /* not one of ours */ }
+      try {
+        id = (JSON.parse(data.toString()) as Partial<LeaderInfo>).id;
+      } catch {
+        /* not one of ours */
+      }
       out.push({ node, id });
     }
     return out;
@@ -167,24 +198,42 @@ export class Election {
       const { data, stat } = await this.zk.get(this.leaderPath);
       const info = JSON.parse(data.toString()) as LeaderInfo;
       return info.node === first.node ? { info, token: stat.mzxid } : undefined;
-    } catch { return undefined; }
+    } catch {
+      return undefined;
+    }
   }
 }
 
 /** A request to the leader of `term` to step down: it stops its child, hands the baton on and releases. */
-export interface ResignRequest { term: number; id?: string; by: string; at: string }
+export interface ResignRequest {
+  term: number;
+  id?: string;
+  by: string;
+  at: string;
+}
 
 // Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
 // can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when
 // the connection is down: the session's end removes it).
-async function releaseNode(zk: Zk, mutex: Mutex, signal?: AbortSignal,
-  onRetry?: (node: string, err: unknown) => void): Promise<void> {
+async function releaseNode(
+  zk: Zk,
+  mutex: Mutex,
+  signal?: AbortSignal,
+  onRetry?: (node: string, err: unknown) => void
+): Promise<void> {
   for (let attempt = 0; mutex.node; attempt++) {
-    try { await mutex.unlock(); return; } catch (err) {
+    try {
+      await mutex.unlock();
+      return;
+    } catch (err) {
       if (zk.state === 'expired' || zk.state === 'closed') return;
       if (attempt === 0) onRetry?.(mutex.node, err);
       await new Promise<void>((r) => {
-        const done = () => { clearTimeout(t); zk.off('state', done); r(); };
+        const done = () => {
+          clearTimeout(t);
+          zk.off('state', done);
+          r();
+        };
         const t = setTimeout(done, Math.min(1000, 50 * 2 ** attempt));
         zk.once('state', done);
       });
@@ -213,12 +262,17 @@ export interface LeadOptions {
  * never rejects (errors go to `onError`, followed by a backoff of 100 ms up to 1 min). Throws RangeError at
  * once when `stopTimeoutMs` does not fit the session timeout.
  */
-export async function lead(election: Election, opts: LeadOptions,
-  routine: (term: Term, signal: AbortSignal) => Promise<void>): Promise<void> {
-  const lease = opts.stopTimeoutMs === undefined ? undefined
-    : new Lease(election.zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
+export async function lead(
+  election: Election,
+  opts: LeadOptions,
+  routine: (term: Term, signal: AbortSignal) => Promise<void>
+): Promise<void> {
+  const lease =
+    opts.stopTimeoutMs === undefined
+      ? undefined
+      : new Lease(election.zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
   try {
-    for (let failures = 0; !opts.signal.aborted;) {
+    for (let failures = 0; !opts.signal.aborted; ) {
       let term: Term | undefined;
       try {
         term = await election.campaign({ signal: opts.signal });

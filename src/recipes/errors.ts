@@ -4,7 +4,12 @@ export type RecipeErrorCode = 'LOCK_TIMEOUT' | 'NOT_QUEUED' | 'NOT_OWNED' | 'CAN
 
 /** A recipe gave up: the lock was not won in time, or our candidate node vanished or is not ours. */
 export class RecipeError extends AppError<RecipeErrorCode> {
-  constructor(readonly code: RecipeErrorCode, readonly path: string, message: string, options?: ErrorOptions) {
+  constructor(
+    readonly code: RecipeErrorCode,
+    readonly path: string,
+    message: string,
+    options?: ErrorOptions
+  ) {
     super(message, options);
   }
 }

@@ -26,8 +26,11 @@ export function stopBudgetMs(T: number, serverTickMs: number): number {
  * Heartbeat period and margin for `stopTimeoutMs` on T and the server tick: the period leaves a third of the
  * room T − margin − tick − stopTimeout as slack (at most T/4). Undefined when stopTimeout does not fit.
  */
-export function leaseTiming(T: number, serverTickMs: number, stopTimeoutMs: number):
-  { heartbeatMs: number; marginMs: number } | undefined {
+export function leaseTiming(
+  T: number,
+  serverTickMs: number,
+  stopTimeoutMs: number
+): { heartbeatMs: number; marginMs: number } | undefined {
   if (stopTimeoutMs >= stopBudgetMs(T, serverTickMs)) return undefined; // the one fit rule, as `validate` applies it
   const marginMs = leaseMarginMs(T);
   const room = T - marginMs - serverTickMs - stopTimeoutMs; // > 3 × MIN_PERIOD_MS here
@@ -42,7 +45,9 @@ export class HeartbeatLedger {
   constructor(readonly serverTickMs: number) {}
 
   /** Send time of the newest heartbeat known to have reached the leader (-Infinity: none yet). */
-  get deliveredSentAt(): number { return this.#delivered; }
+  get deliveredSentAt(): number {
+    return this.#delivered;
+  }
 
   /** Records that the heartbeat sent at `sentAt` was answered at `answeredAt` (answers come in send order). */
   answered(sentAt: number, answeredAt: number): void {
@@ -56,7 +61,9 @@ export class HeartbeatLedger {
   }
 
   /** Counts `sentAt` as delivered outright (e.g. the session's creation, a quorum write). */
-  deliveredAt(sentAt: number): void { this.#delivered = Math.max(this.#delivered, sentAt); }
+  deliveredAt(sentAt: number): void {
+    this.#delivered = Math.max(this.#delivered, sentAt);
+  }
 }
 
 export interface LeaseOptions {
@@ -87,21 +94,27 @@ export class Lease extends EventEmitter<LeaseEvents> {
   #stopped = false;
 
   /** Throws RangeError when stopTimeoutMs does not fit the session's (negotiated) timeout: see {@link leaseTiming}. */
-  constructor(readonly zk: Zk, readonly opts: LeaseOptions) {
+  constructor(
+    readonly zk: Zk,
+    readonly opts: LeaseOptions
+  ) {
     super();
     this.#T = zk.sessionTimeoutMs;
     const timing = leaseTiming(this.#T, opts.serverTickMs, opts.stopTimeoutMs);
     if (!timing) {
-      throw new RangeError(`stopTimeout ${opts.stopTimeoutMs} ms does not fit a session timeout of ${this.#T} ms `
-        + `(servers' tickTime ${opts.serverTickMs} ms): `
-        + `it must be below ${stopBudgetMs(this.#T, opts.serverTickMs)} ms`);
+      throw new RangeError(
+        `stopTimeout ${opts.stopTimeoutMs} ms does not fit a session timeout of ${this.#T} ms ` +
+          `(servers' tickTime ${opts.serverTickMs} ms): ` +
+          `it must be below ${stopBudgetMs(this.#T, opts.serverTickMs)} ms`
+      );
     }
     this.#marginMs = timing.marginMs;
     this.#ledger = new HeartbeatLedger(opts.serverTickMs);
     this.#ledger.deliveredAt(zk.requestedAt); // the session's creation went through the leader
     this.#now = opts.now ?? (() => performance.now());
     this.#onState = (s) => {
-      if (s === 'connected') this.#beat(); // renew at once (DESIGN §3.1)
+      if (s === 'connected')
+        this.#beat(); // renew at once (DESIGN §3.1)
       else if (s === 'disconnected' && this.#held) this.emit('fenced', this.remainingMs());
       else if (s === 'expired' || s === 'closed') this.#lose(`session ${s}`);
     };
@@ -153,7 +166,10 @@ export class Lease extends EventEmitter<LeaseEvents> {
     clearTimeout(this.#deadlineTimer);
     if (!this.#held) return;
     const left = this.remainingMs();
-    if (left <= 0) { this.#lose('lease expired (no answer from the zookeeper leader)'); return; }
+    if (left <= 0) {
+      this.#lose('lease expired (no answer from the zookeeper leader)');
+      return;
+    }
     this.emit('renewed', left);
     this.#deadlineTimer = setTimeout(() => this.#arm(), left);
   }
@@ -166,14 +182,19 @@ export class Lease extends EventEmitter<LeaseEvents> {
     const synced = this.zk.sync('/');
     const owned = held ? this.zk.exists(held.node) : undefined;
     owned?.catch(() => {});
-    synced.then(async () => {
-      this.#ledger.answered(sentAt, this.#now());
-      if (!held) return;
-      const stat = await owned;
-      if (held !== this.#held) return;
-      if (!stat) this.#lose('candidate node deleted');
-      else if (stat.ephemeralOwner !== this.zk.sessionId) this.#lose('candidate node owned by another session');
-      else this.#arm();
-    }, () => { /* the deadline timer decides */ });
+    synced.then(
+      async () => {
+        this.#ledger.answered(sentAt, this.#now());
+        if (!held) return;
+        const stat = await owned;
+        if (held !== this.#held) return;
+        if (!stat) this.#lose('candidate node deleted');
+        else if (stat.ephemeralOwner !== this.zk.sessionId) this.#lose('candidate node owned by another session');
+        else this.#arm();
+      },
+      () => {
+        /* the deadline timer decides */
+      }
+    );
   }
 }

@@ -12,7 +12,11 @@ import { sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 
 /** Where a contender stands: 0 = holds the lock. */
-export interface Position { index: number; of: number; node: string }
+export interface Position {
+  index: number;
+  of: number;
+  node: string;
+}
 
 /** Options of {@link Mutex.lock}. */
 export interface LockOptions {
@@ -28,10 +32,16 @@ export class Mutex {
   readonly guid = randomUUID();
   #node: string | undefined;
 
-  constructor(readonly zk: Zk, readonly path: string, readonly opts: { data?: string | Buffer; acl?: readonly Acl[] } = {}) {}
+  constructor(
+    readonly zk: Zk,
+    readonly path: string,
+    readonly opts: { data?: string | Buffer; acl?: readonly Acl[] } = {}
+  ) {}
 
   /** Full path of our contender node, once created. */
-  get node(): string | undefined { return this.#node; }
+  get node(): string | undefined {
+    return this.#node;
+  }
 
   /**
    * Queues and waits until we hold the lock. On timeout, abort or error our node is deleted again.
@@ -41,15 +51,18 @@ export class Mutex {
     opts.signal?.throwIfAborted();
     let node: string | undefined;
     try {
-      const mine = node = this.#node ??= await this.#createNode();
+      const mine = (node = this.#node ??= await this.#createNode());
       await obtainQueueLock(this.zk, mine, {
-        waitMs: opts.timeoutMs, signal: opts.signal, filter: (c) => c.includes('-lock-'),
+        waitMs: opts.timeoutMs,
+        signal: opts.signal,
+        filter: (c) => c.includes('-lock-'),
         onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
       });
     } catch (err) {
       await this.unlock().catch(() => {});
       if (!(err instanceof QueueLockError)) throw err;
-      if (err.code === 'TIMEOUT') throw new RecipeError('LOCK_TIMEOUT', this.path, `lock ${this.path} not acquired within ${opts.timeoutMs} ms`);
+      if (err.code === 'TIMEOUT')
+        throw new RecipeError('LOCK_TIMEOUT', this.path, `lock ${this.path} not acquired within ${opts.timeoutMs} ms`);
       throw new RecipeError('NOT_QUEUED', node ?? this.path, `contender node ${node} was deleted`);
     }
   }
@@ -61,7 +74,9 @@ export class Mutex {
   async unlock(): Promise<void> {
     const node = this.#node;
     if (!node) return;
-    try { await this.zk.delete(node); } catch (err) {
+    try {
+      await this.zk.delete(node);
+    } catch (err) {
       // On a lost connection the node may still be there: keep it so a retry can delete it.
       if (!isZkError(err, 'NONODE', 'SESSIONEXPIRED', 'CLOSED')) throw err;
     }
@@ -80,7 +95,10 @@ export class Mutex {
     const prefix = join(this.path, `${this.guid}-lock-`);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await createRecursive(this.zk, prefix, this.opts.data ?? '', { mode: 'ephemeral_sequential', acl: this.opts.acl });
+        return await createRecursive(this.zk, prefix, this.opts.data ?? '', {
+          mode: 'ephemeral_sequential',
+          acl: this.opts.acl,
+        });
       } catch (err) {
         if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT') || attempt >= 20) throw err;
         await sleep(Math.min(1000, 50 * 2 ** attempt));

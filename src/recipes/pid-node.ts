@@ -6,8 +6,12 @@ import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 
 /** Keeps `path` present as our ephemeral node until `signal` aborts or the session ends. */
-export async function maintainPidNode(zk: Zk, path: string, data: string,
-  opts: { acl?: readonly Acl[]; signal: AbortSignal; onConflict?: (owner: string) => void; onCreated?: () => void }): Promise<void> {
+export async function maintainPidNode(
+  zk: Zk,
+  path: string,
+  data: string,
+  opts: { acl?: readonly Acl[]; signal: AbortSignal; onConflict?: (owner: string) => void; onCreated?: () => void }
+): Promise<void> {
   const { signal } = opts;
   while (!signal.aborted && zk.state !== 'expired' && zk.state !== 'closed') {
     try {

@@ -4,7 +4,11 @@ import { basename, parent, join } from '../zk/paths.js';
 
 /** Why obtainQueueLock gave up. */
 export class QueueLockError extends AppError<'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE'> {
-  constructor(readonly code: 'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE', readonly path: string, message: string) {
+  constructor(
+    readonly code: 'TIMEOUT' | 'NOT_QUEUED' | 'EMPTY_QUEUE',
+    readonly path: string,
+    message: string
+  ) {
     super(message);
   }
 }
@@ -51,19 +55,26 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockO
       children.sort(bySequence);
       const idx = children.indexOf(name);
       if (idx < 0) throw new QueueLockError('NOT_QUEUED', lockPath, `queue node ${lockPath} does not exist`);
-      if (idx !== last) { last = idx; opts.onPosition?.(idx, children.length); }
+      if (idx !== last) {
+        last = idx;
+        opts.onPosition?.(idx, children.length);
+      }
       if (idx === 0) return;
       const remaining = deadline - performance.now();
-      if (waitMs <= 0 || remaining <= 0) throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
+      if (waitMs <= 0 || remaining <= 0)
+        throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
       const { stat, event } = await zk.existsW(join(queue, children[idx - 1]!), { signal });
       if (!stat) continue;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = Number.isFinite(remaining)
-        ? new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), remaining); })
+        ? new Promise<'timeout'>((r) => {
+            timer = setTimeout(() => r('timeout'), remaining);
+          })
         : new Promise<never>(() => {});
       try {
         const r = await Promise.race([event, timedOut]);
-        if (r === 'timeout') throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
+        if (r === 'timeout')
+          throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
       } finally {
         clearTimeout(timer);
       }

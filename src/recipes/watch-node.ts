@@ -9,10 +9,17 @@ export type NodeEvent = 'created' | 'changed' | 'deleted';
  * deletion are both watched for. Resolves once the first watch is set (`armed` sees the node's stat then, or
  * null) and keeps watching in the background. Never rejects.
  */
-export function watchNode(zk: Zk, path: string, onEvent: (type: NodeEvent) => void, signal: AbortSignal,
-  opts: { armed?: (stat: Stat | null) => void; mayBeAbsent?: boolean } = {}): Promise<void> {
+export function watchNode(
+  zk: Zk,
+  path: string,
+  onEvent: (type: NodeEvent) => void,
+  signal: AbortSignal,
+  opts: { armed?: (stat: Stat | null) => void; mayBeAbsent?: boolean } = {}
+): Promise<void> {
   let ready!: () => void;
-  const set = new Promise<void>((r) => { ready = r; });
+  const set = new Promise<void>((r) => {
+    ready = r;
+  });
   let armed = opts.armed;
   void (async () => {
     while (!signal.aborted) {
@@ -21,7 +28,10 @@ export function watchNode(zk: Zk, path: string, onEvent: (type: NodeEvent) => vo
         ready();
         armed?.(stat);
         armed = undefined;
-        if (!stat && !opts.mayBeAbsent) { onEvent('deleted'); return; }
+        if (!stat && !opts.mayBeAbsent) {
+          onEvent('deleted');
+          return;
+        }
         const e = await event;
         if (e.type === 'deleted' || e.type === 'changed' || e.type === 'created') {
           onEvent(e.type);

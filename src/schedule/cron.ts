@@ -18,7 +18,9 @@ export interface Schedule {
 /** Compiles `expression`; throws an Error with a one-line message when it or `timezone` is invalid. */
 export function compileSchedule(expression: string, timezone?: string): Schedule {
   if (timezone !== undefined) {
-    try { new Intl.DateTimeFormat('en', { timeZone: timezone }); } catch {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: timezone });
+    } catch {
       throw new Error(`unknown time zone ${JSON.stringify(timezone)} (want an IANA name like "Europe/Berlin")`);
     }
   }
@@ -27,11 +29,18 @@ export function compileSchedule(expression: string, timezone?: string): Schedule
     cron = new Cron(expression, { paused: true, timezone, mode: '5-or-6-parts' });
     cron.nextRun(new Date(0)); // evaluates the time zone too
   } catch (err) {
-    throw new Error(String((err as Error).message).replace(/^Cron(Pattern|Date): /, '').replace(/\. Original error:.*$/s, '').replace('five, six, or seven', 'five or six'));
+    throw new Error(
+      String((err as Error).message)
+        .replace(/^Cron(Pattern|Date): /, '')
+        .replace(/\. Original error:.*$/s, '')
+        .replace('five, six, or seven', 'five or six')
+    );
   }
   const next = (after: Date) => cron.nextRun(after) ?? undefined;
   return {
-    expression, timezone, next,
+    expression,
+    timezone,
+    next,
     between(after, upTo, limit) {
       const out: Date[] = [];
       for (let t = next(after); t && t <= upTo && out.length < limit; t = next(t)) out.push(t);

@@ -35,11 +35,18 @@ export interface RunRecord {
 }
 
 /** A record with the version of its node, for version-checked updates. */
-export interface StoredRun { record: RunRecord; version: number }
+export interface StoredRun {
+  record: RunRecord;
+  version: number;
+}
 
 /** Reads and writes the run records under `dir`. */
 export class RunLog {
-  constructor(readonly zk: Zk, readonly dir: string, readonly acl?: readonly Acl[]) {}
+  constructor(
+    readonly zk: Zk,
+    readonly dir: string,
+    readonly acl?: readonly Acl[]
+  ) {}
 
   /** Creates the directory if it is missing. */
   async ensure(): Promise<void> {
@@ -63,7 +70,10 @@ export class RunLog {
    */
   async write(record: RunRecord, version?: number): Promise<number> {
     const path = join(this.dir, record.tick);
-    if (version === undefined) { await this.zk.create(path, JSON.stringify(record), { acl: this.acl }); return 0; }
+    if (version === undefined) {
+      await this.zk.create(path, JSON.stringify(record), { acl: this.acl });
+      return 0;
+    }
     return (await this.zk.set(path, JSON.stringify(record), version)).version;
   }
 
@@ -75,10 +85,13 @@ export class RunLog {
   async writeConfirmed(record: RunRecord, version: number | undefined, signal?: AbortSignal): Promise<number> {
     const mine = JSON.stringify(record);
     for (let attempt = 0; ; attempt++) {
-      try { return await this.write(record, version); } catch (err) {
+      try {
+        return await this.write(record, version);
+      } catch (err) {
         if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
       }
-      for (;;) { // the write may or may not have landed: look before writing again
+      for (;;) {
+        // the write may or may not have landed: look before writing again
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
         signal?.throwIfAborted();
         try {
@@ -94,7 +107,9 @@ export class RunLog {
 
   /** Creates or overwrites `record` unconditionally (for ticks nobody else can be handling). */
   async put(record: RunRecord): Promise<void> {
-    try { await this.write(record); } catch (err) {
+    try {
+      await this.write(record);
+    } catch (err) {
       if (!isZkError(err, 'NODEEXISTS')) throw err;
       await this.write(record, -1);
     }
@@ -113,14 +128,18 @@ export class RunLog {
 
   /** Deletes one tick's record if it still has `version` (gone or changed meanwhile: left alone). */
   async remove(tick: string, version: number): Promise<void> {
-    await this.zk.delete(join(this.dir, tick), version).catch((e: unknown) => { if (!isZkError(e, 'NONODE', 'BADVERSION')) throw e; });
+    await this.zk.delete(join(this.dir, tick), version).catch((e: unknown) => {
+      if (!isZkError(e, 'NONODE', 'BADVERSION')) throw e;
+    });
   }
 
   /** Deletes the oldest records so that at most `keep` remain. */
   async prune(keep: number): Promise<void> {
     const { children } = await this.zk.children(this.dir);
     for (const name of children.sort().slice(0, Math.max(0, children.length - keep))) {
-      await this.zk.delete(join(this.dir, name)).catch((e: unknown) => { if (!isZkError(e, 'NONODE')) throw e; });
+      await this.zk.delete(join(this.dir, name)).catch((e: unknown) => {
+        if (!isZkError(e, 'NONODE')) throw e;
+      });
     }
   }
 }
@@ -144,16 +163,27 @@ const DUE_CAP = 10_000;
  * missed and which (catchUp: last, and no older than `startingDeadlineMs`) runs late. With no records at all
  * nothing is due: the history starts now.
  */
-export function planCatchUp(runs: readonly StoredRun[], schedule: Schedule, now: Date, catchUp: 'none' | 'last', keep: number, startingDeadlineMs = Infinity): CatchUpPlan {
+export function planCatchUp(
+  runs: readonly StoredRun[],
+  schedule: Schedule,
+  now: Date,
+  catchUp: 'none' | 'last',
+  keep: number,
+  startingDeadlineMs = Infinity
+): CatchUpPlan {
   const interrupted = runs.filter((r) => r.record.state === 'started');
   const handled = runs.filter((r) => r.record.state !== 'scheduled').map((r) => Date.parse(r.record.tick));
   const waiting = runs.filter((r) => r.record.state === 'scheduled').map((r) => Date.parse(r.record.tick));
   if (!handled.length && !waiting.length) return { interrupted, missed: [], dueCount: 0 };
   const from = new Date(handled.length ? Math.max(...handled) : Math.min(...waiting) - 1);
   const dueCount = schedule.between(from, now, DUE_CAP).length;
-  const due = schedule.previous(new Date(now.getTime() + 1), Math.min(dueCount, Math.max(1, keep))).filter((t) => t > from).reverse();
+  const due = schedule
+    .previous(new Date(now.getTime() + 1), Math.min(dueCount, Math.max(1, keep)))
+    .filter((t) => t > from)
+    .reverse();
   // catchUp last runs the newest due tick late, unless it is older than the starting deadline.
   const newest = due.at(-1);
-  const late = catchUp === 'last' && newest && now.getTime() - newest.getTime() <= startingDeadlineMs ? due.pop() : undefined;
+  const late =
+    catchUp === 'last' && newest && now.getTime() - newest.getTime() <= startingDeadlineMs ? due.pop() : undefined;
   return { interrupted, missed: due, dueCount, late };
 }

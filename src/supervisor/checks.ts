@@ -10,18 +10,20 @@ export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T, s
   if (budget <= 0) {
     return {
       path: ['zookeeper', 'sessionTimeout'],
-      message: `${T} ms leaves no lease at all with zookeeper.serverTickTime ${tick} ms (a heartbeat counts only a server `
-        + `tick after its answer): raise it to at least ${minSessionTimeout(task.stopTimeout, tick)} ms for task.stopTimeout `
-        + `${task.stopTimeout} ms, or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.`,
+      message:
+        `${T} ms leaves no lease at all with zookeeper.serverTickTime ${tick} ms (a heartbeat counts only a server ` +
+        `tick after its answer): raise it to at least ${minSessionTimeout(task.stopTimeout, tick)} ms for task.stopTimeout ` +
+        `${task.stopTimeout} ms, or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.`,
     };
   }
   return {
     path: ['task', 'stopTimeout'],
-    message: `${task.stopTimeout} ms does not fit the lease of zookeeper.sessionTimeout ${T} ms `
-      + `(must be below ${budget} ms = sessionTimeout − margin ${leaseMarginMs(T)} ms − serverTickTime ${tick} ms − 150 ms `
-      + 'of heartbeats): a partitioned leader could still be stopping its child when another host starts one. '
-      + `Raise zookeeper.sessionTimeout to at least ${minSessionTimeout(task.stopTimeout, tick)} ms, lower task.stopTimeout, `
-      + 'or set zookeeper.serverTickTime to the servers\' tickTime if it is smaller.',
+    message:
+      `${task.stopTimeout} ms does not fit the lease of zookeeper.sessionTimeout ${T} ms ` +
+      `(must be below ${budget} ms = sessionTimeout − margin ${leaseMarginMs(T)} ms − serverTickTime ${tick} ms − 150 ms ` +
+      'of heartbeats): a partitioned leader could still be stopping its child when another host starts one. ' +
+      `Raise zookeeper.sessionTimeout to at least ${minSessionTimeout(task.stopTimeout, tick)} ms, lower task.stopTimeout, ` +
+      "or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.",
   };
 };
 
@@ -35,7 +37,9 @@ function minSessionTimeout(stopTimeout: number, tick: number): number {
 /** task.schedule (with task.timezone) is a cron expression croner accepts. */
 export const scheduleCompiles: ConfigCheck = ({ task }) => {
   if (task.schedule === undefined) return undefined;
-  try { compileSchedule(task.schedule, task.timezone); } catch (err) {
+  try {
+    compileSchedule(task.schedule, task.timezone);
+  } catch (err) {
     const message = (err as Error).message;
     return { path: ['task', /time ?zone/i.test(message) ? 'timezone' : 'schedule'], message, showValue: true };
   }

@@ -3,7 +3,14 @@
 import { sleep } from '../recipes/backoff.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
 import {
-  graceMs, reasonOf, shuttingDown, thinLease, untilAborted, type LeadEnd, type Leadership, type ModeHost,
+  graceMs,
+  reasonOf,
+  shuttingDown,
+  thinLease,
+  untilAborted,
+  type LeadEnd,
+  type Leadership,
+  type ModeHost,
 } from './mode.js';
 import { RestartTracker } from './restart-policy.js';
 
@@ -11,8 +18,12 @@ import { RestartTracker } from './restart-policy.js';
  * Runs the command under `l` (the first run on `leash`, already spawned) until leadership ends, we shut down
  * (then rejects with the shutdown reason after stopping the child) or the policy gives up.
  */
-export async function runContinuous(host: ModeHost, l: Leadership, leash: LeashedTask,
-  onExit: 'release' | 'restart'): Promise<LeadEnd> {
+export async function runContinuous(
+  host: ModeHost,
+  l: Leadership,
+  leash: LeashedTask,
+  onExit: 'release' | 'restart'
+): Promise<LeadEnd> {
   const restarts = new RestartTracker({ ...host.config.task.restart, onExit });
   for (let run = 0; ; run++) {
     if (l.signal.aborted) return { kind: 'lost', reason: reasonOf(l.signal) };
@@ -44,12 +55,16 @@ export async function runContinuous(host: ModeHost, l: Leadership, leash: Leashe
       return { kind: 'lost', reason };
     }
     host.log.info('child exited', { childPgid: task.pid, ...exit });
-    if (l.lease.remainingMs() <= 0) { // the leash stopped it at the lease end, a hair before our own timer
+    if (l.lease.remainingMs() <= 0) {
+      // the leash stopped it at the lease end, a hair before our own timer
       host.transition('stopping', 'lease expired (child stopped by the leash)');
       return { kind: 'lost', reason: 'lease expired' };
     }
     const next = restarts.afterExit(performance.now());
-    if (next.action === 'release') { host.transition('stopping', 'child exited'); return { kind: 'exited', exit }; }
+    if (next.action === 'release') {
+      host.transition('stopping', 'child exited');
+      return { kind: 'exited', exit };
+    }
     if (next.action === 'crash-loop') {
       const windowMs = host.config.task.restart.crashLoopWindow;
       host.log.warn('crash loop, stepping down', { exits: next.exits, windowMs });

@@ -10,7 +10,9 @@ import type { State } from './states.js';
 
 /** How a term of leadership ended. */
 export type LeadEnd =
-  | { kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'spawn-failed'; error: TaskSpawnError };
+  | { kind: 'exited'; exit: TaskExit }
+  | { kind: 'lost'; reason: string }
+  | { kind: 'spawn-failed'; error: TaskSpawnError };
 
 /** The supervisor, as a mode sees it. */
 export interface ModeHost {
@@ -45,13 +47,15 @@ export interface Leadership {
  * lease (a supervisor frozen in a backoff must not run the command on resume; DESIGN §3.1).
  */
 export const thinLease = (l: Leadership): string | undefined =>
-  (l.lease.remainingMs() > 0 ? undefined
-    : 'lease too short to start the child (no recent answer from the zookeeper leader)');
+  l.lease.remainingMs() > 0
+    ? undefined
+    : 'lease too short to start the child (no recent answer from the zookeeper leader)';
 
 /** The stop grace: stopTimeout, cut to what is left of the lease (a SIGKILL at once once it is over). */
 export const graceMs = (host: ModeHost, l: Leadership): number =>
-  (host.forced() ? 0
-    : Math.max(0, Math.min(host.config.task.stopTimeout, l.lease.remainingMs() + host.config.task.stopTimeout)));
+  host.forced()
+    ? 0
+    : Math.max(0, Math.min(host.config.task.stopTimeout, l.lease.remainingMs() + host.config.task.stopTimeout));
 
 /** True when `l` ends because we shut down, not because leadership was lost. */
 export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
@@ -67,5 +71,9 @@ export async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promi
     onAbort = () => r('aborted');
     signal.addEventListener('abort', onAbort, { once: true });
   });
-  try { return await Promise.race([p, aborted]); } finally { signal.removeEventListener('abort', onAbort); }
+  try {
+    return await Promise.race([p, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

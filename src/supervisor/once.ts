@@ -54,8 +54,12 @@ export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promis
 // Records this period in <path>/last-run unless a run already started in it (then returns who ran it and
 // when). We hold the lock, so nobody writes the node meanwhile. The period comes from our lock node's
 // creation time, so hosts with skewed clocks agree on it.
-async function claimPeriod(host: ModeHost, zk: Zk, term: Term, periodMs: number):
-  Promise<{ by: string; at: string } | undefined> {
+async function claimPeriod(
+  host: ModeHost,
+  zk: Zk,
+  term: Term,
+  periodMs: number
+): Promise<{ by: string; at: string } | undefined> {
   const lock = await zk.exists(term.node);
   if (!lock) throw new Error('lock node vanished');
   const now = lock.ctime.getTime();
@@ -67,7 +71,9 @@ async function claimPeriod(host: ModeHost, zk: Zk, term: Term, periodMs: number)
     const last = JSON.parse(data.toString()) as { period?: number; periodMs?: number; id?: string; startedAt?: string };
     if (last.periodMs === periodMs && last.period === period) return { by: last.id ?? '?', at: last.startedAt ?? '?' };
     version = stat.version;
-  } catch (err) { if (!isZkError(err, 'NONODE')) throw err; }
+  } catch (err) {
+    if (!isZkError(err, 'NONODE')) throw err;
+  }
   const startedAt = new Date(now).toISOString();
   const record = JSON.stringify({ period, periodMs, id: host.config.election.id, host: host.info.host, startedAt });
   if (version < 0) await zk.create(path, record, { acl: host.acl });

@@ -14,13 +14,18 @@ export interface RestartPolicy {
 }
 
 export type AfterExit =
-  | { action: 'release' } | { action: 'crash-loop'; exits: number } | { action: 'restart'; delayMs: number };
+  | { action: 'release' }
+  | { action: 'crash-loop'; exits: number }
+  | { action: 'restart'; delayMs: number };
 
 /** Counts the exits of one term and decides after each. */
 export class RestartTracker {
   readonly #exits: number[] = [];
 
-  constructor(readonly policy: RestartPolicy, readonly random: () => number = Math.random) {}
+  constructor(
+    readonly policy: RestartPolicy,
+    readonly random: () => number = Math.random
+  ) {}
 
   /** Records an exit at `now` (ms, monotonic) and says what to do next. */
   afterExit(now: number): AfterExit {

@@ -7,14 +7,26 @@ import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
 import {
-  graceMs, reasonOf, shuttingDown, thinLease, untilAborted, type LeadEnd, type Leadership, type ModeHost,
+  graceMs,
+  reasonOf,
+  shuttingDown,
+  thinLease,
+  untilAborted,
+  type LeadEnd,
+  type Leadership,
+  type ModeHost,
 } from './mode.js';
 
 /**
  * While we lead, runs the command once per tick of `schedule` (the first run on `firstLeash`) until leadership
  * ends or we shut down; resolves with how it ended (the child stopped first).
  */
-export async function runSchedule(host: ModeHost, l: Leadership, schedule: Schedule, firstLeash: LeashedTask): Promise<LeadEnd> {
+export async function runSchedule(
+  host: ModeHost,
+  l: Leadership,
+  schedule: Schedule,
+  firstLeash: LeashedTask
+): Promise<LeadEnd> {
   const t = host.config.task;
   const runs = new RunLog(l.zk, join(host.config.election.path, 'runs'), host.acl);
   await runs.ensure();
@@ -24,24 +36,47 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
   const plan = planCatchUp(stored, schedule, now, t.catchUp, t.history, t.startingDeadline);
   // A future tick another leader was waiting for, that this schedule no longer has (the config changed).
   const upcoming = schedule.next(now)?.toISOString();
-  for (const r of stored.filter((x) => x.record.state === 'scheduled' && Date.parse(x.record.tick) > now.getTime() && x.record.tick !== upcoming)) {
+  for (const r of stored.filter(
+    (x) => x.record.state === 'scheduled' && Date.parse(x.record.tick) > now.getTime() && x.record.tick !== upcoming
+  )) {
     await runs.remove(r.record.tick, r.version);
   }
   for (const r of plan.interrupted) {
-    host.log.warn('tick interrupted by a failover: its run was stopped when its leader lost leadership', { tick: r.record.tick, previousLeader: r.record.id, token: r.record.token });
-    await runs.write({
-      ...r.record, state: 'fenced', finishedAt: new Date().toISOString(),
-      reason: `leadership of ${r.record.id ?? '?'} ended while it ran; its child was stopped by fencing (outcome unknown)`,
-    }, r.version).catch((e: unknown) => { if (!isZkError(e, 'BADVERSION', 'NONODE')) throw e; });
+    host.log.warn('tick interrupted by a failover: its run was stopped when its leader lost leadership', {
+      tick: r.record.tick,
+      previousLeader: r.record.id,
+      token: r.record.token,
+    });
+    await runs
+      .write(
+        {
+          ...r.record,
+          state: 'fenced',
+          finishedAt: new Date().toISOString(),
+          reason: `leadership of ${r.record.id ?? '?'} ended while it ran; its child was stopped by fencing (outcome unknown)`,
+        },
+        r.version
+      )
+      .catch((e: unknown) => {
+        if (!isZkError(e, 'BADVERSION', 'NONODE')) throw e;
+      });
   }
   if (plan.dueCount) {
     host.log.warn('ticks came due while nobody led', {
-      count: plan.dueCount, catchUp: t.catchUp, late: plan.late?.toISOString(), missed: plan.missed.map((d) => d.toISOString()),
+      count: plan.dueCount,
+      catchUp: t.catchUp,
+      late: plan.late?.toISOString(),
+      missed: plan.missed.map((d) => d.toISOString()),
     });
   }
   for (const tick of plan.missed) {
     const tooOld = t.catchUp === 'last' && !plan.late && tick === plan.missed.at(-1);
-    await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason: `nobody led at the tick (catchUp: ${t.catchUp}${tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : ''})` });
+    await runs.put({
+      tick: tick.toISOString(),
+      state: 'missed',
+      ...who,
+      reason: `nobody led at the tick (catchUp: ${t.catchUp}${tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : ''})`,
+    });
   }
   let leash: LeashedTask | undefined = firstLeash;
   let pending: { tick: Date; late: boolean } | undefined = plan.late ? { tick: plan.late, late: true } : undefined;
@@ -68,8 +103,13 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
       // The tick's record: ours as `scheduled`, or adopted from the leader before us.
       let version: number;
       const existing = await runs.read(iso);
-      if (existing && existing.record.state !== 'scheduled') { host.log.warn('tick already handled, skipping it', { tick: iso, state: existing.record.state }); continue; }
-      try { version = existing?.version ?? await runs.write({ tick: iso, state: 'scheduled', ...who }); } catch (err) {
+      if (existing && existing.record.state !== 'scheduled') {
+        host.log.warn('tick already handled, skipping it', { tick: iso, state: existing.record.state });
+        continue;
+      }
+      try {
+        version = existing?.version ?? (await runs.write({ tick: iso, state: 'scheduled', ...who }));
+      } catch (err) {
         if (isZkError(err, 'NODEEXISTS')) continue;
         throw err;
       }
@@ -79,45 +119,107 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
       }
       if (l.signal.aborted) return lost();
       const thin = thinLease(l); // the tick stays `scheduled`: the next leader runs or settles it
-      if (thin) { host.transition('stopping', thin); return { kind: 'lost', reason: thin }; }
+      if (thin) {
+        host.transition('stopping', thin);
+        return { kind: 'lost', reason: thin };
+      }
       const startedAt = new Date();
-      const record: RunRecord = { tick: iso, state: 'started', ...who, startedAt: startedAt.toISOString(), lateMs: startedAt.getTime() - tick.getTime() };
-      try { version = await runs.writeConfirmed(record, version, l.signal); } catch (err) {
+      const record: RunRecord = {
+        tick: iso,
+        state: 'started',
+        ...who,
+        startedAt: startedAt.toISOString(),
+        lateMs: startedAt.getTime() - tick.getTime(),
+      };
+      try {
+        version = await runs.writeConfirmed(record, version, l.signal);
+      } catch (err) {
         if (l.signal.aborted) return lost();
         if (!isZkError(err, 'BADVERSION', 'NONODE')) throw err;
         host.log.warn('tick claimed by someone else, skipping it', { tick: iso });
         continue;
       }
       let task: LeashedTask;
-      try { task = leash ?? host.spawn(); } catch (err) {
+      try {
+        task = leash ?? host.spawn();
+      } catch (err) {
         if (!(err instanceof TaskSpawnError)) throw err;
         host.log.error('task cannot start', { tick: iso, error: err.message, code: err.code });
-        await runs.write({ ...record, state: 'finished', finishedAt: new Date().toISOString(), exitCode: null, reason: err.message }, version);
+        await runs.write(
+          { ...record, state: 'finished', finishedAt: new Date().toISOString(), exitCode: null, reason: err.message },
+          version
+        );
         continue;
       }
       leash = undefined;
       host.setTask(task);
       task.run(l.lease.remainingMs(), l.term.term, l.term.token, iso);
-      host.transition('running', late ? 'late tick started' : 'tick started', { tick: iso, lateMs: record.lateMs, childPgid: task.pid, token: l.term.token });
-      const end = await awaitRun(host, schedule, task, iso, runs, who, l, why, (next) => { cursor = next; });
+      host.transition('running', late ? 'late tick started' : 'tick started', {
+        tick: iso,
+        lateMs: record.lateMs,
+        childPgid: task.pid,
+        token: l.term.token,
+      });
+      const end = await awaitRun(host, schedule, task, iso, runs, who, l, why, (next) => {
+        cursor = next;
+      });
       host.setTask(undefined);
       if (end.kind === 'lost') {
         const exit = await task.stop(graceMs(host, l));
         host.log.info('child stopped', { tick: iso, childPgid: task.pid, ...exit });
         await Promise.race([
-          runs.write({ ...record, state: 'fenced', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, reason: end.reason }, version),
+          runs.write(
+            {
+              ...record,
+              state: 'fenced',
+              finishedAt: new Date().toISOString(),
+              durationMs: exit.durationMs,
+              exitCode: exit.exitCode,
+              signal: exit.signal,
+              reason: end.reason,
+            },
+            version
+          ),
           sleep(1000),
-        ]).catch(() => { /* the next leader records it */ });
+        ]).catch(() => {
+          /* the next leader records it */
+        });
         return lost();
       }
       const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
-      const reason = end.kind === 'replaced' ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)` : undefined;
-      host.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', { tick: iso, exitCode: exit.exitCode, signal: exit.signal, durationMs: exit.durationMs, ...(reason ? { reason } : {}) });
-      await runs.writeConfirmed({ ...record, state: 'finished', finishedAt: new Date().toISOString(), durationMs: exit.durationMs, exitCode: exit.exitCode, signal: exit.signal, ...(reason ? { reason } : {}) }, version);
-      await runs.prune(t.history).catch((err: unknown) => host.log.warn('cannot prune run history', { error: String(err) }));
+      const reason =
+        end.kind === 'replaced'
+          ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)`
+          : undefined;
+      host.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', {
+        tick: iso,
+        exitCode: exit.exitCode,
+        signal: exit.signal,
+        durationMs: exit.durationMs,
+        ...(reason ? { reason } : {}),
+      });
+      await runs.writeConfirmed(
+        {
+          ...record,
+          state: 'finished',
+          finishedAt: new Date().toISOString(),
+          durationMs: exit.durationMs,
+          exitCode: exit.exitCode,
+          signal: exit.signal,
+          ...(reason ? { reason } : {}),
+        },
+        version
+      );
+      await runs
+        .prune(t.history)
+        .catch((err: unknown) => host.log.warn('cannot prune run history', { error: String(err) }));
       if (end.kind === 'replaced') pending = { tick: end.next, late: false };
       if (l.lease.remainingMs() <= 0) return lost();
-      try { leash = host.spawn(); } catch { /* reported and recorded at the next tick */ }
+      try {
+        leash = host.spawn();
+      } catch {
+        /* reported and recorded at the next tick */
+      }
     }
   } finally {
     leash?.dispose();
@@ -125,13 +227,26 @@ export async function runSchedule(host: ModeHost, l: Leadership, schedule: Sched
 }
 
 // Waits for a scheduled run to end. Ticks that come due meanwhile are skipped (forbid) or end it (replace).
-async function awaitRun(host: ModeHost, schedule: Schedule, task: LeashedTask, iso: string, runs: RunLog, who: Partial<RunRecord>, l: Leadership,
-  why: () => string, advance: (tick: Date) => void):
-  Promise<{ kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'replaced'; next: Date }> {
-  for (let after = new Date(iso); ;) {
+async function awaitRun(
+  host: ModeHost,
+  schedule: Schedule,
+  task: LeashedTask,
+  iso: string,
+  runs: RunLog,
+  who: Partial<RunRecord>,
+  l: Leadership,
+  why: () => string,
+  advance: (tick: Date) => void
+): Promise<{ kind: 'exited'; exit: TaskExit } | { kind: 'lost'; reason: string } | { kind: 'replaced'; next: Date }> {
+  for (let after = new Date(iso); ; ) {
     const next = schedule.next(after);
     let timer: NodeJS.Timeout | undefined;
-    const due = new Promise<'due'>((r) => { timer = setTimeout(() => r('due'), next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1); });
+    const due = new Promise<'due'>((r) => {
+      timer = setTimeout(
+        () => r('due'),
+        next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1
+      );
+    });
     const first = await untilAborted(Promise.race([task.exited, due]), l.signal);
     clearTimeout(timer);
     if (first === 'aborted') return { kind: 'lost', reason: why() };
@@ -140,11 +255,25 @@ async function awaitRun(host: ModeHost, schedule: Schedule, task: LeashedTask, i
     after = next;
     advance(next);
     if (host.config.task.concurrency === 'replace') {
-      host.log.warn('tick due while the previous run still runs: replacing it', { tick: next.toISOString(), running: iso });
+      host.log.warn('tick due while the previous run still runs: replacing it', {
+        tick: next.toISOString(),
+        running: iso,
+      });
       return { kind: 'replaced', next: next };
     }
-    host.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', { tick: next.toISOString(), running: iso });
-    await runs.put({ tick: next.toISOString(), state: 'skipped', ...who, reason: `the run of ${iso} was still running (concurrency: forbid)` })
-      .catch((err: unknown) => host.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) }));
+    host.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', {
+      tick: next.toISOString(),
+      running: iso,
+    });
+    await runs
+      .put({
+        tick: next.toISOString(),
+        state: 'skipped',
+        ...who,
+        reason: `the run of ${iso} was still running (concurrency: forbid)`,
+      })
+      .catch((err: unknown) =>
+        host.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) })
+      );
   }
 }

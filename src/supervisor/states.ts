@@ -2,15 +2,33 @@
 import { AppError } from '../errors.js';
 
 export type State =
-  | 'idle' | 'connecting' | 'candidate' | 'starting' | 'waiting-for-baton' | 'waiting' | 'running' | 'fenced' | 'stopping'
+  | 'idle'
+  | 'connecting'
+  | 'candidate'
+  | 'starting'
+  | 'waiting-for-baton'
+  | 'waiting'
+  | 'running'
+  | 'fenced'
+  | 'stopping'
   | 'backoff'
-  | 'shutting-down' | 'stopped';
+  | 'shutting-down'
+  | 'stopped';
 
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
   connecting: ['candidate', 'backoff', 'shutting-down'],
   candidate: ['starting', 'backoff', 'connecting', 'shutting-down'],
-  starting: ['waiting-for-baton', 'running', 'waiting', 'stopping', 'backoff', 'candidate', 'connecting', 'shutting-down'],
+  starting: [
+    'waiting-for-baton',
+    'running',
+    'waiting',
+    'stopping',
+    'backoff',
+    'candidate',
+    'connecting',
+    'shutting-down',
+  ],
   // won, but a previous term's child may still run: wait for its baton (DESIGN §3.2)
   'waiting-for-baton': ['running', 'waiting', 'stopping', 'shutting-down'],
   // waiting: leader in scheduled mode, between ticks (no child)

@@ -35,23 +35,46 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   readonly #schedule: Schedule | undefined;
   readonly #host: ModeHost;
 
-  constructor(readonly config: Config, readonly log: Logger, readonly digest?: string) {
+  constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly digest?: string
+  ) {
     super();
     const acl = memberAcl(config.zookeeper.acl, digest);
-    const info: LeaderInfo = { id: config.election.id, host: hostname(), pid: process.pid, description: config.election.description };
+    const info: LeaderInfo = {
+      id: config.election.id,
+      host: hostname(),
+      pid: process.pid,
+      description: config.election.description,
+    };
     this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
-    this.#host = { // the modes' view of us
-      config, log, acl, info,
+    this.#host = {
+      // the modes' view of us
+      config,
+      log,
+      acl,
+      info,
       forced: () => this.#force,
       transition: (to, reason, fields) => this.#transition(to, reason, fields),
       spawn: () => this.#spawn(),
-      setTask: (task) => { this.#task = task; },
+      setTask: (task) => {
+        this.#task = task;
+      },
     };
   }
 
-  get state(): State { return this.#state; }
-  get term(): number { return this.#term; }
-  get pidNodePath(): string { return this.config.pidNode.path ?? join(this.config.election.path, 'pids', this.config.election.id.replace(/\//g, '_')); }
+  get state(): State {
+    return this.#state;
+  }
+  get term(): number {
+    return this.#term;
+  }
+  get pidNodePath(): string {
+    return (
+      this.config.pidNode.path ?? join(this.config.election.path, 'pids', this.config.election.id.replace(/\//g, '_'))
+    );
+  }
 
   #transition(to: State, reason: string, fields: Record<string, unknown> = {}): void {
     const from = this.#state;
@@ -83,10 +106,16 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       zk.on('state', onState);
       const sessionSignal = AbortSignal.any([signal, session.signal]);
       const lease = openLease(zk, this.config, this.log);
-      const pidNode = maintainPidNode(zk, this.pidNodePath, this.config.pidNode.data ?? JSON.stringify(this.#host.info), {
-        acl: this.#host.acl, signal: sessionSignal,
-        onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
-      }).catch((err: unknown) => this.log.warn('pid node', { error: String(err) }));
+      const pidNode = maintainPidNode(
+        zk,
+        this.pidNodePath,
+        this.config.pidNode.data ?? JSON.stringify(this.#host.info),
+        {
+          acl: this.#host.acl,
+          signal: sessionSignal,
+          onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
+        }
+      ).catch((err: unknown) => this.log.warn('pid node', { error: String(err) }));
       try {
         if (lease) await this.#campaigns(zk, lease, sessionSignal);
         else await sleep(2 ** 31 - 1, sessionSignal).catch(() => {}); // keep the pid node; retry on a new session
@@ -119,8 +148,16 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     this.#sessionId = zk.sessionId;
     const lease = openLease(zk, this.config, this.log);
     try {
-      if (!lease) throw new Error('the session timeout the server granted cannot cover task.stopTimeout (see the log line above)');
-      return await runOnce(this.#host, zk, { signal, waitMs, oncePerMs, lead: (z, term, leash) => this.#lead(z, lease, term, leash, signal, true) });
+      if (!lease)
+        throw new Error(
+          'the session timeout the server granted cannot cover task.stopTimeout (see the log line above)'
+        );
+      return await runOnce(this.#host, zk, {
+        signal,
+        waitMs,
+        oncePerMs,
+        lead: (z, term, leash) => this.#lead(z, lease, term, leash, signal, true),
+      });
     } finally {
       lease?.stop();
       zk.close();
@@ -131,7 +168,13 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
 
   #zkOptions(signal: AbortSignal): ZkOptions {
     const zkc = this.config.zookeeper;
-    return { connect: zkc.connect, sessionTimeoutMs: zkc.sessionTimeout, connectTimeoutMs: zkc.connectTimeout, digestAuth: this.digest, signal };
+    return {
+      connect: zkc.connect,
+      sessionTimeoutMs: zkc.sessionTimeout,
+      connectTimeoutMs: zkc.connectTimeout,
+      digestAuth: this.digest,
+      signal,
+    };
   }
 
   async #connect(signal: AbortSignal): Promise<Zk | undefined> {
@@ -142,7 +185,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       } catch (err) {
         if (signal.aborted) return undefined;
         if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
-        if (attempt === 0) this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
+        if (attempt === 0)
+          this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
         this.#transition('backoff', 'zookeeper unreachable');
         await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});
         if (!signal.aborted) this.#transition('connecting', 'retry');
@@ -157,7 +201,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const election = new Election(zk, this.config.election.path, { info, acl });
     await ensurePath(zk, election.candidates, acl);
     if (this.config.zookeeper.acl === 'secured') await this.#secureDirectories(zk);
-    for (let failures = 0; !signal.aborted;) {
+    for (let failures = 0; !signal.aborted; ) {
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
       // The leash is started now, while we wait, so that winning costs no process start.
       let task: LeashedTask | undefined;
@@ -167,10 +211,12 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         term = await election.campaign({
           signal,
           onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
-          onRetry: (node, err) => this.log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
+          onRetry: (node, err) =>
+            this.log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
         });
         const end = await this.#lead(zk, lease, term, task, signal, false);
-        if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0; else failures++;
+        if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
+        else failures++;
       } catch (err) {
         if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
         else if (!signal.aborted) this.log.warn('campaign failed', { error: String(err) });
@@ -191,14 +237,23 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const path = this.config.election.path;
     const dirAcl = directoryAcl(this.#host.acl);
     for (const dir of [path, join(path, 'candidates'), parent(this.pidNodePath)]) {
-      try { await zk.setACL(dir, dirAcl); } catch (err) {
+      try {
+        await zk.setACL(dir, dirAcl);
+      } catch (err) {
         if (!isZkError(err, 'NONODE')) this.log.warn('cannot secure election node', { path: dir, error: String(err) });
       }
     }
   }
 
   // Holds a term on the session's lease, and runs the mode that runs the child; returns why it ended.
-  async #lead(zk: Zk, lease: Lease, term: Term, leash: LeashedTask, outer: AbortSignal, once: boolean): Promise<LeadEnd> {
+  async #lead(
+    zk: Zk,
+    lease: Lease,
+    term: Term,
+    leash: LeashedTask,
+    outer: AbortSignal,
+    once: boolean
+  ): Promise<LeadEnd> {
     this.#term = term.term;
     this.#transition('starting', 'won election', { node: term.node, token: term.token });
     const onRenewed = (leftMs: number) => {
@@ -206,7 +261,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       if (this.#state === 'fenced') this.#transition('running', 'lease renewed');
     };
     const onFenced = (leftMs: number) => {
-      if (this.#state === 'running') this.#transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
+      if (this.#state === 'running')
+        this.#transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
     };
     lease.on('renewed', onRenewed).on('fenced', onFenced);
     const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
@@ -233,7 +289,10 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     const t = this.config.task;
     return spawnTask({
       argv: typeof t.command === 'string' ? ['/bin/sh', '-c', t.command] : t.command,
-      cwd: t.cwd, stopSignal: t.stopSignal, stopTimeoutMs: t.stopTimeout, output: t.output,
+      cwd: t.cwd,
+      stopSignal: t.stopSignal,
+      stopTimeoutMs: t.stopTimeout,
+      output: t.output,
       env: { ...t.env, ZK_SUPERVISOR_ID: this.config.election.id, ZK_SUPERVISOR_PATH: this.config.election.path },
       onLine: (stream: 'stdout' | 'stderr', line: string) => this.log.info('child output', { stream, line }),
     });

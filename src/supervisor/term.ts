@@ -18,16 +18,22 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
   try {
     const lease = new Lease(zk, { stopTimeoutMs: config.task.stopTimeout, serverTickMs: serverTickTime });
     log.info('zookeeper session', {
-      sessionId: zk.sessionId, requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted,
+      sessionId: zk.sessionId,
+      requestedTimeoutMs: sessionTimeout,
+      grantedTimeoutMs: granted,
     });
     return lease;
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     log.error('not campaigning: the session timeout the server granted cannot cover task.stopTimeout', {
-      requestedTimeoutMs: sessionTimeout, grantedTimeoutMs: granted, stopTimeoutMs: config.task.stopTimeout,
-      serverTickTimeMs: serverTickTime, problem: err.message,
-      fix: 'raise maxSessionTimeout on the servers, lower task.stopTimeout, '
-        + 'or set zookeeper.serverTickTime to the servers\' tickTime',
+      requestedTimeoutMs: sessionTimeout,
+      grantedTimeoutMs: granted,
+      stopTimeoutMs: config.task.stopTimeout,
+      serverTickTimeMs: serverTickTime,
+      problem: err.message,
+      fix:
+        'raise maxSessionTimeout on the servers, lower task.stopTimeout, ' +
+        "or set zookeeper.serverTickTime to the servers' tickTime",
     });
     return undefined;
   }
@@ -45,8 +51,11 @@ export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership, sta
   try {
     await baton.take(data, {
       signal: l.signal,
-      onWait: (h) => host.transition('waiting-for-baton', 'a previous term may still run its child',
-        { holder: h.data, holderSession: h.session }),
+      onWait: (h) =>
+        host.transition('waiting-for-baton', 'a previous term may still run its child', {
+          holder: h.data,
+          holderSession: h.session,
+        }),
     });
   } catch (err) {
     if (l.signal.aborted) return false;

@@ -18,8 +18,10 @@ export function leashPath(): string {
     if (existsSync(candidate)) return (found = candidate);
     if (dirname(dir) === dir) break;
   }
-  throw new Error('the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` '
-    + '(or node scripts/build-leash.mjs) with a C compiler installed');
+  throw new Error(
+    'the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` ' +
+      '(or node scripts/build-leash.mjs) with a C compiler installed'
+  );
 }
 
 /** argv of a leash around `argv`. */

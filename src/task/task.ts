@@ -37,23 +37,41 @@ export type TaskSpawnCode = 'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD' | 'SPAWN_
 
 /** The command cannot be started (not found, not executable, bad cwd) or the system refused a process. */
 export class TaskSpawnError extends AppError<TaskSpawnCode> {
-  constructor(readonly code: TaskSpawnCode, message: string) { super(message); }
+  constructor(
+    readonly code: TaskSpawnCode,
+    message: string
+  ) {
+    super(message);
+  }
 }
 
 /** Checks, before spawning, that the command and cwd are usable; throws TaskSpawnError naming them. */
 export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): void {
   if (cwd) {
-    try { if (!statSync(cwd).isDirectory()) throw new Error(); } catch {
+    try {
+      if (!statSync(cwd).isDirectory()) throw new Error();
+    } catch {
       throw new TaskSpawnError('BAD_CWD', `task.cwd ${cwd}: not a directory`);
     }
   }
   const file = argv[0];
   if (!file) throw new TaskSpawnError('NOT_FOUND', 'task.command is empty');
-  const candidates = file.includes('/') ? [isAbsolute(file) ? file : join(cwd ?? process.cwd(), file)]
-    : (env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, file));
+  const candidates = file.includes('/')
+    ? [isAbsolute(file) ? file : join(cwd ?? process.cwd(), file)]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, file));
   let exists = false;
   for (const c of candidates) {
-    try { if (!statSync(c).isFile()) continue; exists = true; accessSync(c, constants.X_OK); return; } catch { /* next */ }
+    try {
+      if (!statSync(c).isFile()) continue;
+      exists = true;
+      accessSync(c, constants.X_OK);
+      return;
+    } catch {
+      /* next */
+    }
   }
   throw exists
     ? new TaskSpawnError('NOT_EXECUTABLE', `task.command ${file}: permission denied (not executable)`)
@@ -89,15 +107,24 @@ export interface LeashedTask {
 export function spawnTask(spec: TaskSpec): LeashedTask {
   checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env });
   let leash: { file: string; args: string[] };
-  try { leash = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM'); } catch (err) {
+  try {
+    leash = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM');
+  } catch (err) {
     throw new TaskSpawnError('SPAWN_FAILED', (err as Error).message);
   }
   const log = spec.output === 'log';
   const out = log ? 'pipe' : 'inherit';
   let child;
   try {
-    child = spawn(leash.file, leash.args, { cwd: spec.cwd, env: { ...process.env, ...spec.env }, detached: true, stdio: ['ignore', out, out, 'pipe'] });
-  } catch (err) { throw spawnFailed(spec, (err as NodeJS.ErrnoException).code); }
+    child = spawn(leash.file, leash.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      detached: true,
+      stdio: ['ignore', out, out, 'pipe'],
+    });
+  } catch (err) {
+    throw spawnFailed(spec, (err as NodeJS.ErrnoException).code);
+  }
   child.on('error', () => {}); // a refused spawn is reported below; later errors (a failed kill) end in `exit`
   if (child.pid === undefined) {
     // EAGAIN, EMFILE, ENFILE or a cwd removed since the check: Node reports it as an 'error' event later
@@ -109,12 +136,18 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   const control = child.stdio[3] as Duplex;
   control.on('error', () => {}); // EPIPE once the leash is gone: its exit is reported through `exited`
   let status: LeashStatus | undefined;
-  createInterface({ input: control, crlfDelay: Infinity }).on('line', (line) => { status = parseStatus(line) ?? status; })
+  createInterface({ input: control, crlfDelay: Infinity })
+    .on('line', (line) => {
+      status = parseStatus(line) ?? status;
+    })
     .on('error', () => {}); // readline re-emits the socket's EPIPE: handled above
   if (log) {
     for (const stream of ['stdout', 'stderr'] as const) {
       const s = child[stream];
-      if (s) createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) => spec.onLine?.(stream, line.slice(0, MAX_LINE)));
+      if (s)
+        createInterface({ input: s, crlfDelay: Infinity }).on('line', (line) =>
+          spec.onLine?.(stream, line.slice(0, MAX_LINE))
+        );
     }
   }
   let started = performance.now();
@@ -123,17 +156,25 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   const controlClosed = new Promise<void>((r) => control.once('close', () => r()));
   // The leash exits once no descendant of the job is left; its status line comes before its socket closes.
   const exited = new Promise<TaskExit>((resolve) => {
-    child.once('exit', (code, signal) => void controlClosed.then(() => {
-      const durationMs = Math.round(performance.now() - started);
-      if (!status) resolve({ reason: 'exited', exitCode: code, signal, durationMs }); // the leash itself failed
-      else if (!status.ran) resolve({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs });
-      else {
-        const reason = status.survivors ? 'killed' : stopRequested ? 'stopped' : 'exited';
-        resolve({ reason, exitCode: status.exitCode, signal: status.signal, durationMs });
-      }
-    }));
+    child.once(
+      'exit',
+      (code, signal) =>
+        void controlClosed.then(() => {
+          const durationMs = Math.round(performance.now() - started);
+          if (!status)
+            resolve({ reason: 'exited', exitCode: code, signal, durationMs }); // the leash itself failed
+          else if (!status.ran)
+            resolve({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs });
+          else {
+            const reason = status.survivors ? 'killed' : stopRequested ? 'stopped' : 'exited';
+            resolve({ reason, exitCode: status.exitCode, signal: status.signal, durationMs });
+          }
+        })
+    );
   });
-  const send = (line: string) => { if (control.writable) control.write(`${line}\n`); };
+  const send = (line: string) => {
+    if (control.writable) control.write(`${line}\n`);
+  };
   return {
     pid,
     exited,
@@ -142,8 +183,12 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
       started = performance.now();
       send(`R ${deadlineIn(leaseMs)} ${term} ${token} ${tick}`.trimEnd());
     },
-    renew(leaseMs) { if (ran) send(`L ${deadlineIn(leaseMs)}`); },
-    dispose() { if (!ran) control.end(); },
+    renew(leaseMs) {
+      if (ran) send(`L ${deadlineIn(leaseMs)}`);
+    },
+    dispose() {
+      if (!ran) control.end();
+    },
     stop(graceMs = spec.stopTimeoutMs) {
       stopRequested = true;
       send(`S ${Math.max(0, Math.round(graceMs))}`); // again with 0: cuts a running grace short
@@ -152,13 +197,18 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   };
 }
 
-const spawnFailed = (spec: TaskSpec, code?: string) => new TaskSpawnError('SPAWN_FAILED',
-  `task.command ${spec.argv[0]}: the system refused to start a process${code ? ` (${code})` : ''}: `
-  + 'out of processes or file descriptors? (ulimit -u / -n, LimitNPROC= / LimitNOFILE= in the unit)');
+const spawnFailed = (spec: TaskSpec, code?: string) =>
+  new TaskSpawnError(
+    'SPAWN_FAILED',
+    `task.command ${spec.argv[0]}: the system refused to start a process${code ? ` (${code})` : ''}: ` +
+      'out of processes or file descriptors? (ulimit -u / -n, LimitNPROC= / LimitNOFILE= in the unit)'
+  );
 
 /** Sends `signal` to process group `pgid`; a group that is already gone is not an error. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
-  try { process.kill(-pgid, signal); } catch (err) {
+  try {
+    process.kill(-pgid, signal);
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }

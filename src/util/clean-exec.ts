@@ -10,7 +10,10 @@ export const CLOSE_FDS_PROLOGUE =
   'unset ZKS_KEEP_FDS; exec "$@"';
 
 /** argv that runs `argv` with only stdio (and `keepFds`) inherited. */
-export function cleanArgv(argv: readonly string[], keepFds: readonly number[] = []): { file: string; args: string[]; env: Record<string, string> } {
+export function cleanArgv(
+  argv: readonly string[],
+  keepFds: readonly number[] = []
+): { file: string; args: string[]; env: Record<string, string> } {
   return {
     file: '/bin/bash',
     args: ['-c', CLOSE_FDS_PROLOGUE, 'zk-supervisor-exec', ...argv],

@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 
 /** One ACL entry: `perms` is a bit set of PERM_*; `scheme`/`id` e.g. `world`/`anyone`, `digest`/`user:hash`. */
-export interface Acl { perms: number; scheme: string; id: string }
+export interface Acl {
+  perms: number;
+  scheme: string;
+  id: string;
+}
 
 export const PERM_READ = 1;
 export const PERM_WRITE = 2;
@@ -45,4 +49,4 @@ export const securedAcl = (credentials: string, perms = PERM_ALL): Acl[] => [
 
 /** The ACL of the nodes a member creates: secured with its credentials in `secured` mode, else open. */
 export const memberAcl = (mode: 'open' | 'secured', credentials?: string): readonly Acl[] =>
-  (mode === 'secured' && credentials ? securedAcl(credentials) : OPEN_ACL);
+  mode === 'secured' && credentials ? securedAcl(credentials) : OPEN_ACL;

@@ -4,8 +4,16 @@ import { CLOSED_RC, ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeHandle, type NativeStat } from './native.js';
 import { OPEN_ACL, type Acl } from './acl.js';
 import {
-  CONNECTION_LOSS, EXPIRED_STATE, FLAGS, RESPONSE_COUNTER_LIMIT, toStat,
-  type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState,
+  CONNECTION_LOSS,
+  EXPIRED_STATE,
+  FLAGS,
+  RESPONSE_COUNTER_LIMIT,
+  toStat,
+  type CreateMode,
+  type Stat,
+  type WatchEvent,
+  type ZkOptions,
+  type ZkState,
 } from './types.js';
 import { oneShotWatch, type Watcher } from './watch.js';
 
@@ -48,7 +56,8 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
     super();
     const sessionTimeoutMs = opts.sessionTimeoutMs ?? 10_000;
     this.#opts = {
-      ...opts, sessionTimeoutMs,
+      ...opts,
+      sessionTimeoutMs,
       reconnectStallMs: opts.reconnectStallMs ?? Math.min(1000, Math.max(250, sessionTimeoutMs / 8)),
     };
     this.#sessionTimeoutMs = sessionTimeoutMs;
@@ -60,11 +69,17 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
     const Native = nativeBinding();
     const native = new Native();
     const gen = ++this.#generation;
-    native.emit = (ev, _self, data) => { if (gen === this.#generation) this.#onNative(ev, data); }; // (event, handle, data)
+    native.emit = (ev, _self, data) => {
+      if (gen === this.#generation) this.#onNative(ev, data);
+    }; // (event, handle, data)
     this.#native = native;
     native.init({
-      connect: this.#opts.connect, timeout: this.#opts.sessionTimeoutMs, debug_level: this.#opts.nativeLogLevel ?? 0,
-      host_order_deterministic: false, data_as_buffer: true, response_counter_limit: RESPONSE_COUNTER_LIMIT,
+      connect: this.#opts.connect,
+      timeout: this.#opts.sessionTimeoutMs,
+      debug_level: this.#opts.nativeLogLevel ?? 0,
+      host_order_deterministic: false,
+      data_as_buffer: true,
+      response_counter_limit: RESPONSE_COUNTER_LIMIT,
       ...(resume ? { client_id: resume.id, client_password: resume.password } : {}),
     });
     for (const [scheme, auth] of this.#auth) native.add_auth(scheme, auth, () => {});
@@ -89,7 +104,11 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
     this.#pendingWatches.clear();
     this.#generation++;
     old.emit = () => {};
-    try { old.close(); } catch { /* already gone */ } // not connected: the session is not closed
+    try {
+      old.close();
+    } catch {
+      /* already gone */
+    } // not connected: the session is not closed
     this.#dial(resume);
   }
 
@@ -110,22 +129,47 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
         opts.signal?.removeEventListener('abort', onAbort);
         zk.off('state', onState);
       };
-      fail = (err: unknown) => { cleanup(); zk.close(); reject(err); };
+      fail = (err: unknown) => {
+        cleanup();
+        zk.close();
+        reject(err);
+      };
       const onState = (s: ZkState) => {
-        if (s === 'connected') { cleanup(); resolve(); }
-        else if (s === 'expired' || s === 'closed') {
-          fail(new ZkConnectError('CONNECT_FAILED', `zookeeper ${opts.connect}: session could not be established (${s})`));
+        if (s === 'connected') {
+          cleanup();
+          resolve();
+        } else if (s === 'expired' || s === 'closed') {
+          fail(
+            new ZkConnectError('CONNECT_FAILED', `zookeeper ${opts.connect}: session could not be established (${s})`)
+          );
         }
       };
       const onAbort = () => fail(opts.signal?.reason);
-      const timer = setTimeout(() => fail(new ZkConnectError('CONNECT_TIMEOUT',
-        `zookeeper ${opts.connect}: no server answered within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const timer = setTimeout(
+        () =>
+          fail(
+            new ZkConnectError(
+              'CONNECT_TIMEOUT',
+              `zookeeper ${opts.connect}: no server answered within ${connectTimeoutMs} ms`
+            )
+          ),
+        connectTimeoutMs
+      );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       zk.on('state', onState);
     });
     zk.#requestedAt = performance.now();
-    try { zk.#dial(); } catch (err) { // the native client could not be loaded or started: no retry will help
-      fail(new ZkConnectError('CLIENT_UNAVAILABLE', `the ZooKeeper client library (npm package zookeeper) cannot be used: ${(err as Error).message.split('\n')[0]}`, { cause: err }));
+    try {
+      zk.#dial();
+    } catch (err) {
+      // the native client could not be loaded or started: no retry will help
+      fail(
+        new ZkConnectError(
+          'CLIENT_UNAVAILABLE',
+          `the ZooKeeper client library (npm package zookeeper) cannot be used: ${(err as Error).message.split('\n')[0]}`,
+          { cause: err }
+        )
+      );
     }
     await ready;
     if (opts.digestAuth) await zk.addAuth('digest', opts.digestAuth);
@@ -133,20 +177,32 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   }
 
   /** Current session state. */
-  get state(): ZkState { return this.#state; }
+  get state(): ZkState {
+    return this.#state;
+  }
   /**
    * When this session was asked for (ms, performance.now). Creating a session is a quorum write: the ZooKeeper
    * leader started its timeout no earlier than this.
    */
-  get requestedAt(): number { return this.#requestedAt; }
+  get requestedAt(): number {
+    return this.#requestedAt;
+  }
   /** Session id as hex (same format as `Stat.ephemeralOwner`); "0" before the first connect. */
-  get sessionId(): string { return this.#sessionId; }
+  get sessionId(): string {
+    return this.#sessionId;
+  }
   /** Session timeout negotiated with the server (ms). */
-  get sessionTimeoutMs(): number { return this.#sessionTimeoutMs; }
+  get sessionTimeoutMs(): number {
+    return this.#sessionTimeoutMs;
+  }
   /** How many times a stalled reconnect was re-dialled with a fresh native handle. */
-  get redials(): number { return this.#redials; }
+  get redials(): number {
+    return this.#redials;
+  }
   /** `performance.now()` at which the most recently answered request was sent (the server heard us then). */
-  get lastAckedAt(): number { return this.#lastAckedAt; }
+  get lastAckedAt(): number {
+    return this.#lastAckedAt;
+  }
 
   #setState(next: ZkState): void {
     const prev = this.#state;
@@ -168,10 +224,15 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
         clearTimeout(this.#stallTimer);
         this.#sessionId = this.#native.client_id;
         this.#sessionTimeoutMs = this.#native.timeout;
-        if (this.#redials === 0 || this.#state === 'connecting') { this.#setState('connected'); break; }
+        if (this.#redials === 0 || this.#state === 'connecting') {
+          this.#setState('connected');
+          break;
+        }
         // A fresh handle starts with no zxid seen: catch the server up before anyone reads.
         const gen = this.#generation;
-        this.#native.a_sync('/', () => { if (gen === this.#generation) this.#setState('connected'); });
+        this.#native.a_sync('/', () => {
+          if (gen === this.#generation) this.#setState('connected');
+        });
         break;
       }
       case 'connecting':
@@ -191,13 +252,21 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
     if (this.#state === 'closed' || this.#state === 'expired') return;
     const native = this.#native as NativeHandle | undefined; // unset when the client library failed to load
     try {
-      if (native) { native.emit = () => {}; native.close(); }
-    } finally { this.#setState('closed'); }
+      if (native) {
+        native.emit = () => {};
+        native.close();
+      }
+    } finally {
+      this.#setState('closed');
+    }
   }
 
   // Sends one request; resolves with the callback's extra arguments, rejects with ZkError.
-  #call<T extends unknown[]>(op: string, path: string,
-    send: (cb: (rc: number, err: string, ...rest: T) => void) => number): Promise<T> {
+  #call<T extends unknown[]>(
+    op: string,
+    path: string,
+    send: (cb: (rc: number, err: string, ...rest: T) => void) => number
+  ): Promise<T> {
     if (this.#state === 'closed' || this.#state === 'expired') {
       return Promise.reject(new ZkError(this.#state === 'expired' ? EXPIRED_STATE : CLOSED_RC, op, path));
     }
@@ -205,7 +274,11 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
       const sentAt = performance.now();
       const settle = (rc: number, rest?: T) => {
         if (!this.#pendingOps.delete(settle)) return;
-        if (rc === 0) { this.#ack(sentAt); resolve((rest ?? []) as T); return; }
+        if (rc === 0) {
+          this.#ack(sentAt);
+          resolve((rest ?? []) as T);
+          return;
+        }
         if (rc <= -100 && rc > CLOSED_RC && rc !== EXPIRED_STATE && rc !== -116) this.#ack(sentAt); // answered: NONODE, …
         reject(new ZkError(rc, op, path));
       };
@@ -236,24 +309,36 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
    * An ACL other than open is applied right after the create (the binding cannot create with an ACL),
    * so restrict who may create children on the parent where that window matters.
    */
-  async create(path: string, data: Buffer | string = '', opts: { mode?: CreateMode; acl?: readonly Acl[] } = {}): Promise<string> {
-    const [created] = await this.#call<[string]>('create', path,
-      (cb) => this.#native.a_create(path, data, FLAGS[opts.mode ?? 'persistent'], cb));
+  async create(
+    path: string,
+    data: Buffer | string = '',
+    opts: { mode?: CreateMode; acl?: readonly Acl[] } = {}
+  ): Promise<string> {
+    const [created] = await this.#call<[string]>('create', path, (cb) =>
+      this.#native.a_create(path, data, FLAGS[opts.mode ?? 'persistent'], cb)
+    );
     if (opts.acl && !isOpenAcl(opts.acl)) await this.setACL(created, opts.acl, 0);
     return created;
   }
 
   /** Reads a node's data and stat. Rejects NONODE when missing. */
   async get(path: string): Promise<{ data: Buffer; stat: Stat }> {
-    const [stat, data] = await this.#call<[NativeStat, Buffer | null]>('get', path, (cb) => this.#native.a_get(path, false, cb));
+    const [stat, data] = await this.#call<[NativeStat, Buffer | null]>('get', path, (cb) =>
+      this.#native.a_get(path, false, cb)
+    );
     return { data: data ?? Buffer.alloc(0), stat: toStat(stat) };
   }
 
   /** Like {@link get}, and watches the node: `event` resolves on its next change or the end of the session. */
-  async getW(path: string, opts: { signal?: AbortSignal } = {}): Promise<{ data: Buffer; stat: Stat; event: Promise<WatchEvent> }> {
+  async getW(
+    path: string,
+    opts: { signal?: AbortSignal } = {}
+  ): Promise<{ data: Buffer; stat: Stat; event: Promise<WatchEvent> }> {
     const w = this.#watcher(opts.signal);
     try {
-      const [stat, data] = await this.#call<[NativeStat, Buffer | null]>('get', path, (cb) => this.#native.aw_get(path, w.cb, cb));
+      const [stat, data] = await this.#call<[NativeStat, Buffer | null]>('get', path, (cb) =>
+        this.#native.aw_get(path, w.cb, cb)
+      );
       return { data: data ?? Buffer.alloc(0), stat: toStat(stat), event: w.event };
     } catch (err) {
       w.drop();
@@ -279,7 +364,10 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
   }
 
   /** Like {@link exists}, and watches for the node's creation, change or deletion. */
-  async existsW(path: string, opts: { signal?: AbortSignal } = {}): Promise<{ stat: Stat | null; event: Promise<WatchEvent> }> {
+  async existsW(
+    path: string,
+    opts: { signal?: AbortSignal } = {}
+  ): Promise<{ stat: Stat | null; event: Promise<WatchEvent> }> {
     const w = this.#watcher(opts.signal);
     try {
       const [stat] = await this.#call<[NativeStat]>('exists', path, (cb) => this.#native.aw_exists(path, w.cb, cb));
@@ -293,17 +381,22 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
 
   /** Lists child names (unsorted, as the server returns them) with the parent's stat. */
   async children(path: string): Promise<{ children: string[]; stat: Stat }> {
-    const [children, stat] = await this.#call<[string[], NativeStat]>('children', path,
-      (cb) => this.#native.a_get_children2(path, false, cb));
+    const [children, stat] = await this.#call<[string[], NativeStat]>('children', path, (cb) =>
+      this.#native.a_get_children2(path, false, cb)
+    );
     return { children, stat: toStat(stat) };
   }
 
   /** Like {@link children}, and watches the child list. */
-  async childrenW(path: string, opts: { signal?: AbortSignal } = {}): Promise<{ children: string[]; stat: Stat; event: Promise<WatchEvent> }> {
+  async childrenW(
+    path: string,
+    opts: { signal?: AbortSignal } = {}
+  ): Promise<{ children: string[]; stat: Stat; event: Promise<WatchEvent> }> {
     const w = this.#watcher(opts.signal);
     try {
-      const [children, stat] = await this.#call<[string[], NativeStat]>('children', path,
-        (cb) => this.#native.aw_get_children2(path, w.cb, cb));
+      const [children, stat] = await this.#call<[string[], NativeStat]>('children', path, (cb) =>
+        this.#native.aw_get_children2(path, w.cb, cb)
+      );
       return { children, stat: toStat(stat), event: w.event };
     } catch (err) {
       w.drop();
@@ -318,8 +411,11 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
 
   /** Reads a node's ACL. */
   async getACL(path: string): Promise<{ acl: Acl[]; stat: Stat }> {
-    const [acl, stat] = await this.#call<[{ perms: number; scheme: string; auth: string }[], NativeStat]>('getACL', path,
-      (cb) => this.#native.a_get_acl(path, cb));
+    const [acl, stat] = await this.#call<[{ perms: number; scheme: string; auth: string }[], NativeStat]>(
+      'getACL',
+      path,
+      (cb) => this.#native.a_get_acl(path, cb)
+    );
     return { acl: acl.map((a) => ({ perms: a.perms, scheme: a.scheme, id: a.auth })), stat: toStat(stat) };
   }
 
@@ -342,4 +438,7 @@ export class Zk extends EventEmitter<{ state: [ZkState, ZkState] }> {
 }
 
 const isOpenAcl = (acl: readonly Acl[]): boolean =>
-  acl.length === 1 && acl[0]!.scheme === OPEN_ACL[0]!.scheme && acl[0]!.id === OPEN_ACL[0]!.id && acl[0]!.perms === OPEN_ACL[0]!.perms;
+  acl.length === 1 &&
+  acl[0]!.scheme === OPEN_ACL[0]!.scheme &&
+  acl[0]!.id === OPEN_ACL[0]!.id &&
+  acl[0]!.perms === OPEN_ACL[0]!.perms;

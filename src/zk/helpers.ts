@@ -9,7 +9,10 @@ import { PathError, hasWildcard, join, match, parent, validatePath } from './pat
 /** deleteRecursive gave up because nodes kept appearing under the one being deleted. */
 export class DeleteRaceError extends AppError<'DELETE_RACE'> {
   readonly code = 'DELETE_RACE';
-  constructor(readonly path: string, options?: ErrorOptions) {
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions
+  ) {
     super(`zookeeper delete ${path}: nodes getting re-created underneath the delete (application race)`, options);
   }
 }
@@ -28,7 +31,12 @@ export interface CreateRecursiveOptions {
  * Parents are created empty, persistent and with "directory" ACLs ({@link directoryAcl}), whatever the leaf's mode.
  * Rejects NODEEXISTS when the leaf exists (a sequential leaf never does).
  */
-export async function createRecursive(zk: Zk, path: string, data: Buffer | string = '', opts: CreateRecursiveOptions = {}): Promise<string> {
+export async function createRecursive(
+  zk: Zk,
+  path: string,
+  data: Buffer | string = '',
+  opts: CreateRecursiveOptions = {}
+): Promise<string> {
   validatePath(path);
   if (opts.root !== undefined && opts.root !== '/' && path !== opts.root && !path.startsWith(`${opts.root}/`)) {
     throw new PathError('BAD_PATH', `path ${path} is not below the root ${opts.root}`);
@@ -49,12 +57,16 @@ export async function createRecursive(zk: Zk, path: string, data: Buffer | strin
 
 /** Creates `path` (and missing parents, with directory ACLs) unless it exists. */
 export async function ensurePath(zk: Zk, path: string, acl?: readonly Acl[]): Promise<void> {
-  await createRecursive(zk, path, '', { acl }).catch((e: unknown) => { if (!isZkError(e, 'NODEEXISTS')) throw e; });
+  await createRecursive(zk, path, '', { acl }).catch((e: unknown) => {
+    if (!isZkError(e, 'NODEEXISTS')) throw e;
+  });
 }
 
 /** Child names of `path` (unsorted), or none when `path` does not exist. */
 export async function childrenOrEmpty(zk: Zk, path: string): Promise<string[]> {
-  try { return (await zk.children(path)).children; } catch (err) {
+  try {
+    return (await zk.children(path)).children;
+  } catch (err) {
     if (isZkError(err, 'NONODE')) return [];
     throw err;
   }
@@ -64,8 +76,12 @@ export async function childrenOrEmpty(zk: Zk, path: string): Promise<string[]> {
  * Creates a persistent node, or sets its data (any version) when it exists.
  * Resolves with the created path, or null when an existing node was updated.
  */
-export async function createOrUpdate(zk: Zk, path: string, data: Buffer | string,
-  opts: { acl?: readonly Acl[]; recursive?: boolean } = {}): Promise<string | null> {
+export async function createOrUpdate(
+  zk: Zk,
+  path: string,
+  data: Buffer | string,
+  opts: { acl?: readonly Acl[]; recursive?: boolean } = {}
+): Promise<string | null> {
   try {
     return opts.recursive
       ? await createRecursive(zk, path, data, { acl: opts.acl })
@@ -89,7 +105,9 @@ export function limiter(n: number): <T>(fn: () => Promise<T>) => Promise<T> {
   return async (fn) => {
     if (active >= n) await new Promise<void>((r) => queue.push(r));
     active++;
-    try { return await fn(); } finally {
+    try {
+      return await fn();
+    } finally {
       active--;
       queue.shift()?.();
     }
@@ -106,15 +124,17 @@ export async function childrenRecursive(zk: Zk, path: string, opts: { concurrenc
   const run = limiter(opts.concurrency ?? DEFAULT_CONCURRENCY);
   const walk = async (p: string): Promise<string[]> => {
     const { children } = await run(() => zk.children(p));
-    const nested = await Promise.all(children.map(async (child) => {
-      try {
-        const below = await walk(join(p, child));
-        return [child, ...below.map((b) => `${child}/${b}`)];
-      } catch (err) {
-        if (isZkError(err, 'NONODE')) return [];
-        throw err;
-      }
-    }));
+    const nested = await Promise.all(
+      children.map(async (child) => {
+        try {
+          const below = await walk(join(p, child));
+          return [child, ...below.map((b) => `${child}/${b}`)];
+        } catch (err) {
+          if (isZkError(err, 'NONODE')) return [];
+          throw err;
+        }
+      })
+    );
     return nested.flat();
   };
   return (await walk(path)).sort();
@@ -125,7 +145,11 @@ export async function childrenRecursive(zk: Zk, path: string, opts: { concurrenc
  * Results are grouped per input path in order, each group sorted. A missing parent gives no results;
  * a path without wildcards is returned as typed, existing or not. Rejects PathError BAD_PATTERN.
  */
-export async function resolveWildcards(zk: Zk, paths: readonly string[], opts: { concurrency?: number } = {}): Promise<string[]> {
+export async function resolveWildcards(
+  zk: Zk,
+  paths: readonly string[],
+  opts: { concurrency?: number } = {}
+): Promise<string[]> {
   const run = limiter(opts.concurrency ?? DEFAULT_CONCURRENCY);
   // Segments before `from` are real child names (which may themselves contain `*` or `[`).
   const resolve = async (parts: string[], from: number): Promise<string[]> => {
@@ -139,11 +163,13 @@ export async function resolveWildcards(zk: Zk, paths: readonly string[], opts: {
     const parentPath = parts.slice(0, i).join('/') || '/';
     const children = (await run(() => childrenOrEmpty(zk, parentPath))).sort();
     const matched = children.filter((child) => match(parts[i]!, child));
-    const results = await Promise.all(matched.map((child) => {
-      const next = [...parts];
-      next[i] = child;
-      return resolve(next, i + 1);
-    }));
+    const results = await Promise.all(
+      matched.map((child) => {
+        const next = [...parts];
+        next[i] = child;
+        return resolve(next, i + 1);
+      })
+    );
     return results.flat();
   };
   const all = await Promise.all(paths.map((p) => resolve(p.split('/'), 0)));
@@ -170,13 +196,15 @@ export async function deleteRecursive(zk: Zk, path: string, version = -1): Promi
   }
   await zk.setACL(path, worldAcl(PERM_ADMIN | PERM_DELETE | PERM_READ), -1);
   const { children } = await zk.children(path);
-  await Promise.all(children.map(async (child) => {
-    try {
-      await deleteRecursive(zk, join(path, child), -1);
-    } catch (err) {
-      if (!isZkError(err, 'NONODE')) throw err;
-    }
-  }));
+  await Promise.all(
+    children.map(async (child) => {
+      try {
+        await deleteRecursive(zk, join(path, child), -1);
+      } catch (err) {
+        if (!isZkError(err, 'NONODE')) throw err;
+      }
+    })
+  );
   try {
     await zk.delete(path, version);
   } catch (err) {

@@ -3,11 +3,24 @@ import { createRequire } from 'node:module';
 import { join, sep } from 'node:path';
 
 export interface NativeStat {
-  czxid: number; mzxid: number; pzxid: number; dataLength: number; numChildren: number;
-  version: number; cversion: number; aversion: number; ctime: Date; mtime: Date;
-  ephemeralOwner: string; createdInThisSession: boolean;
+  czxid: number;
+  mzxid: number;
+  pzxid: number;
+  dataLength: number;
+  numChildren: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  ctime: Date;
+  mtime: Date;
+  ephemeralOwner: string;
+  createdInThisSession: boolean;
 }
-export interface NativeAcl { perms: number; scheme: string; auth: string }
+export interface NativeAcl {
+  perms: number;
+  scheme: string;
+  auth: string;
+}
 type Rc = number;
 type WatchCb = (type: number, state: number, path: string) => void;
 
@@ -17,12 +30,25 @@ export interface NativeHandle {
   aw_exists(path: string, w: WatchCb, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
   a_get(path: string, watch: boolean, cb: (rc: Rc, err: string, stat: NativeStat, data: Buffer | null) => void): Rc;
   aw_get(path: string, w: WatchCb, cb: (rc: Rc, err: string, stat: NativeStat, data: Buffer | null) => void): Rc;
-  a_get_children2(path: string, watch: boolean, cb: (rc: Rc, err: string, children: string[], stat: NativeStat) => void): Rc;
-  aw_get_children2(path: string, w: WatchCb, cb: (rc: Rc, err: string, children: string[], stat: NativeStat) => void): Rc;
+  a_get_children2(
+    path: string,
+    watch: boolean,
+    cb: (rc: Rc, err: string, children: string[], stat: NativeStat) => void
+  ): Rc;
+  aw_get_children2(
+    path: string,
+    w: WatchCb,
+    cb: (rc: Rc, err: string, children: string[], stat: NativeStat) => void
+  ): Rc;
   a_set(path: string, data: Buffer | string, version: number, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
   a_delete_(path: string, version: number, cb: (rc: Rc, err: string) => void): Rc;
   a_get_acl(path: string, cb: (rc: Rc, err: string, acl: NativeAcl[], stat: NativeStat) => void): Rc;
-  a_set_acl(path: string, version: number, acl: { perm: number; scheme: string; auth: string }[], cb: (rc: Rc, err: string) => void): Rc;
+  a_set_acl(
+    path: string,
+    version: number,
+    acl: { perm: number; scheme: string; auth: string }[],
+    cb: (rc: Rc, err: string) => void
+  ): Rc;
   add_auth(scheme: string, auth: string, cb: (rc: Rc, err: string) => void): Rc;
   a_sync(path: string, cb: (rc: Rc, err: string, path: string) => void): Rc;
   init(config: Record<string, unknown>): void;
@@ -50,7 +76,9 @@ export function nativeBinding(): NativeCtor {
     const require = createRequire(import.meta.url);
     const main = require.resolve('zookeeper'); // …/node_modules/zookeeper/lib/index.js
     const pkgDir = main.slice(0, main.lastIndexOf(`${sep}zookeeper${sep}`) + `${sep}zookeeper`.length);
-    const gypBuild = createRequire(join(pkgDir, 'package.json'))('node-gyp-build') as (dir: string) => { ZooKeeper: NativeCtor };
+    const gypBuild = createRequire(join(pkgDir, 'package.json'))('node-gyp-build') as (dir: string) => {
+      ZooKeeper: NativeCtor;
+    };
     ctor = gypBuild(pkgDir).ZooKeeper;
   }
   return ctor;

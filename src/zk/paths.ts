@@ -3,14 +3,20 @@ import { AppError } from '../errors.js';
 
 /** A malformed glob pattern (Go's `path.ErrBadPattern`) or an invalid ZooKeeper path. */
 export class PathError extends AppError<'BAD_PATTERN' | 'BAD_PATH'> {
-  constructor(readonly code: 'BAD_PATTERN' | 'BAD_PATH', message: string) {
+  constructor(
+    readonly code: 'BAD_PATTERN' | 'BAD_PATH',
+    message: string
+  ) {
     super(message);
   }
 }
 
 /** Joins path segments with `/`, collapsing duplicate slashes; keeps a leading `/`. */
 export function join(...parts: string[]): string {
-  const joined = parts.filter((p) => p !== '').join('/').replace(/\/{2,}/g, '/');
+  const joined = parts
+    .filter((p) => p !== '')
+    .join('/')
+    .replace(/\/{2,}/g, '/');
   return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
 }
 
@@ -51,7 +57,8 @@ export function hasWildcard(path: string): boolean {
   return false;
 }
 
-const badPattern = (pattern: string) => new PathError('BAD_PATTERN', `syntax error in pattern ${JSON.stringify(pattern)}`);
+const badPattern = (pattern: string) =>
+  new PathError('BAD_PATTERN', `syntax error in pattern ${JSON.stringify(pattern)}`);
 
 /**
  * Reports whether `name` matches the shell pattern (Go `path.Match` semantics): `*` any run of non-`/`,
@@ -93,16 +100,27 @@ export function match(pattern: string, name: string): boolean {
 function scanChunk(pat: string[]): { star: boolean; chunk: string[]; rest: string[] } {
   let star = false;
   let k = 0;
-  while (k < pat.length && pat[k] === '*') { k++; star = true; }
+  while (k < pat.length && pat[k] === '*') {
+    k++;
+    star = true;
+  }
   const p = pat.slice(k);
   let inRange = false;
   let i = 0;
   scan: for (; i < p.length; i++) {
     switch (p[i]) {
-      case '\\': if (i + 1 < p.length) i++; break;
-      case '[': inRange = true; break;
-      case ']': inRange = false; break;
-      case '*': if (!inRange) break scan; break;
+      case '\\':
+        if (i + 1 < p.length) i++;
+        break;
+      case '[':
+        inRange = true;
+        break;
+      case ']':
+        inRange = false;
+        break;
+      case '*':
+        if (!inRange) break scan;
+        break;
       default:
     }
   }
@@ -119,14 +137,23 @@ function matchChunk(chunkIn: string[], sIn: string[], pattern: string): string[]
     const c = chunk[0];
     if (c === '[') {
       let r = '';
-      if (!failed) { r = s[0]!; s = s.slice(1); }
+      if (!failed) {
+        r = s[0]!;
+        s = s.slice(1);
+      }
       chunk = chunk.slice(1);
       let negated = false;
-      if (chunk[0] === '^') { negated = true; chunk = chunk.slice(1); }
+      if (chunk[0] === '^') {
+        negated = true;
+        chunk = chunk.slice(1);
+      }
       let matched = false;
       let nrange = 0;
       for (;;) {
-        if (chunk.length > 0 && chunk[0] === ']' && nrange > 0) { chunk = chunk.slice(1); break; }
+        if (chunk.length > 0 && chunk[0] === ']' && nrange > 0) {
+          chunk = chunk.slice(1);
+          break;
+        }
         const lo = getEsc(chunk, pattern);
         chunk = lo.rest;
         let hi = lo.ch;

@@ -6,8 +6,17 @@ export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 
 
 /** Node metadata. Zxids are numbers (exact up to 2^53). `ephemeralOwner` is a hex session id, "0" if persistent. */
 export interface Stat {
-  czxid: number; mzxid: number; pzxid: number; version: number; cversion: number; aversion: number;
-  dataLength: number; numChildren: number; ctime: Date; mtime: Date; ephemeralOwner: string;
+  czxid: number;
+  mzxid: number;
+  pzxid: number;
+  version: number;
+  cversion: number;
+  aversion: number;
+  dataLength: number;
+  numChildren: number;
+  ctime: Date;
+  mtime: Date;
+  ephemeralOwner: string;
 }
 
 /** How a node is created. */
@@ -53,11 +62,22 @@ export const AUTH_FAILED_STATE = -113;
 export const RESPONSE_COUNTER_LIMIT = 2_000_000_000;
 
 export const toStat = (s: NativeStat): Stat => ({
-  czxid: s.czxid, mzxid: s.mzxid, pzxid: s.pzxid, version: s.version, cversion: s.cversion,
-  aversion: s.aversion, dataLength: s.dataLength, numChildren: s.numChildren, ctime: s.ctime,
-  mtime: s.mtime, ephemeralOwner: s.ephemeralOwner,
+  czxid: s.czxid,
+  mzxid: s.mzxid,
+  pzxid: s.pzxid,
+  version: s.version,
+  cversion: s.cversion,
+  aversion: s.aversion,
+  dataLength: s.dataLength,
+  numChildren: s.numChildren,
+  ctime: s.ctime,
+  mtime: s.mtime,
+  ephemeralOwner: s.ephemeralOwner,
 });
 
 export const FLAGS: Record<CreateMode, number> = {
-  persistent: 0, ephemeral: 1, persistent_sequential: 2, ephemeral_sequential: 3,
+  persistent: 0,
+  ephemeral: 1,
+  persistent_sequential: 2,
+  ephemeral_sequential: 3,
 };

@@ -13,18 +13,28 @@ export interface Watcher {
  * ends). Callbacks from a native handle older than `generation()` at registration are ignored. The event rejects
  * with `signal.reason` when the signal aborts first.
  */
-export function oneShotWatch(pending: Set<(e: WatchEvent) => void>, generation: () => number,
-  signal?: AbortSignal): Watcher {
+export function oneShotWatch(
+  pending: Set<(e: WatchEvent) => void>,
+  generation: () => number,
+  signal?: AbortSignal
+): Watcher {
   let resolveEvent!: (e: WatchEvent) => void;
   let rejectEvent!: (err: unknown) => void;
-  const event = new Promise<WatchEvent>((resolve, reject) => { resolveEvent = resolve; rejectEvent = reject; });
+  const event = new Promise<WatchEvent>((resolve, reject) => {
+    resolveEvent = resolve;
+    rejectEvent = reject;
+  });
   event.catch(() => {}); // an unobserved cancelled watch must not crash the process
   const done = (): boolean => {
     signal?.removeEventListener('abort', onAbort);
     return pending.delete(fire);
   };
-  const fire = (e: WatchEvent) => { if (done()) resolveEvent(e); };
-  const onAbort = () => { if (done()) rejectEvent(signal?.reason); };
+  const fire = (e: WatchEvent) => {
+    if (done()) resolveEvent(e);
+  };
+  const onAbort = () => {
+    if (done()) rejectEvent(signal?.reason);
+  };
   pending.add(fire);
   if (signal?.aborted) queueMicrotask(onAbort);
   else signal?.addEventListener('abort', onAbort, { once: true });
@@ -36,5 +46,11 @@ export function oneShotWatch(pending: Set<(e: WatchEvent) => void>, generation: 
     // The C client tells every watcher about connection changes; the watch itself survives a reconnect.
     else if (state === EXPIRED_STATE || state === AUTH_FAILED_STATE) fire({ type: 'session', path, state: 'expired' });
   };
-  return { cb, event, drop: () => { done(); } };
+  return {
+    cb,
+    event,
+    drop: () => {
+      done();
+    },
+  };
 }

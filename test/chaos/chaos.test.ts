@@ -8,14 +8,25 @@ import { Clusters, runTrial } from './trial.js';
 
 const work = workDir();
 const clusters = new Clusters();
-after(async () => { await clusters.stop(); work.cleanup(); });
+after(async () => {
+  await clusters.stop();
+  work.cleanup();
+});
 
 for (const scenario of SCENARIOS) {
   test(`chaos: ${scenario.name}`, { todo: scenario.todo }, async () => {
     const r = await runTrial(scenario, await clusters.get(scenario.cluster ?? 'standalone'), work.dir);
     console.log(`# ${scenario.name}: ${JSON.stringify(r)}`);
-    assert.equal(r.procOverlaps, 0, `processes of two terms ran at the same time (up to ${r.procMaxMs.toFixed(1)} ms, /proc)`);
-    assert.equal(r.selfOverlaps, 0, `two children ran at the same time (up to ${r.selfMaxMs.toFixed(1)} ms, their own lines)`);
+    assert.equal(
+      r.procOverlaps,
+      0,
+      `processes of two terms ran at the same time (up to ${r.procMaxMs.toFixed(1)} ms, /proc)`
+    );
+    assert.equal(
+      r.selfOverlaps,
+      0,
+      `two children ran at the same time (up to ${r.selfMaxMs.toFixed(1)} ms, their own lines)`
+    );
     assert.equal(r.disturbed, 0, 'the child was restarted although leadership should have survived');
   });
 }

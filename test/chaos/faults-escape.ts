@@ -17,17 +17,30 @@ const FAULTS: { what: string; proxy?: boolean; inject(ctx: TrialContext): void }
   { what: 'partition of the leader', proxy: true, inject: (ctx) => ctx.proxy!.blackhole() },
 ];
 
-export const ESCAPES: Scenario[] = KINDS.flatMap((kind) => FAULTS.map((fault): Scenario => ({
-  name: `escape: ${kind.what}, ${fault.what}`, sessionTimeout: '2s', proxy: fault.proxy,
-  childEnv: kind.childEnv, wrap: kind.wrap,
-  async run(ctx) {
-    const t0 = ctx.mark();
-    fault.inject(ctx);
-    const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-    await waitFor(async () => (await ctx.sampler.snapshot()).some((l) => l.job && l.host !== ctx.leader.id && l.goneNs === undefined),
-      { timeoutMs: 10_000, what: "the new leader's child running", intervalMs: 10 });
-    await sleep(300); // long enough for the sampler to see both terms, if the old one lives on
-    if (fault.proxy) { ctx.proxy!.reset(); ctx.proxy!.heal(); }
-    return { failoverMs };
-  },
-})));
+export const ESCAPES: Scenario[] = KINDS.flatMap((kind) =>
+  FAULTS.map(
+    (fault): Scenario => ({
+      name: `escape: ${kind.what}, ${fault.what}`,
+      sessionTimeout: '2s',
+      proxy: fault.proxy,
+      childEnv: kind.childEnv,
+      wrap: kind.wrap,
+      async run(ctx) {
+        const t0 = ctx.mark();
+        fault.inject(ctx);
+        const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
+        await waitFor(
+          async () =>
+            (await ctx.sampler.snapshot()).some((l) => l.job && l.host !== ctx.leader.id && l.goneNs === undefined),
+          { timeoutMs: 10_000, what: "the new leader's child running", intervalMs: 10 }
+        );
+        await sleep(300); // long enough for the sampler to see both terms, if the old one lives on
+        if (fault.proxy) {
+          ctx.proxy!.reset();
+          ctx.proxy!.heal();
+        }
+        return { failoverMs };
+      },
+    })
+  )
+);

@@ -11,19 +11,23 @@ import { failover, sleep, waitRuns, type Scenario } from './trial.js';
 
 const BASIC: Scenario[] = [
   {
-    name: 'SIGTERM of the leader', sessionTimeout: '2s',
+    name: 'SIGTERM of the leader',
+    sessionTimeout: '2s',
     run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
   {
-    name: 'kill -9 of the leader host (supervisor, leash and child)', sessionTimeout: '2s',
+    name: 'kill -9 of the leader host (supervisor, leash and child)',
+    sessionTimeout: '2s',
     run: (ctx) => failover(ctx, () => ctx.killHost(ctx.leader)),
   },
   {
-    name: 'kill -9 of the supervisor alone (leash)', sessionTimeout: '2s',
+    name: 'kill -9 of the supervisor alone (leash)',
+    sessionTimeout: '2s',
     run: (ctx) => failover(ctx, () => ctx.leader.killGroup()),
   },
   {
-    name: 'SIGSTOP of the supervisor for 2×T, then SIGCONT', sessionTimeout: '2s',
+    name: 'SIGSTOP of the supervisor for 2×T, then SIGCONT',
+    sessionTimeout: '2s',
     async run(ctx) {
       const t0 = ctx.mark();
       ctx.leader.signal('SIGSTOP');
@@ -37,7 +41,9 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'partition of the leader longer than T', sessionTimeout: '2s', proxy: true,
+    name: 'partition of the leader longer than T',
+    sessionTimeout: '2s',
+    proxy: true,
     async run(ctx) {
       const t0 = ctx.mark();
       ctx.proxy!.blackhole();
@@ -49,7 +55,9 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'partition of 2 s at T = 4 s (shorter than the fencing deadline)', sessionTimeout: '4s', proxy: true,
+    name: 'partition of 2 s at T = 4 s (shorter than the fencing deadline)',
+    sessionTimeout: '4s',
+    proxy: true,
     async run(ctx) {
       ctx.proxy!.blackhole();
       await sleep(2000);
@@ -59,21 +67,30 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'ZooKeeper standalone restart', sessionTimeout: '4s',
+    name: 'ZooKeeper standalone restart',
+    sessionTimeout: '4s',
     async run(ctx) {
       const t0 = performance.now();
       await ctx.cluster.servers[0]!.restart();
       await sleep(Math.max(0, 6000 - (performance.now() - t0)));
       // Whether the child survived depends on the restart time vs the lease; leadership must come back.
-      await waitFor(() => ctx.sups.some((s) => s.state === 'running'), { timeoutMs: 15_000, what: 'a leader after the restart' });
+      await waitFor(() => ctx.sups.some((s) => s.state === 'running'), {
+        timeoutMs: 15_000,
+        what: 'a leader after the restart',
+      });
       return {};
     },
   },
   {
-    name: "ensemble: kill the member the leader is connected to", cluster: 'ensemble', sessionTimeout: '4s',
+    name: 'ensemble: kill the member the leader is connected to',
+    cluster: 'ensemble',
+    sessionTimeout: '4s',
     async run(ctx) {
       const sessionId = /sessionId=(\w+)/.exec(ctx.leader.lines.findLast((l) => l.includes('sessionId='))!)![1]!;
-      const member = await waitFor(() => ctx.cluster.serverOf(sessionId), { timeoutMs: 5000, what: `member serving ${sessionId}` });
+      const member = await waitFor(() => ctx.cluster.serverOf(sessionId), {
+        timeoutMs: 5000,
+        what: `member serving ${sessionId}`,
+      });
       await member.kill();
       await sleep(5000);
       member.start();
@@ -82,18 +99,28 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'ensemble: kill two of three (no quorum), then restore', cluster: 'ensemble', sessionTimeout: '4s',
+    name: 'ensemble: kill two of three (no quorum), then restore',
+    cluster: 'ensemble',
+    sessionTimeout: '4s',
     async run(ctx) {
       const [a, b] = ctx.cluster.servers;
       const t0 = performance.now();
       await Promise.all([a!.kill(), b!.kill()]);
       // No quorum, so no other host can start a child: this checks the lease, not an overlap. Every child must
       // stop by its lease end, within T of the fault (a new quorum could expire the session after T).
-      await waitFor(() => readRuns(ctx.childLog).every((r) => !alive(r.pid)), { timeoutMs: 8000, what: 'every child stopped without a quorum', intervalMs: 5 });
+      await waitFor(() => readRuns(ctx.childLog).every((r) => !alive(r.pid)), {
+        timeoutMs: 8000,
+        what: 'every child stopped without a quorum',
+        intervalMs: 5,
+      });
       const stoppedAfterMs = performance.now() - t0;
-      if (stoppedAfterMs >= 4000) throw new Error(`a child outlived its lease: stopped ${Math.round(stoppedAfterMs)} ms after the quorum was lost (T = 4 s)`);
+      if (stoppedAfterMs >= 4000)
+        throw new Error(
+          `a child outlived its lease: stopped ${Math.round(stoppedAfterMs)} ms after the quorum was lost (T = 4 s)`
+        );
       const since = ctx.mark();
-      a!.start(); b!.start();
+      a!.start();
+      b!.start();
       await Promise.all([a!.waitServing(), b!.waitServing()]);
       const healedAt = performance.now();
       await ctx.nextLeader(since);
@@ -103,7 +130,8 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'operator deletes <path>/leader', sessionTimeout: '2s',
+    name: 'operator deletes <path>/leader',
+    sessionTimeout: '2s',
     async run(ctx) {
       const t0 = ctx.mark();
       await ctx.asOperator((zk) => zk.delete('/job/leader'));
@@ -113,7 +141,8 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: "operator deletes the leader's candidate node", sessionTimeout: '2s',
+    name: "operator deletes the leader's candidate node",
+    sessionTimeout: '2s',
     async run(ctx) {
       const t0 = ctx.mark();
       await ctx.asOperator(async (zk) => {
@@ -127,7 +156,8 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: "operator deletes the leader's pid node", sessionTimeout: '2s',
+    name: "operator deletes the leader's pid node",
+    sessionTimeout: '2s',
     async run(ctx) {
       const node = await ctx.asOperator(async (zk) => {
         const { children } = await zk.children('/job/pids');
@@ -135,13 +165,17 @@ const BASIC: Scenario[] = [
         await zk.delete(`/job/pids/${mine}`);
         return `/job/pids/${mine}`;
       });
-      await waitFor(() => ctx.asOperator((zk) => zk.exists(node)), { timeoutMs: 5000, what: 'the pid node re-created' });
+      await waitFor(() => ctx.asOperator((zk) => zk.exists(node)), {
+        timeoutMs: 5000,
+        what: 'the pid node re-created',
+      });
       await sleep(500);
       return { expectRuns: 1 };
     },
   },
   {
-    name: 'kill -9 of the supervisor alone, child with a grandchild (leash stops the group)', sessionTimeout: '2s',
+    name: 'kill -9 of the supervisor alone, child with a grandchild (leash stops the group)',
+    sessionTimeout: '2s',
     childEnv: { CHILD_GRANDCHILD_FILE: 'grandchildren' },
     async run(ctx) {
       // The grandchild writes no timestamps: the process sampler sees it (an overlap if it outlives the leader).
@@ -154,7 +188,8 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'child exits at once, in a loop (onExit: release passes leadership around)', sessionTimeout: '2s',
+    name: 'child exits at once, in a loop (onExit: release passes leadership around)',
+    sessionTimeout: '2s',
     childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '1' },
     async run(ctx) {
       await waitRuns(ctx, 6, 'six short runs across the hosts');
@@ -162,9 +197,11 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'child exits at once, in a loop (onExit: restart, crash loop steps down)', sessionTimeout: '2s',
+    name: 'child exits at once, in a loop (onExit: restart, crash loop steps down)',
+    sessionTimeout: '2s',
     childEnv: { CHILD_EXIT_AFTER_MS: '0', CHILD_EXIT_CODE: '1' },
-    extraTask: '  onExit: restart\n  restart:\n    initialDelay: 20ms\n    maxDelay: 100ms\n    crashLoopFailures: 3\n    crashLoopWindow: 10s',
+    extraTask:
+      '  onExit: restart\n  restart:\n    initialDelay: 20ms\n    maxDelay: 100ms\n    crashLoopFailures: 3\n    crashLoopWindow: 10s',
     async run(ctx) {
       const t0 = ctx.mark();
       const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
@@ -173,11 +210,19 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'scheduled job (every second): kill -9 of the leader host mid-run', sessionTimeout: '2s',
-    extraTask: '  schedule: "* * * * * *"', childEnv: { CHILD_EXIT_AFTER_MS: '400' },
+    name: 'scheduled job (every second): kill -9 of the leader host mid-run',
+    sessionTimeout: '2s',
+    extraTask: '  schedule: "* * * * * *"',
+    childEnv: { CHILD_EXIT_AFTER_MS: '400' },
     async run(ctx) {
       const before = readRuns(ctx.childLog).length;
-      await waitFor(() => readRuns(ctx.childLog).slice(before).find((r) => !r.stopped), { timeoutMs: 5000, what: 'a run in progress' });
+      await waitFor(
+        () =>
+          readRuns(ctx.childLog)
+            .slice(before)
+            .find((r) => !r.stopped),
+        { timeoutMs: 5000, what: 'a run in progress' }
+      );
       const result = await failover(ctx, () => ctx.killHost(ctx.leader));
       await waitRuns(ctx, readRuns(ctx.childLog).length + 2, 'two more ticks on the new leader');
       // A tick that ran twice counts as an overlap, wherever its runs were.
@@ -186,7 +231,9 @@ const BASIC: Scenario[] = [
     },
   },
   {
-    name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)', sessionTimeout: '2s', childEnv: { CHILD_IGNORE_TERM: '1' },
+    name: 'SIGTERM of a leader whose child ignores SIGTERM (SIGKILL after the grace)',
+    sessionTimeout: '2s',
+    childEnv: { CHILD_IGNORE_TERM: '1' },
     run: (ctx) => failover(ctx, () => ctx.leader.signal('SIGTERM')),
   },
 ];

@@ -46,7 +46,14 @@ export class Clusters {
     return c;
   }
   async stop(): Promise<void> {
-    await Promise.all([...this.#started.values()].map((c) => c.then((z) => z.stop(), () => {})));
+    await Promise.all(
+      [...this.#started.values()].map((c) =>
+        c.then(
+          (z) => z.stop(),
+          () => {}
+        )
+      )
+    );
   }
 }
 
@@ -79,7 +86,10 @@ export interface Scenario {
 }
 
 /** A point in a trial: when, and how many log lines each supervisor had written by then. */
-export interface Mark { at: number; lines: Map<SupervisorProc, number> }
+export interface Mark {
+  at: number;
+  lines: Map<SupervisorProc, number>;
+}
 
 export interface TrialContext {
   cluster: ZkCluster;
@@ -121,16 +131,26 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const file = (name: string) => join(dir, `${name}-${id}.log`);
   const childLog = file('children');
   const grandchildFile = file('grandchildren');
-  const connects = (await scenario.connects?.(cluster)) ?? { first: cluster.connectString, rest: cluster.connectString };
-  const proxy = scenario.proxy ? await TcpProxy.start({ port: Number(connects.first.split(',')[0]!.split(':')[1]) }) : undefined;
+  const connects = (await scenario.connects?.(cluster)) ?? {
+    first: cluster.connectString,
+    rest: cluster.connectString,
+  };
+  const proxy = scenario.proxy
+    ? await TcpProxy.start({ port: Number(connects.first.split(',')[0]!.split(':')[1]) })
+    : undefined;
   if (proxy) scenario.arm?.(proxy);
   const root = `${cluster.connectString}/chaos-${id}`;
   const childEnv = { ...scenario.childEnv };
   if (childEnv.CHILD_GRANDCHILD_FILE) childEnv.CHILD_GRANDCHILD_FILE = grandchildFile;
   if (childEnv.CHILD_ONCE_FILE) childEnv.CHILD_ONCE_FILE = file('once');
   const opts = {
-    path: '/job', childLog, sessionTimeout: scenario.sessionTimeout, stopTimeout: scenario.stopTimeout ?? '300ms',
-    childEnv, extraTask: scenario.extraTask, wrap: scenario.wrap,
+    path: '/job',
+    childLog,
+    sessionTimeout: scenario.sessionTimeout,
+    stopTimeout: scenario.stopTimeout ?? '300ms',
+    childEnv,
+    extraTask: scenario.extraTask,
+    wrap: scenario.wrap,
   };
   const first = writeConfig(dir, { ...opts, connect: `${proxy ? proxy.address : connects.first}/chaos-${id}` });
   const rest = writeConfig(dir, { ...opts, connect: `${connects.rest}/chaos-${id}` });
@@ -143,33 +163,64 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
       ? await startIdle(sups, ids, rest, tag, scenario.noCampaign)
       : await startElection(sups, { ids, config: rest, firstConfig: first, childLog, tag });
     const ctx: TrialContext = {
-      cluster, sups, leader: leader!, standbys: sups.slice(1), childLog, grandchildFile, file, proxy, root, config: rest, sampler,
+      cluster,
+      sups,
+      leader: leader!,
+      standbys: sups.slice(1),
+      childLog,
+      grandchildFile,
+      file,
+      proxy,
+      root,
+      config: rest,
+      sampler,
       mark: () => ({ at: performance.now(), lines: new Map(sups.map((s) => [s, s.lines.length])) }),
       async nextLeader(since, except = [], timeoutMs = 20_000) {
-        await Promise.any(sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, since.lines.get(s)))).catch(() => {
-          const logs = sups.map((s) => `--- ${s.id}:\n${s.lines.slice(since.lines.get(s)).slice(-15).join('\n')}`).join('\n');
+        await Promise.any(
+          sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, since.lines.get(s)))
+        ).catch(() => {
+          const logs = sups
+            .map((s) => `--- ${s.id}:\n${s.lines.slice(since.lines.get(s)).slice(-15).join('\n')}`)
+            .join('\n');
           throw new Error(`no supervisor became leader within ${timeoutMs} ms; their logs since the fault:\n${logs}`);
         });
         return performance.now() - since.at;
       },
       async jobsGone(sup, timeoutMs = 20_000) {
-        await waitFor(async () => aliveJobs(await sampler.snapshot(), sup.id).length === 0,
-          { timeoutMs, what: `every job process of ${sup.id} gone`, intervalMs: 10 });
+        await waitFor(async () => aliveJobs(await sampler.snapshot(), sup.id).length === 0, {
+          timeoutMs,
+          what: `every job process of ${sup.id} gone`,
+          intervalMs: 10,
+        });
       },
       async killHost(sup) {
-        const host = (await sampler.snapshot()).filter((l) => l.host === sup.id && l.goneNs === undefined).map((l) => l.pid);
+        const host = (await sampler.snapshot())
+          .filter((l) => l.host === sup.id && l.goneNs === undefined)
+          .map((l) => l.pid);
         sup.killGroup();
-        for (const pid of host) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+        for (const pid of host)
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
       },
       cli(args) {
-        const p = spawn(process.execPath, [BIN, ...args], { stdio: 'ignore', env: { ...process.env, ZKS_TEST_TAG: tag, ZKS_TEST_HOST: 'cli' } });
+        const p = spawn(process.execPath, [BIN, ...args], {
+          stdio: 'ignore',
+          env: { ...process.env, ZKS_TEST_TAG: tag, ZKS_TEST_HOST: 'cli' },
+        });
         const done = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
         others.push(done);
         return done;
       },
       async asOperator(fn) {
         const zk = await Zk.connect({ connect: root, sessionTimeoutMs: 10_000 });
-        try { return await fn(zk); } finally { zk.close(); }
+        try {
+          return await fn(zk);
+        } finally {
+          zk.close();
+        }
       },
     };
     const out = await scenario.run(ctx);
@@ -199,17 +250,29 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
 }
 
 // Starts supervisors that are expected not to campaign, and waits until each says so.
-async function startIdle(into: SupervisorProc[], ids: string[], config: string, tag: string, says: RegExp): Promise<SupervisorProc[]> {
+async function startIdle(
+  into: SupervisorProc[],
+  ids: string[],
+  config: string,
+  tag: string,
+  says: RegExp
+): Promise<SupervisorProc[]> {
   const sups = ids.map((i) => new SupervisorProc(i, config, [], { tag }));
   into.push(...sups);
   await Promise.all(sups.map((s) => s.waitLog(says, 15_000)));
   return sups;
 }
 
-const describe = (found: ReturnType<typeof procOverlaps>, lives: ProcLife[]) => found.map((o) => {
-  const who = (pid: number) => { const l = lives.find((x) => x.pid === pid); return `${pid} ${l?.comm} sid=${l?.sid} ${l?.argv}`; };
-  return `overlap ${o.a} & ${o.b}: ${o.ms.toFixed(1)} ms (${who(o.pids[0])} | ${who(o.pids[1])})`;
-}).join('\n');
+const describe = (found: ReturnType<typeof procOverlaps>, lives: ProcLife[]) =>
+  found
+    .map((o) => {
+      const who = (pid: number) => {
+        const l = lives.find((x) => x.pid === pid);
+        return `${pid} ${l?.comm} sid=${l?.sid} ${l?.argv}`;
+      };
+      return `overlap ${o.a} & ${o.b}: ${o.ms.toFixed(1)} ms (${who(o.pids[0])} | ${who(o.pids[1])})`;
+    })
+    .join('\n');
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const runsNow = (ctx: TrialContext) => readRuns(ctx.childLog).length;
@@ -217,7 +280,10 @@ export const waitRuns = (ctx: TrialContext, n: number, what: string) =>
   waitFor(() => runsNow(ctx) >= n, { timeoutMs: 20_000, what });
 
 /** Injects a fault that removes the leader, then waits for another host's child: the common failover shape. */
-export async function failover(ctx: TrialContext, inject: () => void | Promise<void>): Promise<{ failoverMs: number; expectRuns: number }> {
+export async function failover(
+  ctx: TrialContext,
+  inject: () => void | Promise<void>
+): Promise<{ failoverMs: number; expectRuns: number }> {
   const t0 = ctx.mark();
   await inject();
   const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);

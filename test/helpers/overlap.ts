@@ -3,7 +3,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 
 export interface Run {
-  name: string; pid: number; startNs: bigint; endNs: bigint; token: string; stopped: boolean;
+  name: string;
+  pid: number;
+  startNs: bigint;
+  endNs: bigint;
+  token: string;
+  stopped: boolean;
   /** ZK_SUPERVISOR_TICK, '-' when none */
   tick: string;
   /** Silences longer than {@link PAUSE_NS} between two lines (the child was stopped, e.g. SIGSTOP): not running. */
@@ -21,7 +26,16 @@ export function readRuns(file: string): Run[] {
     const [kind, name, pid, ns, token, tick] = l.split(' ');
     if (!kind || !name || !pid || !ns) continue;
     const t = BigInt(ns);
-    const r = runs.get(Number(pid)) ?? { name, pid: Number(pid), startNs: t, endNs: t, token: token ?? '', stopped: false, tick: tick ?? '-', pauses: [] };
+    const r = runs.get(Number(pid)) ?? {
+      name,
+      pid: Number(pid),
+      startNs: t,
+      endNs: t,
+      token: token ?? '',
+      stopped: false,
+      tick: tick ?? '-',
+      pauses: [],
+    };
     if (t - r.endNs > PAUSE_NS) r.pauses.push([r.endNs, t]);
     if (t > r.endNs) r.endNs = t;
     if (kind === 'stop') r.stopped = true;
@@ -38,7 +52,8 @@ export function overlaps(runs: Run[]): { a: Run; b: Run; ms: number }[] {
   const out = [];
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
-      const a = runs[i]!, b = runs[j]!;
+      const a = runs[i]!,
+        b = runs[j]!;
       if (a.name === b.name && a.token === b.token && a.tick === b.tick) continue;
       let ms = 0;
       for (const [a0, a1] of segments(a)) {
@@ -58,7 +73,10 @@ export function overlaps(runs: Run[]): { a: Run; b: Run; ms: number }[] {
 function segments(r: Run): [bigint, bigint][] {
   const out: [bigint, bigint][] = [];
   let from = r.startNs;
-  for (const [p0, p1] of r.pauses) { out.push([from, p0]); from = p1; }
+  for (const [p0, p1] of r.pauses) {
+    out.push([from, p0]);
+    from = p1;
+  }
   out.push([from, r.endNs]);
   return out;
 }

@@ -18,7 +18,11 @@ const uptimeNs = () => BigInt(Math.round(Number(readFileSync('/proc/uptime', 'ut
 const bootOffsetNs = uptimeNs() - now();
 
 function readEnv(pid) {
-  try { return readFileSync(`/proc/${pid}/environ`, 'latin1'); } catch { return undefined; }
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'latin1');
+  } catch {
+    return undefined;
+  }
 }
 
 function readStat(pid) {
@@ -26,9 +30,17 @@ function readStat(pid) {
     const s = readFileSync(`/proc/${pid}/stat`, 'latin1');
     const close = s.lastIndexOf(')');
     const f = s.slice(close + 2).split(' ');
-    return { comm: s.slice(s.indexOf('(') + 1, close), state: f[0], ppid: Number(f[1]), pgid: Number(f[2]), sid: Number(f[3]),
-      startTicks: Number(f[19]) };
-  } catch { return undefined; }
+    return {
+      comm: s.slice(s.indexOf('(') + 1, close),
+      state: f[0],
+      ppid: Number(f[1]),
+      pgid: Number(f[2]),
+      sid: Number(f[3]),
+      startTicks: Number(f[19]),
+    };
+  } catch {
+    return undefined;
+  }
 }
 
 function envVar(env, name) {
@@ -40,7 +52,11 @@ function envVar(env, name) {
 }
 
 function argvOf(pid) {
-  try { return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ').slice(0, 200); } catch { return ''; }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').filter(Boolean).join(' ').slice(0, 200);
+  } catch {
+    return '';
+  }
 }
 
 // A tagged process is part of the job once its environment has the term's token, which only the leash's
@@ -58,7 +74,11 @@ function classify(life, env) {
 function sample() {
   const t = now();
   let names;
-  try { names = readdirSync('/proc'); } catch { return; }
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return;
+  }
   const present = new Set();
   for (const name of names) {
     const c = name.charCodeAt(0);
@@ -80,9 +100,23 @@ function sample() {
       const st = readStat(pid);
       if (!st) continue;
       life = {
-        pid, ppid: st.ppid, pgid: st.pgid, sid: st.sid, comm: st.comm, host: envVar(env, 'ZKS_TEST_HOST') ?? '?', job: false,
-        token: '', term: '', tick: '', argv: '', forkedAtNs: String(BigInt(st.startTicks) * 10_000_000n - bootOffsetNs),
-        firstSeenNs: t, lastSeenNs: t, segments: [], goneNs: undefined, running: false,
+        pid,
+        ppid: st.ppid,
+        pgid: st.pgid,
+        sid: st.sid,
+        comm: st.comm,
+        host: envVar(env, 'ZKS_TEST_HOST') ?? '?',
+        job: false,
+        token: '',
+        term: '',
+        tick: '',
+        argv: '',
+        forkedAtNs: String(BigInt(st.startTicks) * 10_000_000n - bootOffsetNs),
+        firstSeenNs: t,
+        lastSeenNs: t,
+        segments: [],
+        goneNs: undefined,
+        running: false,
       };
       known.set(pid, life);
       lives.push(life);
@@ -92,7 +126,10 @@ function sample() {
       if (env) classify(life, env);
     }
     const st = readStat(pid);
-    if (!st || st.state === 'Z' || st.state === 'X') { gone(pid, life, t); continue; }
+    if (!st || st.state === 'Z' || st.state === 'X') {
+      gone(pid, life, t);
+      continue;
+    }
     life.lastSeenNs = t;
     if (life.job && st.comm !== life.comm) life.argv = argvOf(pid); // it exec'd
     life.comm = st.comm;
@@ -119,10 +156,14 @@ function gone(pid, life, t) {
   known.set(pid, false);
 }
 
-const report = () => lives.map((l) => ({
-  ...l, firstSeenNs: String(l.firstSeenNs), lastSeenNs: String(l.lastSeenNs),
-  goneNs: l.goneNs === undefined ? undefined : String(l.goneNs), segments: l.segments.map(([a, b]) => [String(a), String(b)]),
-}));
+const report = () =>
+  lives.map((l) => ({
+    ...l,
+    firstSeenNs: String(l.firstSeenNs),
+    lastSeenNs: String(l.lastSeenNs),
+    goneNs: l.goneNs === undefined ? undefined : String(l.goneNs),
+    segments: l.segments.map(([a, b]) => [String(a), String(b)]),
+  }));
 
 sample();
 port.postMessage({ kind: 'ready' });

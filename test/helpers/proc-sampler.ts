@@ -8,12 +8,19 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 
 /** One tagged process, as sampled. Times are CLOCK_MONOTONIC ns (process.hrtime), like the children's lines. */
 export interface ProcLife {
-  pid: number; ppid: number; pgid: number; sid: number; comm: string; argv: string;
+  pid: number;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  comm: string;
+  argv: string;
   /** ZKS_TEST_HOST of the supervisor that started it. */
   host: string;
   /** Part of a job (has ZK_SUPERVISOR_TOKEN); false for supervisors, leashes and their forks. */
   job: boolean;
-  term: string; token: string; tick: string;
+  term: string;
+  token: string;
+  tick: string;
   /** Fork time from /proc/<pid>/stat (10 ms resolution). */
   forkedAtNs: bigint;
   firstSeenNs: bigint;
@@ -25,14 +32,28 @@ export interface ProcLife {
 }
 
 /** Two runs (host + term) whose processes were seen running at the same instant. */
-export interface ProcOverlap { a: string; b: string; ms: number; pids: [number, number] }
+export interface ProcOverlap {
+  a: string;
+  b: string;
+  ms: number;
+  pids: [number, number];
+}
 
-type Raw = Omit<ProcLife, 'forkedAtNs' | 'firstSeenNs' | 'lastSeenNs' | 'goneNs' | 'segments'> &
-  { forkedAtNs: string; firstSeenNs: string; lastSeenNs: string; goneNs?: string; segments: [string, string][] };
+type Raw = Omit<ProcLife, 'forkedAtNs' | 'firstSeenNs' | 'lastSeenNs' | 'goneNs' | 'segments'> & {
+  forkedAtNs: string;
+  firstSeenNs: string;
+  lastSeenNs: string;
+  goneNs?: string;
+  segments: [string, string][];
+};
 
 const fromRaw = (r: Raw): ProcLife => ({
-  ...r, forkedAtNs: BigInt(r.forkedAtNs), firstSeenNs: BigInt(r.firstSeenNs), lastSeenNs: BigInt(r.lastSeenNs),
-  goneNs: r.goneNs === undefined ? undefined : BigInt(r.goneNs), segments: r.segments.map(([a, b]) => [BigInt(a), BigInt(b)]),
+  ...r,
+  forkedAtNs: BigInt(r.forkedAtNs),
+  firstSeenNs: BigInt(r.firstSeenNs),
+  lastSeenNs: BigInt(r.lastSeenNs),
+  goneNs: r.goneNs === undefined ? undefined : BigInt(r.goneNs),
+  segments: r.segments.map(([a, b]) => [BigInt(a), BigInt(b)]),
 });
 
 /** A new tag for a trial or a test file. */
@@ -45,11 +66,17 @@ export class ProcSampler {
   #pending: ((lives: ProcLife[]) => void)[] = [];
   #stopped: Promise<ProcLife[]> | undefined;
 
-  private constructor(readonly tag: string, intervalMs: number) {
+  private constructor(
+    readonly tag: string,
+    intervalMs: number
+  ) {
     const { port1, port2 } = new MessageChannel();
     this.#port = port1;
-    this.#worker = new Worker(new URL('./proc-sampler-worker.mjs', import.meta.url),
-      { workerData: { tag, intervalMs, port: port2 }, transferList: [port2], execArgv: [] });
+    this.#worker = new Worker(new URL('./proc-sampler-worker.mjs', import.meta.url), {
+      workerData: { tag, intervalMs, port: port2 },
+      transferList: [port2],
+      execArgv: [],
+    });
     this.#worker.unref();
     port1.on('message', (m: { kind: string; lives?: Raw[] }) => {
       if (m.lives) this.#pending.shift()?.(m.lives.map(fromRaw));
@@ -62,14 +89,19 @@ export class ProcSampler {
     const s = new ProcSampler(tag, intervalMs);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('process sampler: no first sample within 5 s')), 5000);
-      s.#port.once('message', () => { clearTimeout(timer); resolve(); });
+      s.#port.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       s.#worker.once('error', reject);
     });
     return s;
   }
 
   /** Every tagged process seen so far. */
-  snapshot(): Promise<ProcLife[]> { return this.#ask('snapshot'); }
+  snapshot(): Promise<ProcLife[]> {
+    return this.#ask('snapshot');
+  }
 
   /** Takes a last sample, ends the worker and resolves with every life. Idempotent. */
   stop(): Promise<ProcLife[]> {
@@ -80,7 +112,10 @@ export class ProcSampler {
   #ask(kind: 'snapshot' | 'stop'): Promise<ProcLife[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`process sampler: no ${kind} within 5 s`)), 5000);
-      this.#pending.push((l) => { clearTimeout(timer); resolve(l); });
+      this.#pending.push((l) => {
+        clearTimeout(timer);
+        resolve(l);
+      });
       this.#port.postMessage(kind);
     });
   }
@@ -99,7 +134,8 @@ export function procOverlaps(lives: ProcLife[], untilNs?: bigint): ProcOverlap[]
   const best = new Map<string, ProcOverlap>();
   for (let i = 0; i < jobs.length; i++) {
     for (let j = i + 1; j < jobs.length; j++) {
-      const a = jobs[i]!, b = jobs[j]!;
+      const a = jobs[i]!,
+        b = jobs[j]!;
       if (runOf(a) === runOf(b)) continue;
       for (const [a0, a1] of a.segments) {
         for (const [b0, b1] of b.segments) {
@@ -119,14 +155,21 @@ export function procOverlaps(lives: ProcLife[], untilNs?: bigint): ProcOverlap[]
 
 /** Job processes of `host` alive at the last sample (or at `atNs`). */
 export function aliveJobs(lives: ProcLife[], host?: string, atNs?: bigint): ProcLife[] {
-  return lives.filter((l) => l.job && (host === undefined || l.host === host)
-    && (atNs === undefined ? l.goneNs === undefined : l.firstSeenNs <= atNs && (l.goneNs === undefined || l.goneNs > atNs)));
+  return lives.filter(
+    (l) =>
+      l.job &&
+      (host === undefined || l.host === host) &&
+      (atNs === undefined
+        ? l.goneNs === undefined
+        : l.firstSeenNs <= atNs && (l.goneNs === undefined || l.goneNs > atNs))
+  );
 }
 
 /** Pids of live (non-zombie) processes whose environment holds ZKS_TEST_TAG=`tag` (or ZKS_TEST_RUN=`run`). */
 export function taggedPids(match: { tag?: string; run?: string }): number[] {
-  const needles = [match.tag && `ZKS_TEST_TAG=${match.tag}\0`, match.run && `ZKS_TEST_RUN=${match.run}\0`]
-    .filter((n): n is string => !!n);
+  const needles = [match.tag && `ZKS_TEST_TAG=${match.tag}\0`, match.run && `ZKS_TEST_RUN=${match.run}\0`].filter(
+    (n): n is string => !!n
+  );
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
@@ -135,7 +178,9 @@ export function taggedPids(match: { tag?: string; run?: string }): number[] {
       if (!needles.some((n) => env.includes(n))) continue;
       if (/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${name}/stat`, 'latin1'))) continue;
       out.push(Number(name));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -144,7 +189,11 @@ export function taggedPids(match: { tag?: string; run?: string }): number[] {
 export function killTagged(match: { tag?: string; run?: string }): number[] {
   const pids = taggedPids(match);
   for (const pid of pids) {
-    try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   return pids;
 }
@@ -159,7 +208,13 @@ export async function sweepTag(tag: string, timeoutMs = 10_000): Promise<void> {
     const pids = killTagged({ tag });
     if (pids.length === 0) return;
     if (performance.now() > deadline) {
-      const what = pids.map((p) => { try { return `${p} ${readFileSync(`/proc/${p}/stat`, 'utf8').split(' ').slice(1, 3).join(' ')}`; } catch { return `${p}`; } });
+      const what = pids.map((p) => {
+        try {
+          return `${p} ${readFileSync(`/proc/${p}/stat`, 'utf8').split(' ').slice(1, 3).join(' ')}`;
+        } catch {
+          return `${p}`;
+        }
+      });
       throw new Error(`tag sweep: processes tagged ${tag} still alive after ${timeoutMs} ms: ${what.join(', ')}`);
     }
     await new Promise((r) => setTimeout(r, 5));

@@ -4,7 +4,11 @@ import net from 'node:net';
 
 type Mode = 'pass' | 'blackhole';
 
-interface Pair { client: net.Socket; upstream: net.Socket; held: [net.Socket, Buffer][] }
+interface Pair {
+  client: net.Socket;
+  upstream: net.Socket;
+  held: [net.Socket, Buffer][];
+}
 
 export class TcpProxy {
   #server: net.Server;
@@ -20,13 +24,20 @@ export class TcpProxy {
   /** Starts a proxy on loopback port `listenPort` (default: any free one) forwarding to `host:port`. */
   static async start(target: { host?: string; port: number }, listenPort = 0): Promise<TcpProxy> {
     const p = new TcpProxy({ host: target.host ?? '127.0.0.1', port: target.port });
-    await new Promise<void>((resolve, reject) => { p.#server.once('error', reject); p.#server.listen(listenPort, '127.0.0.1', resolve); });
+    await new Promise<void>((resolve, reject) => {
+      p.#server.once('error', reject);
+      p.#server.listen(listenPort, '127.0.0.1', resolve);
+    });
     p.port = (p.#server.address() as net.AddressInfo).port;
     return p;
   }
 
-  get address(): string { return `127.0.0.1:${this.port}`; }
-  get connections(): number { return this.#pairs.size; }
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+  get connections(): number {
+    return this.#pairs.size;
+  }
 
   #accept(client: net.Socket): void {
     client.setNoDelay(true);
@@ -35,17 +46,21 @@ export class TcpProxy {
     const pair: Pair = { client, upstream, held: [] };
     this.#pairs.add(pair);
     let dropping = false;
-    const forward = (from: net.Socket, to: net.Socket) => from.on('data', (chunk) => {
-      if (dropping && to === client) return;
-      if (this.#mode === 'blackhole') pair.held.push([to, chunk]);
-      else to.write(chunk);
-      if (to === upstream && this.#dropAfter?.(chunk)) {
-        // the request reaches the server; its reply (and anything after) is lost, then the connection breaks
-        this.#dropAfter = undefined;
-        dropping = true;
-        setTimeout(() => { client.resetAndDestroy(); upstream.destroy(); }, 200);
-      }
-    });
+    const forward = (from: net.Socket, to: net.Socket) =>
+      from.on('data', (chunk) => {
+        if (dropping && to === client) return;
+        if (this.#mode === 'blackhole') pair.held.push([to, chunk]);
+        else to.write(chunk);
+        if (to === upstream && this.#dropAfter?.(chunk)) {
+          // the request reaches the server; its reply (and anything after) is lost, then the connection breaks
+          this.#dropAfter = undefined;
+          dropping = true;
+          setTimeout(() => {
+            client.resetAndDestroy();
+            upstream.destroy();
+          }, 200);
+        }
+      });
     forward(client, upstream);
     forward(upstream, client);
     const close = () => {
@@ -61,10 +76,14 @@ export class TcpProxy {
    * Once: after forwarding a client chunk that `match`es, drops every server reply on that connection and
    * resets it 200 ms later — a request that was applied but whose answer was lost.
    */
-  dropReplyAfter(match: (chunk: Buffer) => boolean): void { this.#dropAfter = match; }
+  dropReplyAfter(match: (chunk: Buffer) => boolean): void {
+    this.#dropAfter = match;
+  }
 
   /** Holds all traffic in both directions; sockets stay open (a network partition). */
-  blackhole(): void { this.#mode = 'blackhole'; }
+  blackhole(): void {
+    this.#mode = 'blackhole';
+  }
 
   /** Lets traffic flow again, first delivering what was held. */
   heal(): void {

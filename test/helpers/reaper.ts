@@ -17,7 +17,12 @@ let installed = false;
 
 /** SIGKILLs every tracked group and every process with this run's tag, waiting (≤ 2 s) until they are gone. */
 export function killEverything(): void {
-  for (const p of live) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of live)
+    try {
+      process.kill(-p.pid!, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   live.clear();
   const deadline = Date.now() + 2000;
   while (killTagged({ run: RUN_TAG }).length > 0 && Date.now() < deadline) {
@@ -38,7 +43,9 @@ export function trackDir(dir: string): void {
 }
 
 /** Forgets `dir` (its owner removed it). */
-export function untrackDir(dir: string): void { dirs.delete(dir); }
+export function untrackDir(dir: string): void {
+  dirs.delete(dir);
+}
 
 /** Tracks `proc` (spawned with `detached: true`, so it leads its own group) until it exits. */
 export function track(proc: ChildProcess): void {
@@ -55,7 +62,10 @@ function install(): void {
     installed = true;
     process.on('exit', reap);
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(sig, () => { reap(); process.kill(process.pid, sig); });
+      process.once(sig, () => {
+        reap();
+        process.kill(process.pid, sig);
+      });
     }
   }
 }

@@ -15,7 +15,6 @@ import { nextEvent, waitFor } from './wait.js';
 export const BIN = resolve(import.meta.dirname, '../../bin/zk-supervisor.js');
 export const CHILD = resolve(import.meta.dirname, '../fixtures/child.mjs');
 
-
 /** The tag of the supervisors this process starts without one of their own (see proc-sampler.ts). */
 export const FILE_TAG = newTag();
 
@@ -23,22 +22,56 @@ export const FILE_TAG = newTag();
 export function workDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-test-'));
   trackDir(dir);
-  return { dir, cleanup: () => { rmSync(dir, { recursive: true, force: true }); untrackDir(dir); } };
+  return {
+    dir,
+    cleanup: () => {
+      rmSync(dir, { recursive: true, force: true });
+      untrackDir(dir);
+    },
+  };
 }
 
 /** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`), after `wrap` words if any. */
-export function writeConfig(dir: string, opts: { connect: string; path: string; sessionTimeout?: string; stopTimeout?: string; childLog: string; extraTask?: string; extra?: string; extraZk?: string; childEnv?: Record<string, string>; wrap?: string[] }): string {
+export function writeConfig(
+  dir: string,
+  opts: {
+    connect: string;
+    path: string;
+    sessionTimeout?: string;
+    stopTimeout?: string;
+    childLog: string;
+    extraTask?: string;
+    extra?: string;
+    extraZk?: string;
+    childEnv?: Record<string, string>;
+    wrap?: string[];
+  }
+): string {
   const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
-  writeFileSync(file, [
-    'zookeeper:', `  connect: "${opts.connect}"`, `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`, '  connectTimeout: 3s', '  serverTickTime: 100ms', ...(opts.extraZk ? [opts.extraZk] : []),
-    'election:', `  path: ${opts.path}`,
-    'task:', `  command: ${JSON.stringify([...(opts.wrap ?? []), process.execPath, CHILD])}`, `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
-    '  env:', ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
-    ...(opts.extraTask ? [opts.extraTask] : []),
-    'logging:', '  level: debug', '  format: text',
-    ...(opts.extra ? [opts.extra] : []),
-  ].join('\n') + '\n');
+  writeFileSync(
+    file,
+    [
+      'zookeeper:',
+      `  connect: "${opts.connect}"`,
+      `  sessionTimeout: ${opts.sessionTimeout ?? '2s'}`,
+      '  connectTimeout: 3s',
+      '  serverTickTime: 100ms',
+      ...(opts.extraZk ? [opts.extraZk] : []),
+      'election:',
+      `  path: ${opts.path}`,
+      'task:',
+      `  command: ${JSON.stringify([...(opts.wrap ?? []), process.execPath, CHILD])}`,
+      `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
+      '  env:',
+      ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
+      ...(opts.extraTask ? [opts.extraTask] : []),
+      'logging:',
+      '  level: debug',
+      '  format: text',
+      ...(opts.extra ? [opts.extra] : []),
+    ].join('\n') + '\n'
+  );
   return file;
 }
 
@@ -50,10 +83,16 @@ export class SupervisorProc {
   #emitter = new EventEmitter();
 
   /** `tag` (default {@link FILE_TAG}) marks the supervisor and everything it starts, as host `id`. */
-  constructor(readonly id: string, config: string, args: string[] = [], opts: { tag?: string } = {}) {
+  constructor(
+    readonly id: string,
+    config: string,
+    args: string[] = [],
+    opts: { tag?: string } = {}
+  ) {
     const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'run', '--config', config, '--id', id, ...args]);
     this.proc = spawn(file, a, {
-      detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env, ZKS_TEST_TAG: opts.tag ?? FILE_TAG, ZKS_TEST_HOST: id },
     });
     track(this.proc);
@@ -74,13 +113,19 @@ export class SupervisorProc {
     this.proc.stderr!.on('data', onData);
   }
 
-  get pid(): number { return this.proc.pid!; }
+  get pid(): number {
+    return this.proc.pid!;
+  }
 
   /** Resolves with the first log line (already seen or future) matching `re`. */
   async waitLog(re: RegExp, timeoutMs: number, from = 0): Promise<string> {
     const seen = this.lines.slice(from).find((l) => re.test(l));
     if (seen) return seen;
-    const [line] = await nextEvent<[string]>(this.#emitter, 'line', { timeoutMs, what: `supervisor ${this.id} logging ${re}`, filter: (l) => re.test(l) });
+    const [line] = await nextEvent<[string]>(this.#emitter, 'line', {
+      timeoutMs,
+      what: `supervisor ${this.id} logging ${re}`,
+      filter: (l) => re.test(l),
+    });
     return line;
   }
 
@@ -93,20 +138,40 @@ export class SupervisorProc {
     return undefined;
   }
 
-  signal(sig: NodeJS.Signals): void { try { this.proc.kill(sig); } catch { /* gone */ } }
+  signal(sig: NodeJS.Signals): void {
+    try {
+      this.proc.kill(sig);
+    } catch {
+      /* gone */
+    }
+  }
 
   /** SIGKILLs the supervisor's whole process group (not its child's, which has its own group). */
-  killGroup(): void { try { process.kill(-this.pid, 'SIGKILL'); } catch { /* gone */ } }
+  killGroup(): void {
+    try {
+      process.kill(-this.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 /** Process group of `pid` (undefined once it is gone). */
 export function pgidOf(pid: number): number | undefined {
-  try { return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]); } catch { return undefined; }
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+  } catch {
+    return undefined;
+  }
 }
 
 /** True while `pid` exists and is not a zombie. */
 export function alive(pid: number): boolean {
-  try { return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+  try {
+    return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 /** Kills every supervisor still running (their groups) and waits for them. */
@@ -120,7 +185,10 @@ export async function killAll(procs: SupervisorProc[]): Promise<void> {
  * the rest, until each is a queued candidate. Each process goes into `into` as soon as it is spawned (for
  * cleanup, even when a wait fails). `firstConfig` lets the leader use another config (e.g. via a proxy).
  */
-export async function startElection(into: SupervisorProc[], opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number; tag?: string }): Promise<SupervisorProc[]> {
+export async function startElection(
+  into: SupervisorProc[],
+  opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number; tag?: string }
+): Promise<SupervisorProc[]> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const [firstId, ...restIds] = opts.ids;
   const leader = new SupervisorProc(firstId!, opts.firstConfig ?? opts.config, [], { tag: opts.tag });

@@ -30,7 +30,10 @@ export async function freePort(): Promise<number> {
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const { port } = srv.address() as net.AddressInfo;
     await new Promise<void>((r) => srv.close(() => r()));
-    if (!handedOut.has(port)) { handedOut.add(port); return port; }
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }
 
@@ -39,50 +42,88 @@ export function fourLetter(port: number, cmd: string, timeoutMs = 1000): Promise
   return new Promise((resolve) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     let out = '';
-    const done = () => { sock.destroy(); resolve(out); };
+    const done = () => {
+      sock.destroy();
+      resolve(out);
+    };
     sock.setTimeout(timeoutMs, done);
     sock.on('connect', () => sock.write(cmd));
-    sock.on('data', (d) => { out += d.toString(); });
+    sock.on('data', (d) => {
+      out += d.toString();
+    });
     sock.on('end', done);
     sock.on('error', done);
   });
 }
 
-
-interface MemberSpec { id: number; clientPort: number; peerPort: number; electionPort: number }
+interface MemberSpec {
+  id: number;
+  clientPort: number;
+  peerPort: number;
+  electionPort: number;
+}
 
 /** One ZooKeeper server process. */
 export class ZkServer {
   #proc: ChildProcess | undefined;
-  constructor(readonly dir: string, readonly spec: MemberSpec, readonly cfgFile: string) {}
+  constructor(
+    readonly dir: string,
+    readonly spec: MemberSpec,
+    readonly cfgFile: string
+  ) {}
 
-  get port(): number { return this.spec.clientPort; }
-  get address(): string { return `127.0.0.1:${this.spec.clientPort}`; }
-  get running(): boolean { return this.#proc !== undefined; }
+  get port(): number {
+    return this.spec.clientPort;
+  }
+  get address(): string {
+    return `127.0.0.1:${this.spec.clientPort}`;
+  }
+  get running(): boolean {
+    return this.#proc !== undefined;
+  }
 
   /** Spawns the JVM (own process group); resolves at once: use {@link waitServing}. */
   start(): void {
     if (this.#proc) throw new Error(`server ${this.spec.id} already running`);
     // Through the fd-closing prologue: the test process holds ZooKeeper client sockets the JVM must not inherit.
-    const { file, args, env } = cleanArgv(['java',
-      '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xms32m', '-Xmx256m', '-Xshare:auto',
-      '-Dzookeeper.admin.enableServer=false', `-Dzookeeper.log.dir=${this.dir}`, '-Dzookeeper.root.logger=INFO,ROLLINGFILE',
-      '-cp', `${CONF}:${JAR}`, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', this.cfgFile,
+    const { file, args, env } = cleanArgv([
+      'java',
+      '-XX:+UseSerialGC',
+      '-XX:TieredStopAtLevel=1',
+      '-Xms32m',
+      '-Xmx256m',
+      '-Xshare:auto',
+      '-Dzookeeper.admin.enableServer=false',
+      `-Dzookeeper.log.dir=${this.dir}`,
+      '-Dzookeeper.root.logger=INFO,ROLLINGFILE',
+      '-cp',
+      `${CONF}:${JAR}`,
+      'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+      this.cfgFile,
     ]);
-    const proc = spawn(file, args, { detached: true, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env } });
+    const proc = spawn(file, args, {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'ignore'],
+      env: { ...process.env, ...env },
+    });
     track(proc);
-    proc.once('exit', () => { if (this.#proc === proc) this.#proc = undefined; });
+    proc.once('exit', () => {
+      if (this.#proc === proc) this.#proc = undefined;
+    });
     this.#proc = proc;
   }
 
   /** Waits until the server answers `srvr` as serving (standalone, leader or follower). */
   async waitServing(timeoutMs = 30_000): Promise<string> {
     let mode = '';
-    await waitFor(async () => {
-      const out = await fourLetter(this.port, 'srvr', 500);
-      mode = /Mode: (\w+)/.exec(out)?.[1] ?? '';
-      return mode !== '';
-    }, { timeoutMs, what: `ZooKeeper server ${this.spec.id} on ${this.address} serving requests` }).catch((err: Error) => {
+    await waitFor(
+      async () => {
+        const out = await fourLetter(this.port, 'srvr', 500);
+        mode = /Mode: (\w+)/.exec(out)?.[1] ?? '';
+        return mode !== '';
+      },
+      { timeoutMs, what: `ZooKeeper server ${this.spec.id} on ${this.address} serving requests` }
+    ).catch((err: Error) => {
       throw new Error(`${err.message}; its last warnings:\n${this.#lastWarnings()}`);
     });
     return mode;
@@ -90,8 +131,14 @@ export class ZkServer {
 
   #lastWarnings(): string {
     try {
-      return readFileSync(join(this.dir, 'zookeeper.log'), 'utf8').split('\n').filter((l) => / (WARN|ERROR) /.test(l)).slice(-8).join('\n');
-    } catch { return '(no log)'; }
+      return readFileSync(join(this.dir, 'zookeeper.log'), 'utf8')
+        .split('\n')
+        .filter((l) => / (WARN|ERROR) /.test(l))
+        .slice(-8)
+        .join('\n');
+    } catch {
+      return '(no log)';
+    }
   }
 
   /** Current mode (`standalone`, `leader`, `follower`) or '' when not serving. */
@@ -108,7 +155,12 @@ export class ZkServer {
   /** Packets the server has received from session `sessionId` (hex) on its current connection, per `cons`. */
   async packetsFrom(sessionId: string): Promise<number | undefined> {
     const out = await fourLetter(this.port, 'cons', 500);
-    const line = out.split('\n').find((l) => l.includes(`sid=0x${sessionId.replace(/^0x/, '')},`) || l.includes(`sid=0x${sessionId.replace(/^0x/, '')})`));
+    const line = out
+      .split('\n')
+      .find(
+        (l) =>
+          l.includes(`sid=0x${sessionId.replace(/^0x/, '')},`) || l.includes(`sid=0x${sessionId.replace(/^0x/, '')})`)
+      );
     const m = line && /recved=(\d+)/.exec(line);
     return m ? Number(m[1]) : undefined;
   }
@@ -118,9 +170,20 @@ export class ZkServer {
     const proc = this.#proc;
     if (!proc) return;
     const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-    try { process.kill(-proc.pid!, signal); } catch { /* already gone */ }
-    await Promise.race([exited, new Promise<void>((_, rej) => setTimeout(
-      () => rej(new Error(`ZooKeeper server ${this.spec.id} did not exit within 10 s of ${signal}`)), 10_000).unref())]);
+    try {
+      process.kill(-proc.pid!, signal);
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([
+      exited,
+      new Promise<void>((_, rej) =>
+        setTimeout(
+          () => rej(new Error(`ZooKeeper server ${this.spec.id} did not exit within 10 s of ${signal}`)),
+          10_000
+        ).unref()
+      ),
+    ]);
   }
 
   /** Kills and starts the server again with the same data, waiting until it serves. */
@@ -137,8 +200,14 @@ export class ZkCluster {
    * With `quorumProxies`: the proxies member i uses to reach member j's quorum and election ports, keyed
    * `i>j` (every link of the ensemble goes through one, in each direction).
    */
-  constructor(readonly servers: ZkServer[], readonly root: string, readonly links = new Map<string, TcpProxy[]>()) {}
-  get connectString(): string { return this.servers.map((s) => s.address).join(','); }
+  constructor(
+    readonly servers: ZkServer[],
+    readonly root: string,
+    readonly links = new Map<string, TcpProxy[]>()
+  ) {}
+  get connectString(): string {
+    return this.servers.map((s) => s.address).join(',');
+  }
   /** The member serving the given session, or undefined. */
   async serverOf(sessionId: string): Promise<ZkServer | undefined> {
     for (const s of this.servers) if (s.running && (await s.sessions()).includes(sessionId)) return s;
@@ -155,9 +224,16 @@ export class ZkCluster {
     return [...this.links].filter(([k]) => k.split('>').includes(String(id))).flatMap(([, p]) => p);
   }
   /** Black-holes every quorum and election link of `member` (its clients stay connected to it). */
-  isolate(member: ZkServer): void { for (const p of this.#linksOf(member)) p.blackhole(); }
+  isolate(member: ZkServer): void {
+    for (const p of this.#linksOf(member)) p.blackhole();
+  }
   /** Ends the isolation of `member`: its held links are reset (it reconnects afresh) and traffic flows. */
-  rejoin(member: ZkServer): void { for (const p of this.#linksOf(member)) { p.reset(); p.heal(); } }
+  rejoin(member: ZkServer): void {
+    for (const p of this.#linksOf(member)) {
+      p.reset();
+      p.heal();
+    }
+  }
   async stop(): Promise<void> {
     await Promise.all(this.servers.map((s) => s.kill()));
     await Promise.all([...this.links.values()].flat().map((p) => p.stop()));
@@ -193,7 +269,8 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       for (const b of specs) {
         if (a !== b) {
           links.set(`${a.id}>${b.id}`, [
-            await TcpProxy.start({ port: b.peerPort }, await freePort()), await TcpProxy.start({ port: b.electionPort }, await freePort()),
+            await TcpProxy.start({ port: b.peerPort }, await freePort()),
+            await TcpProxy.start({ port: b.electionPort }, await freePort()),
           ]);
         }
       }
@@ -204,10 +281,20 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const lines = [
-      `tickTime=${tickTime}`, 'initLimit=20', `syncLimit=${opts.syncLimit ?? 10}`, `dataDir=${dataDir}`,
-      `clientPort=${spec.clientPort}`, 'clientPortAddress=127.0.0.1', 'admin.enableServer=false',
-      '4lw.commands.whitelist=*', `minSessionTimeout=${tickTime * 4}`, `maxSessionTimeout=${opts.maxSessionTimeout ?? tickTime * 400}`,
-      'maxClientCnxns=0', 'preAllocSize=1024', 'snapCount=100000', 'forceSync=no',
+      `tickTime=${tickTime}`,
+      'initLimit=20',
+      `syncLimit=${opts.syncLimit ?? 10}`,
+      `dataDir=${dataDir}`,
+      `clientPort=${spec.clientPort}`,
+      'clientPortAddress=127.0.0.1',
+      'admin.enableServer=false',
+      '4lw.commands.whitelist=*',
+      `minSessionTimeout=${tickTime * 4}`,
+      `maxSessionTimeout=${opts.maxSessionTimeout ?? tickTime * 400}`,
+      'maxClientCnxns=0',
+      'preAllocSize=1024',
+      'snapCount=100000',
+      'forceSync=no',
     ];
     if (size > 1) {
       writeFileSync(join(dataDir, 'myid'), `${spec.id}\n`);

@@ -16,10 +16,16 @@ const noStack = (s: string) => assert.ok(!/\n\s+at /.test(s), `stack trace in ou
 
 test('cli: validate exits 0 for a good config and 2 with one line per problem for a bad one', () => {
   const good = join(work.dir, 'good.yaml');
-  writeFileSync(good, 'zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n');
+  writeFileSync(
+    good,
+    'zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n'
+  );
   assert.equal(cli('validate', '--config', good).code, 0);
   const bad = join(work.dir, 'bad.yaml');
-  writeFileSync(bad, 'zookeeper:\n  connect: "127.0.0.1:2181"\n  sesionTimeout: 4s\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n  stopTimeout: forever\n');
+  writeFileSync(
+    bad,
+    'zookeeper:\n  connect: "127.0.0.1:2181"\n  sesionTimeout: 4s\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n  stopTimeout: forever\n'
+  );
   const r = cli('validate', '--config', bad);
   assert.equal(r.code, 2);
   assert.match(r.err, /bad\.yaml:\d+:\d+: zookeeper: unknown key "sesionTimeout"/);
@@ -47,7 +53,9 @@ test('cli: status against an unreachable server exits 1 naming the server; no le
     assert.equal(r.code, 1);
     assert.match(r.err, new RegExp(`zk-supervisor: zookeeper ${proxy.address}: no server answered within \\d+ ms`));
     noStack(r.err);
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
   const empty = writeConfig(work.dir, { connect: await fx.chroot(), path: '/nobody', childLog: '/dev/null' });
   const r = cli('status', '--config', empty);
   assert.equal(r.code, 3);
@@ -57,7 +65,10 @@ test('cli: status against an unreachable server exits 1 naming the server; no le
 test('cli: a command that cannot start is reported clearly and the host steps down instead of crashing', async () => {
   const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/broken', childLog: '/dev/null' });
   const yaml = join(work.dir, 'broken.yaml');
-  writeFileSync(yaml, readFileSync(config, 'utf8').replace(/command: .*/, 'command: ["/nonexistent/worker", "--flag"]'));
+  writeFileSync(
+    yaml,
+    readFileSync(config, 'utf8').replace(/command: .*/, 'command: ["/nonexistent/worker", "--flag"]')
+  );
   const p = new SupervisorProc('broken', yaml);
   procs.push(p);
   const line = await p.waitLog(/task cannot start/, 10_000);
@@ -74,11 +85,20 @@ test('cli: a missing native ZooKeeper client is one clear error and exit 1, not 
   cpSync(join(BIN, '../../dist'), join(copy, 'dist'), { recursive: true });
   cpSync(BIN, join(copy, 'bin/zk-supervisor.js'));
   const config = join(work.dir, 'broken.yaml');
-  writeFileSync(config, 'zookeeper:\n  connect: "127.0.0.1:1"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\nlogging:\n  format: text\n');
+  writeFileSync(
+    config,
+    'zookeeper:\n  connect: "127.0.0.1:1"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\nlogging:\n  format: text\n'
+  );
   for (const command of ['run', 'once']) {
-    const r = spawnSync(process.execPath, [join(copy, 'bin/zk-supervisor.js'), command, '--config', config], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [join(copy, 'bin/zk-supervisor.js'), command, '--config', config], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(r.status, 1, `${command}: ${r.stderr}`);
-    assert.match(r.stderr, /the ZooKeeper client library \(npm package zookeeper\) cannot be used: Cannot find (module|package) 'zookeeper'/);
+    assert.match(
+      r.stderr,
+      /the ZooKeeper client library \(npm package zookeeper\) cannot be used: Cannot find (module|package) 'zookeeper'/
+    );
     noStack(r.stderr);
   }
 });

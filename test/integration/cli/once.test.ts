@@ -15,15 +15,22 @@ function once(config: string, id: string, ...args: string[]): Promise<{ code: nu
   const p = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   track(p);
   let out = '';
-  p.stdout!.on('data', (d) => { out += d; });
-  p.stderr!.on('data', (d) => { out += d; });
+  p.stdout!.on('data', (d) => {
+    out += d;
+  });
+  p.stderr!.on('data', (d) => {
+    out += d;
+  });
   return new Promise((r) => p.once('exit', (code) => r({ code, out })));
 }
 
 test('once: three hosts at the same tick → exactly one runs the command and exits with its code; the others exit 75', async () => {
   const childLog = join(work.dir, 'once.log');
   const config = writeConfig(work.dir, {
-    connect: await fx.chroot(), path: '/cron/report', childLog, sessionTimeout: '4s',
+    connect: await fx.chroot(),
+    path: '/cron/report',
+    childLog,
+    sessionTimeout: '4s',
     childEnv: { CHILD_EXIT_AFTER_MS: '1500', CHILD_EXIT_CODE: '7' },
   });
   const results = await Promise.all(['a', 'b', 'c'].map((id) => once(config, id)));
@@ -36,7 +43,10 @@ test('once: three hosts at the same tick → exactly one runs the command and ex
 test('once --wait: a host that queues runs after the holder finishes, never at the same time', async () => {
   const childLog = join(work.dir, 'once-wait.log');
   const config = writeConfig(work.dir, {
-    connect: await fx.chroot(), path: '/cron/wait', childLog, sessionTimeout: '4s',
+    connect: await fx.chroot(),
+    path: '/cron/wait',
+    childLog,
+    sessionTimeout: '4s',
     childEnv: { CHILD_EXIT_AFTER_MS: '800', CHILD_EXIT_CODE: '0' },
   });
   const [a, b] = await Promise.all([once(config, 'a', '--wait', '10s'), once(config, 'b', '--wait', '10s')]);
@@ -52,7 +62,10 @@ test('once --wait: a host that queues runs after the holder finishes, never at t
 test('once --once-per: a second host in the same period exits 75 without running; the next period runs again', async () => {
   const childLog = join(work.dir, 'once-per.log');
   const config = writeConfig(work.dir, {
-    connect: await fx.chroot(), path: '/cron/per', childLog, sessionTimeout: '4s',
+    connect: await fx.chroot(),
+    path: '/cron/per',
+    childLog,
+    sessionTimeout: '4s',
     childEnv: { CHILD_EXIT_AFTER_MS: '20', CHILD_EXIT_CODE: '0' },
   });
   const period = 5000;

@@ -9,7 +9,11 @@ import { within } from '../../helpers/wait.js';
 
 const fx = useZk();
 /** Resolves once `signal` has aborted (at once if it has). */
-const aborted = (signal: AbortSignal) => new Promise<void>((r) => { if (signal.aborted) r(); else signal.addEventListener('abort', () => r()); });
+const aborted = (signal: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal.aborted) r();
+    else signal.addEventListener('abort', () => r());
+  });
 const me = (id: string) => ({ id, host: 'test', pid: process.pid, description: '' });
 
 test('mutex: waiters queue by sequence, only the predecessor is watched, abort and timeout clean up', async () => {
@@ -30,7 +34,9 @@ test('mutex: waiters queue by sequence, only the predecessor is watched, abort a
   const d = new Mutex(zk, '/m');
   const ac2 = new AbortController();
   let queued!: () => void;
-  const dQueued = new Promise<void>((r) => { queued = r; });
+  const dQueued = new Promise<void>((r) => {
+    queued = r;
+  });
   const dLock = d.lock({ signal: ac2.signal, onPosition: () => queued() });
   await within(dQueued, 5000, 'd queued behind b');
   assert.equal((await zk.children('/m')).children.length, 2, "d's node exists while it waits");
@@ -49,14 +55,31 @@ test('election: the lowest candidate leads; the term carries a growing token; st
   const ta = await a.campaign();
   const positions: number[] = [];
   const tb = b.campaign({ onPosition: (p) => positions.push(p.index) });
-  await within(new Promise<void>((r) => { const t = setInterval(() => { if (positions.length) { clearInterval(t); r(); } }, 5); }), 5000, 'b queued');
-  assert.deepEqual((await a.contenders()).map((c) => c.id), ['a', 'b']);
+  await within(
+    new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (positions.length) {
+          clearInterval(t);
+          r();
+        }
+      }, 5);
+    }),
+    5000,
+    'b queued'
+  );
+  assert.deepEqual(
+    (await a.contenders()).map((c) => c.id),
+    ['a', 'b']
+  );
   assert.equal((await a.leader())?.info.id, 'a');
   assert.equal((await a.leader())?.token, ta.token);
   await ta.release();
   assert.ok(ta.lost.aborted, 'a released term is over');
   const second = await within(tb, 5000, 'b leading after a released');
-  assert.ok(second.token > ta.token && second.term === ta.term + 1, `token ${ta.token} → ${second.token}, term ${ta.term} → ${second.term}`);
+  assert.ok(
+    second.token > ta.token && second.term === ta.term + 1,
+    `token ${ta.token} → ${second.token}, term ${ta.term} → ${second.term}`
+  );
   assert.deepEqual(positions, [1, 0]);
   assert.equal((await a.leader())?.info.id, 'b');
   await second.release();
@@ -86,7 +109,10 @@ test('election: a campaign that times out leaves no node; one without info is re
   const zk = await fx.client({ connect: root });
   const other = await fx.client({ connect: root });
   const held = await new Election(other, '/e', { info: me('b') }).campaign();
-  await assert.rejects(new Election(zk, '/e', { info: me('a') }).campaign({ timeoutMs: 0 }), (e: unknown) => e instanceof RecipeError && e.code === 'LOCK_TIMEOUT');
+  await assert.rejects(
+    new Election(zk, '/e', { info: me('a') }).campaign({ timeoutMs: 0 }),
+    (e: unknown) => e instanceof RecipeError && e.code === 'LOCK_TIMEOUT'
+  );
   assert.equal((await zk.children('/e/candidates')).children.length, 1);
   await assert.rejects(new Election(zk, '/e').campaign(), /needs opts\.info/);
   await held.release();
@@ -94,14 +120,29 @@ test('election: a campaign that times out leaves no node; one without info is re
 
 test('baton: a second session waits while the first holds it, and takes it when it is dropped or its session ends', async () => {
   const root = await fx.chroot();
-  const [za, zb, zc] = await Promise.all([fx.client({ connect: root }), fx.client({ connect: root }), fx.client({ connect: root, sessionTimeoutMs: 1000 })]);
+  const [za, zb, zc] = await Promise.all([
+    fx.client({ connect: root }),
+    fx.client({ connect: root }),
+    fx.client({ connect: root, sessionTimeoutMs: 1000 }),
+  ]);
   const a = new Baton(za, '/e/active');
   await a.take('a');
   await a.take('a again'); // ours already: taken again at once
   const waits: string[] = [];
   const b = new Baton(zb, '/e/active');
   const bTakes = b.take('b', { onWait: (h) => waits.push(`${h.data} ${h.session}`) });
-  await within(new Promise<void>((r) => { const t = setInterval(() => { if (waits.length) { clearInterval(t); r(); } }, 5); }), 5000, 'b waiting');
+  await within(
+    new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (waits.length) {
+          clearInterval(t);
+          r();
+        }
+      }, 5);
+    }),
+    5000,
+    'b waiting'
+  );
   assert.deepEqual(waits, [`a again ${za.sessionId}`]);
   assert.equal(b.held, false);
   await a.drop();

@@ -13,9 +13,18 @@ test('pid node: created, re-created after an operator deletes it, removed only b
   const ac = new AbortController();
   let created = 0;
   let onCreated!: () => void;
-  let next = new Promise<void>((r) => { onCreated = r; });
+  let next = new Promise<void>((r) => {
+    onCreated = r;
+  });
   const running = maintainPidNode(zk, '/svc/pids/me', 'host-a', {
-    signal: ac.signal, onCreated: () => { created++; onCreated(); next = new Promise<void>((r) => { onCreated = r; }); },
+    signal: ac.signal,
+    onCreated: () => {
+      created++;
+      onCreated();
+      next = new Promise<void>((r) => {
+        onCreated = r;
+      });
+    },
   });
   await within(next, 5000, 'pid node created');
   const first = next;
@@ -45,6 +54,12 @@ test('pid node: a node held by another live session is left alone and reported',
   assert.equal(await within(conflict, 5000, 'conflict reported'), holder.sessionId);
   assert.equal((await zk.get('/pid')).data.toString(), 'holder');
   holder.close(); // the holder goes: we take over
-  await within((async () => { while ((await zk.exists('/pid'))?.ephemeralOwner !== zk.sessionId) await new Promise((r) => setTimeout(r, 20)); })(), 5000, 'taking over the pid node');
+  await within(
+    (async () => {
+      while ((await zk.exists('/pid'))?.ephemeralOwner !== zk.sessionId) await new Promise((r) => setTimeout(r, 20));
+    })(),
+    5000,
+    'taking over the pid node'
+  );
   ac.abort();
 });

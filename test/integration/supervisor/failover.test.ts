@@ -23,42 +23,70 @@ async function trio(opts: { sessionTimeout?: string; extraTask?: string; childEn
 
 const assertNoOverlap = (childLog: string) => {
   const o = overlaps(readRuns(childLog));
-  assert.deepEqual(o.map((x) => `${x.a.name}/${x.b.name} ${x.ms.toFixed(1)} ms`), [], 'two children ran at the same time');
+  assert.deepEqual(
+    o.map((x) => `${x.a.name}/${x.b.name} ${x.ms.toFixed(1)} ms`),
+    [],
+    'two children ran at the same time'
+  );
 };
 
 test('supervisor: exactly one of three runs the child; SIGTERM hands over at once, without overlap', async () => {
   const { sups, leader, childLog, config } = await trio();
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child writing its start line' });
+  await waitFor(() => readRuns(childLog).length === 1, {
+    timeoutMs: 5000,
+    what: 'the first child writing its start line',
+  });
   const status = JSON.parse(execFileSync(process.execPath, [BIN, 'status', '--config', config, '--json']).toString());
   assert.equal(status.leader.id, leader.id);
   assert.equal(status.candidates.length, 3);
   assert.equal(status.pidNodes.length, 3, 'every supervisor advertises itself in a pid node');
   const text = execFileSync(process.execPath, [BIN, 'status', '--config', config]).toString();
-  assert.match(text, new RegExp(`^leader: ${leader.id} \\(host .+, pid \\d+, term \\d+, token \\d+, since .+\\)$`, 'm'));
+  assert.match(
+    text,
+    new RegExp(`^leader: ${leader.id} \\(host .+, pid \\d+, term \\d+, token \\d+, since .+\\)$`, 'm')
+  );
   assert.match(text, /^candidates \(3\):$/m);
   assert.match(text, /^pid nodes \(3\):$/m);
   const t0 = performance.now();
   leader.signal('SIGTERM');
   assert.equal(await leader.exited, 0, 'a SIGTERMed supervisor exits 0');
-  const next = await Promise.any(sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 5000).then(() => s)));
+  const next = await Promise.any(
+    sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 5000).then(() => s))
+  );
   const handover = performance.now() - t0;
   await waitFor(() => readRuns(childLog).length === 2, { timeoutMs: 5000, what: 'the second child starting' });
   const runs = readRuns(childLog);
   assert.equal(runs[0]!.stopped, true, 'the first child was stopped with SIGTERM and wrote its stop line');
-  assert.ok(BigInt(runs[1]!.token) > BigInt(runs[0]!.token), `fencing token must grow: ${runs[0]!.token} → ${runs[1]!.token}`);
+  assert.ok(
+    BigInt(runs[1]!.token) > BigInt(runs[0]!.token),
+    `fencing token must grow: ${runs[0]!.token} → ${runs[1]!.token}`
+  );
   assertNoOverlap(childLog);
-  console.log(`# graceful hand-over ${handover.toFixed(0)} ms; gap between children ${gaps(runs)[0]!.toFixed(1)} ms; new leader ${next.id}`);
-  assert.ok(handover < 2000, `hand-over took ${handover.toFixed(0)} ms: the candidate node was not deleted at shutdown`);
+  console.log(
+    `# graceful hand-over ${handover.toFixed(0)} ms; gap between children ${gaps(runs)[0]!.toFixed(1)} ms; new leader ${next.id}`
+  );
+  assert.ok(
+    handover < 2000,
+    `hand-over took ${handover.toFixed(0)} ms: the candidate node was not deleted at shutdown`
+  );
 });
 
 test('supervisor: the leader SIGKILLed with its child → a standby takes over after the session timeout, no overlap', async () => {
   const { sups, leader, childLog } = await trio({ sessionTimeout: '2s' });
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child writing its start line' });
+  await waitFor(() => readRuns(childLog).length === 1, {
+    timeoutMs: 5000,
+    what: 'the first child writing its start line',
+  });
   const child = readRuns(childLog)[0]!;
   const t0 = performance.now();
   const childGroup = pgidOf(child.pid);
   leader.killGroup();
-  if (childGroup) try { process.kill(-childGroup, 'SIGKILL'); } catch { /* already gone */ } // the whole host dies
+  if (childGroup)
+    try {
+      process.kill(-childGroup, 'SIGKILL');
+    } catch {
+      /* already gone */
+    } // the whole host dies
   await Promise.any(sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 10_000)));
   const took = performance.now() - t0;
   assertNoOverlap(childLog);
@@ -69,10 +97,14 @@ test('supervisor: the leader SIGKILLed with its child → a standby takes over a
 test('supervisor: resign asks the leader to step down; --wait returns once another host leads', async () => {
   const { sups, leader, childLog, config } = await trio();
   await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'first child' });
-  const out = execFileSync(process.execPath, [BIN, 'resign', '--config', config, '--wait', '--timeout', '10s'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [BIN, 'resign', '--config', config, '--wait', '--timeout', '10s'], {
+    encoding: 'utf8',
+  });
   assert.match(out, new RegExp(`^asked ${leader.id} \\(term 1\\) to step down\n\\S+ leads now \\(term 2\\)\n$`));
   await leader.waitLog(/reason="resign requested by \S+@\S+"/, 5000);
-  const next = await Promise.any(sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 5000).then(() => s)));
+  const next = await Promise.any(
+    sups.filter((s) => s !== leader).map((s) => s.waitLog(/to=running/, 5000).then(() => s))
+  );
   assert.notEqual(next, leader);
   await leader.waitLog(/to=candidate reason=rejoin/, 5000); // a stale request would make the next leader resign too
   assert.equal(next.state, 'running');
@@ -94,10 +126,20 @@ test('supervisor: the child inherits no descriptor but stdio, and runs in its ow
   const [pid] = readFileSync(fds, 'utf8').trim().split('\n')[0]!.split(' ');
   // Beyond stdio (socketpairs here, from the test's pipes) the child may hold no socket: node's own
   // descriptors (epoll, eventfd, pipes) are fine, an inherited ZooKeeper connection is not.
-  const sockets = readdirSync(`/proc/${pid}/fd`).filter((fd) => Number(fd) > 2)
-    .map((fd) => { try { return `${fd} -> ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`; } catch { return ''; } })
+  const sockets = readdirSync(`/proc/${pid}/fd`)
+    .filter((fd) => Number(fd) > 2)
+    .map((fd) => {
+      try {
+        return `${fd} -> ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`;
+      } catch {
+        return '';
+      }
+    })
     .filter((l) => l.includes('socket:'));
   assert.deepEqual(sockets, [], `child ${pid} holds sockets (a leaked ZooKeeper connection)`);
   const pgid = pgidOf(Number(pid));
-  assert.ok(pgid && pgid !== pgidOf(process.pid) && pgid !== pgidOf(leaderOf(childLog)), 'the child runs in a process group of its own (its leash leads it)');
+  assert.ok(
+    pgid && pgid !== pgidOf(process.pid) && pgid !== pgidOf(leaderOf(childLog)),
+    'the child runs in a process group of its own (its leash leads it)'
+  );
 });

@@ -45,7 +45,9 @@ test('lease: a leader partitioned longer than the session timeout stops its chil
     await a.waitLog(/zookeeper state.*state=expired|to=connecting reason="new session"/, 10_000);
     await a.waitLog(/candidate position/, 10_000, a.lines.length - 1);
     assert.equal(readRuns(childLog).length, 2, 'the old leader must not start its child again');
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('lease: a 2 s partition at T = 4 s (shorter than the fencing deadline) leaves the child undisturbed', async () => {
@@ -58,12 +60,21 @@ test('lease: a 2 s partition at T = 4 s (shorter than the fencing deadline) leav
     // Watch for a full session timeout afterwards: nothing may be stopped, restarted or taken over.
     await new Promise((r) => setTimeout(r, 4000));
     const after = a.lines.slice(from).filter((l) => /state change/.test(l));
-    assert.deepEqual(after.filter((l) => !/to=(fenced|running)/.test(l)), [], 'the leader changed state beyond fenced/running');
+    assert.deepEqual(
+      after.filter((l) => !/to=(fenced|running)/.test(l)),
+      [],
+      'the leader changed state beyond fenced/running'
+    );
     assert.equal(readRuns(childLog).length, 1, 'the child was restarted by a blip');
-    assert.ok(standbys.every((s) => s.state === 'candidate'), 'a standby took over');
+    assert.ok(
+      standbys.every((s) => s.state === 'candidate'),
+      'a standby took over'
+    );
     const last = readRuns(childLog)[0]!;
     assert.ok(Number(process.hrtime.bigint() - last.endNs) / 1e6 < 500, 'the child stopped ticking');
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('lease: losing the connection while leading never leaves our own candidate node blocking the queue', async () => {
@@ -74,7 +85,12 @@ test('lease: losing the connection while leading never leaves our own candidate 
     await new Promise((r) => setTimeout(r, 300));
     proxy.heal(); // same session comes back: the old candidate node must be deleted, not left at the head
     await Promise.any([...standbys, a].map((s) => s.waitLog(/to=running/, 10_000, s === a ? a.lines.length : 0)));
-    await waitFor(() => readRuns(childLog).length === 2, { timeoutMs: 5000, what: 'a new child after the lease lapsed' });
+    await waitFor(() => readRuns(childLog).length === 2, {
+      timeoutMs: 5000,
+      what: 'a new child after the lease lapsed',
+    });
     assert.deepEqual(overlaps(readRuns(childLog)), []);
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });

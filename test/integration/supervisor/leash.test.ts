@@ -11,11 +11,20 @@ let n = 0;
 async function trio(sessionTimeout: string) {
   const i = n++;
   const childLog = join(work.dir, `children-${i}.log`);
-  const config = writeConfig(work.dir, { connect: await fx.chroot(), path: `/leash/j${i}`, childLog, sessionTimeout, stopTimeout: '300ms' });
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: `/leash/j${i}`,
+    childLog,
+    sessionTimeout,
+    stopTimeout: '300ms',
+  });
   const sups = ['a', 'b', 'c'].map((id) => new SupervisorProc(`${id}${i}`, config));
   procs.push(...sups);
   const leader = await Promise.any(sups.map((s) => s.waitLog(/to=running/, 10_000).then(() => s)));
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the first child writing its start line' });
+  await waitFor(() => readRuns(childLog).length === 1, {
+    timeoutMs: 5000,
+    what: 'the first child writing its start line',
+  });
   return { sups, leader, childLog, standbys: sups.filter((s) => s !== leader) };
 }
 
@@ -24,7 +33,11 @@ test('leash: kill -9 of the supervisor alone → its orphaned child dies at once
   const child = readRuns(childLog)[0]!;
   const t0 = performance.now();
   leader.killGroup(); // the supervisor's own group: the child lives in the leash's group
-  await waitFor(() => !alive(child.pid), { timeoutMs: 2000, what: `orphaned child ${child.pid} stopped by its leash`, intervalMs: 2 });
+  await waitFor(() => !alive(child.pid), {
+    timeoutMs: 2000,
+    what: `orphaned child ${child.pid} stopped by its leash`,
+    intervalMs: 2,
+  });
   const orphanMs = performance.now() - t0;
   await Promise.any(standbys.map((s) => s.waitLog(/to=running/, 10_000)));
   await waitFor(() => readRuns(childLog).length === 2, { timeoutMs: 5000, what: "the standby's child" });
@@ -37,7 +50,10 @@ test('leash: a supervisor frozen (SIGSTOP) for 2×T has its child stopped before
   const child = readRuns(childLog)[0]!;
   const t0 = performance.now();
   leader.signal('SIGSTOP');
-  await waitFor(() => !alive(child.pid), { timeoutMs: 3000, what: `child ${child.pid} of the frozen supervisor stopped by its leash` });
+  await waitFor(() => !alive(child.pid), {
+    timeoutMs: 3000,
+    what: `child ${child.pid} of the frozen supervisor stopped by its leash`,
+  });
   const stoppedMs = performance.now() - t0;
   await Promise.any(standbys.map((s) => s.waitLog(/to=running/, 10_000)));
   await new Promise((r) => setTimeout(r, Math.max(0, 4000 - (performance.now() - t0)))); // the freeze lasts 2×T

@@ -21,7 +21,11 @@ async function start(ids: string[], opts: { childEnv?: Record<string, string>; e
   const root = await fx.chroot();
   const childLog = join(work.dir, `sched-${i}.log`);
   const config = writeConfig(work.dir, {
-    connect: root, path: '/cron', childLog, stopTimeout: '300ms', childEnv: opts.childEnv,
+    connect: root,
+    path: '/cron',
+    childLog,
+    stopTimeout: '300ms',
+    childEnv: opts.childEnv,
     extraTask: `  schedule: "${EVERY_SECOND}"${opts.extraTask ? `\n${opts.extraTask}` : ''}`,
   });
   const sups = ids.map((id) => new SupervisorProc(`${id}${i}`, config));
@@ -44,15 +48,22 @@ function status(config: string): { code: number | null; out: string } {
 }
 
 const finishedCount = async (zk: Zk) => (await records(zk)).filter((r) => r.state === 'finished').length;
-const leaderOf = (sups: SupervisorProc[]) => waitFor(() => sups.find((s) => s.state === 'running' || s.state === 'waiting'), { timeoutMs: 15_000, what: 'a scheduled leader' });
+const leaderOf = (sups: SupervisorProc[]) =>
+  waitFor(() => sups.find((s) => s.state === 'running' || s.state === 'waiting'), {
+    timeoutMs: 15_000,
+    what: 'a scheduled leader',
+  });
 
 // Every tick between the first and the last record has a record; settled ticks are in a final state.
 function assertNoTickLost(recs: RunRecord[]): void {
   const schedule = compileSchedule(EVERY_SECOND);
   const ticks = recs.map((r) => r.tick);
-  const expected = schedule.between(new Date(Date.parse(ticks[0]!) - 1), new Date(ticks.at(-1)!), 1000).map((d) => d.toISOString());
+  const expected = schedule
+    .between(new Date(Date.parse(ticks[0]!) - 1), new Date(ticks.at(-1)!), 1000)
+    .map((d) => d.toISOString());
   assert.deepEqual(ticks, expected, 'a tick between the first and the last has no record');
-  for (const r of recs.slice(0, -2)) assert.ok(['finished', 'fenced', 'skipped', 'missed'].includes(r.state), `tick ${r.tick} left in state ${r.state}`);
+  for (const r of recs.slice(0, -2))
+    assert.ok(['finished', 'fenced', 'skipped', 'missed'].includes(r.state), `tick ${r.tick} left in state ${r.state}`);
 }
 
 test('schedule: kill -9 of the leader mid-run and mid-wait — no tick twice, none lost unreported, no overlap', async () => {
@@ -62,29 +73,56 @@ test('schedule: kill -9 of the leader mid-run and mid-wait — no tick twice, no
   // Mid-run: as soon as a child has started, kill the leader's supervisor alone; the leash stops the child.
   const first = await leaderOf(sups);
   const before = readRuns(childLog).length;
-  const running = await waitFor(() => readRuns(childLog).slice(before).find((r) => !r.stopped), { timeoutMs: 5000, what: 'a run in progress' });
+  const running = await waitFor(
+    () =>
+      readRuns(childLog)
+        .slice(before)
+        .find((r) => !r.stopped),
+    { timeoutMs: 5000, what: 'a run in progress' }
+  );
   first.killGroup();
-  await waitFor(() => !alive(running.pid), { timeoutMs: 3000, what: `the interrupted child ${running.pid} stopped by its leash` });
+  await waitFor(() => !alive(running.pid), {
+    timeoutMs: 3000,
+    what: `the interrupted child ${running.pid} stopped by its leash`,
+  });
   const rest = sups.filter((s) => s !== first);
   const second = await leaderOf(rest);
-  await waitFor(async () => (await records(admin)).find((r) => r.tick === running.tick)?.state === 'fenced', { timeoutMs: 10_000, what: `tick ${running.tick} recorded as fenced` });
+  await waitFor(async () => (await records(admin)).find((r) => r.tick === running.tick)?.state === 'fenced', {
+    timeoutMs: 10_000,
+    what: `tick ${running.tick} recorded as fenced`,
+  });
   const afterFirst = await finishedCount(admin);
-  await waitFor(async () => (await finishedCount(admin)) >= afterFirst + 2, { timeoutMs: 15_000, what: 'the new leader running ticks' });
+  await waitFor(async () => (await finishedCount(admin)) >= afterFirst + 2, {
+    timeoutMs: 15_000,
+    what: 'the new leader running ticks',
+  });
 
   // Mid-wait: right after a run finished (the next tick is ~700 ms away), kill the whole leader host.
   const waiting = await second.waitLog(/to=waiting reason="next tick"/, 5000, second.lines.length);
   const waitedTick = /tick=(\S+)/.exec(waiting)![1]!;
   const group = pgidOf(readRuns(childLog).at(-1)!.pid);
   second.killGroup();
-  if (group) try { process.kill(-group, 'SIGKILL'); } catch { /* gone */ }
+  if (group)
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   const third = await leaderOf(rest.filter((s) => s !== second));
   const afterSecond = await finishedCount(admin);
-  await waitFor(async () => (await finishedCount(admin)) >= afterSecond + 2, { timeoutMs: 15_000, what: 'the third leader running ticks' });
+  await waitFor(async () => (await finishedCount(admin)) >= afterSecond + 2, {
+    timeoutMs: 15_000,
+    what: 'the third leader running ticks',
+  });
   const st = status(config);
   assert.equal(st.code, 0, st.out);
   console.log(st.out.replace(/^/gm, '# status: '));
   assert.match(st.out, /schedule: \* \* \* \* \* \*, next tick \d{4}-/);
-  assert.match(st.out, new RegExp(`${running.tick.replace(/\./g, '\\.')} fenced on ${first.id} .*ended while it ran`), st.out);
+  assert.match(
+    st.out,
+    new RegExp(`${running.tick.replace(/\./g, '\\.')} fenced on ${first.id} .*ended while it ran`),
+    st.out
+  );
   assert.match(st.out, new RegExp(`finished exit 0 in \\d+ ms on ${third.id}`));
   third.signal('SIGTERM');
   assert.equal(await third.exited, 0);
@@ -94,24 +132,41 @@ test('schedule: kill -9 of the leader mid-run and mid-wait — no tick twice, no
   assert.deepEqual(overlaps(runs), [], 'two runs overlapped');
   const starts = runs.map((r) => r.tick);
   assert.equal(new Set(starts).size, starts.length, `a tick ran twice: ${starts.join(' ')}`);
-  for (const r of runs) assert.ok(recs.some((x) => x.tick === r.tick && x.state !== 'missed' && x.state !== 'skipped'), `run of ${r.tick} has no started/finished record`);
+  for (const r of runs)
+    assert.ok(
+      recs.some((x) => x.tick === r.tick && x.state !== 'missed' && x.state !== 'skipped'),
+      `run of ${r.tick} has no started/finished record`
+    );
   assertNoTickLost(recs);
   // Both failovers left ticks due with nobody leading: catchUp last ran the latest late, the rest are missed.
   const lateStarts = sups.flatMap((s) => s.lines.filter((l) => /late tick started/.test(l)));
   assert.equal(lateStarts.length, 2, `expected one late catch-up run per failover:\n${lateStarts.join('\n')}`);
-  assert.ok(recs.some((r) => r.state === 'missed' && /nobody led/.test(r.reason ?? '')), 'no tick recorded as missed');
+  assert.ok(
+    recs.some((r) => r.state === 'missed' && /nobody led/.test(r.reason ?? '')),
+    'no tick recorded as missed'
+  );
   const waited = recs.find((r) => r.tick === waitedTick);
-  assert.ok(waited?.state === 'missed' || (waited?.state === 'finished' && waited.lateMs! >= 500), `tick ${waitedTick} (due while nobody led): ${JSON.stringify(waited)}`);
+  assert.ok(
+    waited?.state === 'missed' || (waited?.state === 'finished' && waited.lateMs! >= 500),
+    `tick ${waitedTick} (due while nobody led): ${JSON.stringify(waited)}`
+  );
   const fenced = recs.find((r) => r.tick === running.tick)!;
   assert.match(fenced.reason ?? '', /ended while it ran|lease|session/);
-  assert.ok(third.lines.some((l) => /tick interrupted by a failover|ticks came due while nobody led/.test(l)) ||
-    second.lines.some((l) => /tick interrupted by a failover/.test(l)), 'the failover was not reported in the logs');
+  assert.ok(
+    third.lines.some((l) => /tick interrupted by a failover|ticks came due while nobody led/.test(l)) ||
+      second.lines.some((l) => /tick interrupted by a failover/.test(l)),
+    'the failover was not reported in the logs'
+  );
 });
 
 test('schedule: concurrency forbid skips ticks while a run is still going; replace stops it for the new tick', async () => {
   const forbid = await start(['f'], { childEnv: { CHILD_EXIT_AFTER_MS: '2300' } });
-  await waitFor(async () => (await records(forbid.admin)).filter((r) => r.state === 'skipped').length >= 2 && (await finishedCount(forbid.admin)) >= 1,
-    { timeoutMs: 15_000, what: 'skipped ticks and a finished run' });
+  await waitFor(
+    async () =>
+      (await records(forbid.admin)).filter((r) => r.state === 'skipped').length >= 2 &&
+      (await finishedCount(forbid.admin)) >= 1,
+    { timeoutMs: 15_000, what: 'skipped ticks and a finished run' }
+  );
   forbid.sups[0]!.signal('SIGTERM');
   assert.equal(await forbid.sups[0]!.exited, 0);
   const fr = await records(forbid.admin);
@@ -120,11 +175,17 @@ test('schedule: concurrency forbid skips ticks while a run is still going; repla
   assertNoTickLost(fr);
 
   const replace = await start(['r'], { extraTask: '  concurrency: replace' }); // the child never exits by itself
-  await waitFor(async () => (await finishedCount(replace.admin)) >= 3, { timeoutMs: 15_000, what: 'three replaced runs' });
+  await waitFor(async () => (await finishedCount(replace.admin)) >= 3, {
+    timeoutMs: 15_000,
+    what: 'three replaced runs',
+  });
   replace.sups[0]!.signal('SIGTERM');
   assert.equal(await replace.sups[0]!.exited, 0);
   const rr = await records(replace.admin);
-  assert.ok(rr.filter((r) => r.state === 'finished').every((r) => /replaced it/.test(r.reason ?? '')), JSON.stringify(rr));
+  assert.ok(
+    rr.filter((r) => r.state === 'finished').every((r) => /replaced it/.test(r.reason ?? '')),
+    JSON.stringify(rr)
+  );
   const runs = readRuns(replace.childLog);
   assert.deepEqual(overlaps(runs), [], 'a replaced run overlapped its successor');
   assert.ok(runs.length >= 3);

@@ -21,7 +21,9 @@ test('security: with digest auth, only members can write the election; credentia
   const early = await fx.client({ connect: root });
   await early.create('/sec');
   const config = writeConfig(work.dir, {
-    connect: root, path: '/sec/job', childLog: join(work.dir, 'children.log'),
+    connect: root,
+    path: '/sec/job',
+    childLog: join(work.dir, 'children.log'),
     extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured',
   });
   process.env.ZKS_TEST_DIGEST = SECRET;
@@ -36,33 +38,56 @@ test('security: with digest auth, only members can write the election; credentia
   assert.equal(children.length, 2);
   const leaderNode = `/sec/job/candidates/${children.sort(bySequence)[0]}`;
   await noauth(stranger.delete(leaderNode), "deleting the leader's candidate node");
-  await noauth(stranger.create('/sec/job/candidates/0-lock-', '', { mode: 'ephemeral_sequential' }), 'injecting a candidate');
+  await noauth(
+    stranger.create('/sec/job/candidates/0-lock-', '', { mode: 'ephemeral_sequential' }),
+    'injecting a candidate'
+  );
   await noauth(stranger.set('/sec/job/leader', '{"id":"intruder"}'), 'rewriting the leader node');
   await noauth(stranger.delete('/sec/job/leader'), 'deleting the leader node');
   await noauth(stranger.delete('/sec/job/candidates'), 'deleting the candidates directory');
   assert.equal(leader.state, 'running');
 
   process.env.ZKS_TEST_DIGEST = SECRET;
-  const status = spawnSync(process.execPath, [BIN, 'status', '--config', config, '--json'], { encoding: 'utf8', env: process.env });
-  const validate = spawnSync(process.execPath, [BIN, 'validate', '--config', config], { encoding: 'utf8', env: process.env });
+  const status = spawnSync(process.execPath, [BIN, 'status', '--config', config, '--json'], {
+    encoding: 'utf8',
+    env: process.env,
+  });
+  const validate = spawnSync(process.execPath, [BIN, 'validate', '--config', config], {
+    encoding: 'utf8',
+    env: process.env,
+  });
   delete process.env.ZKS_TEST_DIGEST;
   assert.equal(status.status, 0, status.stderr);
   const password = SECRET.split(':')[1]!;
-  for (const [what, text] of [['logs', sups.flatMap((s) => s.lines).join('\n')], ['status', status.stdout + status.stderr], ['validate', validate.stdout + validate.stderr]]) {
+  for (const [what, text] of [
+    ['logs', sups.flatMap((s) => s.lines).join('\n')],
+    ['status', status.stdout + status.stderr],
+    ['validate', validate.stdout + validate.stderr],
+  ]) {
     assert.ok(!text!.includes(password), `the password appears in ${what}`);
   }
 });
 
-test('security: the child never inherits the ZooKeeper credential', { todo: '#15: digestEnv stays in the child environment' }, async () => {
+test('security: the child never inherits the ZooKeeper credential', {
+  todo: '#15: digestEnv stays in the child environment',
+}, async () => {
   const root = await fx.chroot();
   const childLog = join(work.dir, 'children-env.log');
-  const config = writeConfig(work.dir, { connect: root, path: '/env/job', childLog, extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured' });
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/env/job',
+    childLog,
+    extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured',
+  });
   process.env.ZKS_TEST_DIGEST = SECRET;
   const sup = new SupervisorProc('env-a', config);
   delete process.env.ZKS_TEST_DIGEST;
   procs.push(sup);
   await sup.waitLog(/to=running/, 10_000);
-  const [child] = await waitFor(() => readRuns(childLog), { timeoutMs: 5000, what: 'the child writing its start line' });
+  const [child] = await waitFor(() => readRuns(childLog), {
+    timeoutMs: 5000,
+    what: 'the child writing its start line',
+  });
   const environ = readFileSync(`/proc/${child!.pid}/environ`, 'latin1');
   assert.ok(environ.includes('CHILD_LOG='), 'read the environment of the child itself');
   assert.ok(!environ.includes(SECRET.split(':')[1]!), 'the digest password is in the child environment');

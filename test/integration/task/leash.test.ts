@@ -15,14 +15,36 @@ import { waitFor, within } from '../../helpers/wait.js';
 const CHILD = resolve(import.meta.dirname, '../../fixtures/child.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-leash-'));
 const tag = newTag();
-after(async () => { await sweepTag(tag); rmSync(dir, { recursive: true, force: true }); });
+after(async () => {
+  await sweepTag(tag);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 let n = 0;
 /** A leashed job tagged for the sweep; `node child.mjs` unless `argv` is given. */
 function task(env: Record<string, string> = {}, argv?: string[], opts: Partial<TaskSpec> = {}) {
   const log = join(dir, `c${n++}.log`);
-  const t = spawnTask({ argv: argv ?? [process.execPath, CHILD], stopTimeoutMs: 300, ...opts, env: { ZKS_TEST_TAG: tag, CHILD_LOG: log, ...env } });
-  return { t, log, started: () => waitFor(() => { try { return readFileSync(log, 'utf8').includes('start'); } catch { return false; } }, { timeoutMs: 5000, what: 'the job started' }) };
+  const t = spawnTask({
+    argv: argv ?? [process.execPath, CHILD],
+    stopTimeoutMs: 300,
+    ...opts,
+    env: { ZKS_TEST_TAG: tag, CHILD_LOG: log, ...env },
+  });
+  return {
+    t,
+    log,
+    started: () =>
+      waitFor(
+        () => {
+          try {
+            return readFileSync(log, 'utf8').includes('start');
+          } catch {
+            return false;
+          }
+        },
+        { timeoutMs: 5000, what: 'the job started' }
+      ),
+  };
 }
 const jobs = () => taggedPids({ tag }).length;
 
@@ -56,11 +78,16 @@ test('leash: at the lease end the job and everything it started are stopped', as
 });
 
 test('leash: the supervisor gone (control socket EOF) stops the job and a 200-process tree at once', async () => {
-  const p = spawn(leashPath(), ['300', 'SIGTERM', '/bin/bash', '-c', 'for i in $(seq 200); do sleep 60 & done; wait'],
-    { env: { ...process.env, ZKS_TEST_TAG: tag }, stdio: ['ignore', 'inherit', 'inherit', 'pipe'], detached: true });
+  const p = spawn(leashPath(), ['300', 'SIGTERM', '/bin/bash', '-c', 'for i in $(seq 200); do sleep 60 & done; wait'], {
+    env: { ...process.env, ZKS_TEST_TAG: tag },
+    stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
+    detached: true,
+  });
   const ctl = p.stdio[3] as Duplex;
   let status = '';
-  ctl.on('data', (d) => { status += d; });
+  ctl.on('data', (d) => {
+    status += d;
+  });
   ctl.write(`R ${process.hrtime.bigint() + 60_000_000_000n} 1 7\n`);
   await waitFor(() => jobs() >= 201, { timeoutMs: 10_000, what: '200 sleeps running' });
   const t0 = performance.now();
@@ -73,7 +100,11 @@ test('leash: the supervisor gone (control socket EOF) stops the job and a 200-pr
 
 test('leash: a stop 0–2 ms after the start, the supervisor side gone right after — no orphan, 200 times', async () => {
   for (let i = 0; i < 200; i++) {
-    const p = spawn(leashPath(), ['100', 'SIGTERM', 'sleep', '60'], { env: { ...process.env, ZKS_TEST_TAG: tag }, stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true });
+    const p = spawn(leashPath(), ['100', 'SIGTERM', 'sleep', '60'], {
+      env: { ...process.env, ZKS_TEST_TAG: tag },
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     const ctl = p.stdio[3] as Duplex;
     ctl.write(`R ${process.hrtime.bigint() + 60_000_000_000n} 1 7\n`);
     const wait = (i % 3) * 1; // 0, 1 or 2 ms
@@ -111,9 +142,25 @@ test('leash: the job inherits no descriptor but stdio; SHELLOPTS and BASH_ENV ch
   // node's own descriptors (epoll, eventfd, pipes it creates) come after 2; none may be inherited sockets
   const { t: t2, started: s2 } = task({}, ['/bin/sh', '-c', `ls -l /proc/self/fd > ${fds}.sh; exec sleep 60`]);
   t2.run(60_000, 1, 7);
-  await waitFor(() => { try { return readFileSync(`${fds}.sh`, 'utf8'); } catch { return ''; } }, { timeoutMs: 5000, what: 'the fd list' });
-  const inherited = readFileSync(`${fds}.sh`, 'utf8').split('\n').filter((l) => /\d+ -> /.test(l)).map((l) => l.split(' -> ')[0]!.split(' ').at(-1));
-  assert.deepEqual(inherited.filter((fd) => Number(fd) > 2 && fd !== '3'), [], `inherited: ${inherited}`); // 3: ls's own dir fd
+  await waitFor(
+    () => {
+      try {
+        return readFileSync(`${fds}.sh`, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+    { timeoutMs: 5000, what: 'the fd list' }
+  );
+  const inherited = readFileSync(`${fds}.sh`, 'utf8')
+    .split('\n')
+    .filter((l) => /\d+ -> /.test(l))
+    .map((l) => l.split(' -> ')[0]!.split(' ').at(-1));
+  assert.deepEqual(
+    inherited.filter((fd) => Number(fd) > 2 && fd !== '3'),
+    [],
+    `inherited: ${inherited}`
+  ); // 3: ls's own dir fd
   assert.ok(list, 'the child listed its fds');
   await Promise.all([t.stop(), t2.stop()]);
   void s2;

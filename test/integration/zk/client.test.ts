@@ -27,7 +27,7 @@ test('client: typed errors NONODE, NODEEXISTS, NOTEMPTY, BADVERSION, NOAUTH', as
   await rejectsCode(zk.set('/a', 'y', 7), 'BADVERSION');
   await zk.create('/ro', 'r', { acl: worldAcl(PERM_READ) });
   await rejectsCode(zk.set('/ro', 'w'), 'NOAUTH');
-  assert.equal((await zk.exists('/nope')), null);
+  assert.equal(await zk.exists('/nope'), null);
 });
 
 test('client: data, stat and ACL round-trip; ephemeralOwner is our session', async () => {
@@ -66,7 +66,11 @@ test('client: one-shot watches resolve with their event and can be cancelled', a
   await assert.rejects(cancelled, /stop watching/);
   const { event: onClose } = await zk.getW('/w');
   zk.close();
-  assert.deepEqual(await within(onClose, 2000, 'session event on close'), { type: 'session', path: '', state: 'closed' });
+  assert.deepEqual(await within(onClose, 2000, 'session event on close'), {
+    type: 'session',
+    path: '',
+    state: 'closed',
+  });
   other.close();
 });
 
@@ -86,10 +90,14 @@ test('client: connect to a server that never answers fails by our deadline, nami
   proxy.blackhole();
   try {
     const started = Date.now();
-    await assert.rejects(Zk.connect({ connect: proxy.address, sessionTimeoutMs: 2000, connectTimeoutMs: 800 }),
-      (e: unknown) => e instanceof ZkConnectError && e.code === 'CONNECT_TIMEOUT' && e.message.includes(proxy.address));
+    await assert.rejects(
+      Zk.connect({ connect: proxy.address, sessionTimeoutMs: 2000, connectTimeoutMs: 800 }),
+      (e: unknown) => e instanceof ZkConnectError && e.code === 'CONNECT_TIMEOUT' && e.message.includes(proxy.address)
+    );
     assert.ok(Date.now() - started < 3000, 'connect deadline was not enforced');
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('client: a connect can be aborted', async () => {
@@ -99,13 +107,18 @@ test('client: a connect can be aborted', async () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error('gave up')), 100);
     await assert.rejects(Zk.connect({ connect: proxy.address, connectTimeoutMs: 5000, signal: ac.signal }), /gave up/);
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('client: a blip shorter than the session timeout → disconnected → connected, same session', async () => {
   const proxy = await TcpProxy.start(firstServer());
   try {
-    const zk = await fx.client({ connect: `${proxy.address}${(await fx.chroot()).slice(fx.connectString().length)}`, sessionTimeoutMs: 4000 });
+    const zk = await fx.client({
+      connect: `${proxy.address}${(await fx.chroot()).slice(fx.connectString().length)}`,
+      sessionTimeoutMs: 4000,
+    });
     const session = zk.sessionId;
     const ackBefore = zk.lastAckedAt;
     await zk.exists('/');
@@ -115,9 +128,11 @@ test('client: a blip shorter than the session timeout → disconnected → conne
     proxy.heal();
     await stateReached(zk, 'connected', 4000);
     assert.equal(zk.sessionId, session);
-    assert.ok(await zk.exists('/') !== null);
+    assert.ok((await zk.exists('/')) !== null);
     zk.close();
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });
 
 test('client: a partition longer than the session timeout is observed as expired after it heals', async () => {
@@ -130,7 +145,10 @@ test('client: a partition longer than the session timeout is observed as expired
     const { event: mine } = await zk.getW(node);
     proxy.blackhole();
     await stateReached(zk, 'disconnected', 3000);
-    assert.equal((await within(gone, 5000, 'server deleting the ephemeral node of the partitioned session')).type, 'deleted');
+    assert.equal(
+      (await within(gone, 5000, 'server deleting the ephemeral node of the partitioned session')).type,
+      'deleted'
+    );
     proxy.reset();
     proxy.heal();
     await stateReached(zk, 'expired', 5000);
@@ -139,5 +157,7 @@ test('client: a partition longer than the session timeout is observed as expired
     assert.ok(ev.type === 'lost' || (ev.type === 'session' && ev.state === 'expired'), JSON.stringify(ev));
     assert.ok(zk.redials > 0, 'a partition of a second must have triggered a re-dial');
     await rejectsCode(zk.get('/'), 'SESSIONEXPIRED');
-  } finally { await proxy.stop(); }
+  } finally {
+    await proxy.stop();
+  }
 });

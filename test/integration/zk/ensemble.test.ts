@@ -11,8 +11,14 @@ test('ensemble: killing the follower a client is connected to keeps the session 
   for (const s of cluster.servers) if ((await s.mode()) === 'follower') followers.push(s);
   assert.equal(followers.length, 2, 'a 3-member ensemble has two followers');
   const chroot = (await fx.chroot()).slice(fx.connectString().length);
-  const zk = await fx.client({ connect: `${followers.map((f) => f.address).join(',')}${chroot}`, sessionTimeoutMs: 4000 });
-  const serving = await waitFor(() => cluster.serverOf(zk.sessionId), { timeoutMs: 5000, what: `the member serving session ${zk.sessionId}` });
+  const zk = await fx.client({
+    connect: `${followers.map((f) => f.address).join(',')}${chroot}`,
+    sessionTimeoutMs: 4000,
+  });
+  const serving = await waitFor(() => cluster.serverOf(zk.sessionId), {
+    timeoutMs: 5000,
+    what: `the member serving session ${zk.sessionId}`,
+  });
   const node = await zk.create('/eph', '', { mode: 'ephemeral' });
   const session = zk.sessionId;
   const t0 = performance.now();
@@ -23,7 +29,7 @@ test('ensemble: killing the follower a client is connected to keeps the session 
   assert.equal(zk.sessionId, session, 'the session must survive the loss of one member');
   assert.equal((await zk.exists(node))?.ephemeralOwner, session);
   console.log(`# reconnected to the surviving follower ${took.toFixed(0)} ms after the kill`);
-  assert.ok(took < 4000 * 2 / 3, `reconnect took ${took.toFixed(0)} ms: as slow as the binding's fallback`);
+  assert.ok(took < (4000 * 2) / 3, `reconnect took ${took.toFixed(0)} ms: as slow as the binding's fallback`);
   serving.start();
   await serving.waitServing();
 });
@@ -40,8 +46,10 @@ test('ensemble: killing the leader keeps the session once a new leader is electe
   await leader.kill();
   // Leader election after a member was restarted can take several seconds here; the session survives it
   // because the new leader renews every session it takes over.
-  await waitFor(async () => (await zk.exists(node).catch(() => null))?.ephemeralOwner === session,
-    { timeoutMs: 30_000, what: 'the session answering again after the leader was killed' });
+  await waitFor(async () => (await zk.exists(node).catch(() => null))?.ephemeralOwner === session, {
+    timeoutMs: 30_000,
+    what: 'the session answering again after the leader was killed',
+  });
   console.log(`# session answered again ${(performance.now() - t0).toFixed(0)} ms after the leader was killed`);
   assert.equal(zk.state, 'connected');
   assert.equal(zk.sessionId, session);

@@ -1,9 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PERM_ADMIN, PERM_ALL, PERM_DIRECTORY, PERM_FILE, isDirectory, securedAcl, worldAcl } from '../../../src/zk/acl.js';
+import {
+  PERM_ADMIN,
+  PERM_ALL,
+  PERM_DIRECTORY,
+  PERM_FILE,
+  isDirectory,
+  securedAcl,
+  worldAcl,
+} from '../../../src/zk/acl.js';
 import { isZkError } from '../../../src/zk/errors.js';
 import {
-  DeleteRaceError, childrenRecursive, createOrUpdate, createRecursive, deleteRecursive, nodeExists, resolveWildcards,
+  DeleteRaceError,
+  childrenRecursive,
+  createOrUpdate,
+  createRecursive,
+  deleteRecursive,
+  nodeExists,
+  resolveWildcards,
 } from '../../../src/zk/helpers.js';
 import { PathError } from '../../../src/zk/paths.js';
 import { QueueLockError, obtainQueueLock } from '../../../src/recipes/queue-lock.js';
@@ -23,14 +37,21 @@ test('createRecursive: ephemeral leaf gets persistent, empty parents with direct
     assert.equal(stat?.ephemeralOwner, '0', `${p} must be persistent`);
     assert.equal(stat?.dataLength, 0);
     const { acl: got } = await zk.getACL(p);
-    assert.deepEqual(got, [acl[0], { ...acl[1]!, perms: PERM_DIRECTORY }], `${p}: world stays read-only, the owner gets a directory`);
+    assert.deepEqual(
+      got,
+      [acl[0], { ...acl[1]!, perms: PERM_DIRECTORY }],
+      `${p}: world stays read-only, the owner gets a directory`
+    );
   }
   assert.equal((await zk.exists('/a/b/c'))?.ephemeralOwner, zk.sessionId);
   assert.equal((await zk.get('/a/b/c')).data.toString(), 'data');
   await assert.rejects(createRecursive(zk, '/a/b/c'), (e: unknown) => isZkError(e, 'NODEEXISTS'));
   const seq = await createRecursive(zk, '/q/x/n-', '', { mode: 'ephemeral_sequential' });
   assert.match(seq, /^\/q\/x\/n-\d{10}$/);
-  await assert.rejects(createRecursive(zk, '/other/x', '', { root: '/zk' }), (e: unknown) => e instanceof PathError && e.code === 'BAD_PATH');
+  await assert.rejects(
+    createRecursive(zk, '/other/x', '', { root: '/zk' }),
+    (e: unknown) => e instanceof PathError && e.code === 'BAD_PATH'
+  );
   assert.equal(await createRecursive(zk, '/zk/cell/x', '', { root: '/zk' }), '/zk/cell/x');
   assert.equal(isDirectory((await zk.getACL('/zk/cell')).acl), true);
   assert.equal(isDirectory(worldAcl(PERM_FILE)), false);
@@ -64,7 +85,10 @@ test('childrenRecursive lists sorted descendants and skips ones deleted concurre
   const deleting = Promise.all(Array.from({ length: 40 }, (_, i) => deleteRecursive(other, `/r2/n${i}`)));
   const listed = await childrenRecursive(zk, '/r2', { concurrency: 4 });
   await deleting;
-  assert.ok(listed.every((p) => /^n\d+(\/m(\/k)?)?$/.test(p)), listed.join(','));
+  assert.ok(
+    listed.every((p) => /^n\d+(\/m(\/k)?)?$/.test(p)),
+    listed.join(',')
+  );
   assert.deepEqual(await childrenRecursive(zk, '/r2'), []);
 });
 
@@ -79,11 +103,18 @@ test('resolveWildcards: Go path.Match semantics per segment, sorted, missing par
   assert.deepEqual(await resolveWildcards(zk, ['/cell/[a-b]1/*']), ['/cell/a1/x', '/cell/b1/x']);
   assert.deepEqual(await resolveWildcards(zk, ['/cell/\\**/x']), ['/cell/*/x']);
   assert.deepEqual(await resolveWildcards(zk, ['/cell/\\[z*']), ['/cell/[z]']);
-  assert.deepEqual(await resolveWildcards(zk, ['/cell/\\*/x']), ['/cell/\\*/x'], 'only escapes: not a wildcard, returned as typed');
+  assert.deepEqual(
+    await resolveWildcards(zk, ['/cell/\\*/x']),
+    ['/cell/\\*/x'],
+    'only escapes: not a wildcard, returned as typed'
+  );
   assert.deepEqual(await resolveWildcards(zk, ['/nope/*', '/cell/zz*']), []);
   assert.deepEqual(await resolveWildcards(zk, ['/typed/not/there', '/cell/a1/x']), ['/typed/not/there', '/cell/a1/x']);
   assert.deepEqual(await resolveWildcards(zk, ['/*/a3']), ['/cell/a3']);
-  await assert.rejects(resolveWildcards(zk, ['/cell/[a']), (e: unknown) => e instanceof PathError && e.code === 'BAD_PATTERN');
+  await assert.rejects(
+    resolveWildcards(zk, ['/cell/[a']),
+    (e: unknown) => e instanceof PathError && e.code === 'BAD_PATTERN'
+  );
 });
 
 test('deleteRecursive: version applies to the top node; a racing creator gets a clear error', async () => {
@@ -103,8 +134,13 @@ test('deleteRecursive: version applies to the top node; a racing creator gets a 
   let stop = false;
   const creating = (async () => {
     for (let i = 0; !stop; i++) {
-      try { await creator.create(`/race/new${i}`); } catch (e) {
-        if (isZkError(e, 'NOAUTH', 'NONODE')) { refused++; if (isZkError(e, 'NONODE')) return; } else throw e;
+      try {
+        await creator.create(`/race/new${i}`);
+      } catch (e) {
+        if (isZkError(e, 'NOAUTH', 'NONODE')) {
+          refused++;
+          if (isZkError(e, 'NONODE')) return;
+        } else throw e;
       }
     }
   })();
@@ -112,7 +148,9 @@ test('deleteRecursive: version applies to the top node; a racing creator gets a 
     await deleteRecursive(zk, '/race');
   } catch (e) {
     assert.ok(e instanceof DeleteRaceError, String(e));
-  } finally { stop = true; }
+  } finally {
+    stop = true;
+  }
   await creating;
   assert.equal(await nodeExists(zk, '/race'), false);
   assert.ok(refused > 0, 'the creator was never refused');
@@ -130,14 +168,18 @@ test('obtainQueueLock: lowest sequence holds it, each waiter watches only its pr
   await zk.create('/queue');
   // Names whose alphabetical order differs from their sequence order.
   const names: string[] = [];
-  for (const prefix of ['z-', 'y-', 'x-', 'w-', 'v-']) names.push(await zk.create(`/queue/${prefix}`, '', { mode: 'ephemeral_sequential' }));
+  for (const prefix of ['z-', 'y-', 'x-', 'w-', 'v-'])
+    names.push(await zk.create(`/queue/${prefix}`, '', { mode: 'ephemeral_sequential' }));
   // Every wake-up re-lists the queue and reports a new position: a waiter that watches only its predecessor
   // reports its first position and then 0; one woken by every deletion would report each step in between.
   const positions = names.map(() => [] as number[]);
   const acquiredAt: number[] = [];
   const deletedAt: number[] = [];
-  const waiters = names.map((n, i) => obtainQueueLock(zk, n, { waitMs: 10_000, onPosition: (idx) => positions[i]!.push(idx) })
-    .then(() => { acquiredAt[i] = performance.now(); }));
+  const waiters = names.map((n, i) =>
+    obtainQueueLock(zk, n, { waitMs: 10_000, onPosition: (idx) => positions[i]!.push(idx) }).then(() => {
+      acquiredAt[i] = performance.now();
+    })
+  );
   for (const [i, n] of names.entries()) {
     await within(waiters[i]!, 5000, `${n} obtaining the lock`);
     deletedAt[i] = performance.now();
@@ -155,9 +197,15 @@ test('obtainQueueLock: timeout, try-once, abort, and our node deleted', async ()
   const first = await zk.create('/ql/l-', '', { mode: 'ephemeral_sequential' });
   const second = await zk.create('/ql/l-', '', { mode: 'ephemeral_sequential' });
   await obtainQueueLock(zk, first, { waitMs: 0 });
-  await assert.rejects(obtainQueueLock(zk, second, { waitMs: 0 }), (e: unknown) => e instanceof QueueLockError && e.code === 'TIMEOUT');
+  await assert.rejects(
+    obtainQueueLock(zk, second, { waitMs: 0 }),
+    (e: unknown) => e instanceof QueueLockError && e.code === 'TIMEOUT'
+  );
   const t0 = performance.now();
-  await assert.rejects(obtainQueueLock(zk, second, { waitMs: 300 }), (e: unknown) => e instanceof QueueLockError && e.code === 'TIMEOUT');
+  await assert.rejects(
+    obtainQueueLock(zk, second, { waitMs: 300 }),
+    (e: unknown) => e instanceof QueueLockError && e.code === 'TIMEOUT'
+  );
   assert.ok(performance.now() - t0 >= 290, 'timed out early');
   const ac = new AbortController();
   const aborted = obtainQueueLock(zk, second, { signal: ac.signal });
@@ -166,6 +214,8 @@ test('obtainQueueLock: timeout, try-once, abort, and our node deleted', async ()
   const gone = obtainQueueLock(zk, second);
   await zk.delete(second);
   await zk.delete(first);
-  await assert.rejects(within(gone, 2000, 'NOT_QUEUED/EMPTY_QUEUE rejection'),
-    (e: unknown) => e instanceof QueueLockError && (e.code === 'NOT_QUEUED' || e.code === 'EMPTY_QUEUE'));
+  await assert.rejects(
+    within(gone, 2000, 'NOT_QUEUED/EMPTY_QUEUE rejection'),
+    (e: unknown) => e instanceof QueueLockError && (e.code === 'NOT_QUEUED' || e.code === 'EMPTY_QUEUE')
+  );
 });

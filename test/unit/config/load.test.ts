@@ -8,9 +8,12 @@ import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseDuration } from '../../../src/config/schema.js';
 
 const CONFIG_DIR = join(import.meta.dirname, '../../../config');
-const base = (extra = '') => `zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n${extra}`;
+const base = (extra = '') =>
+  `zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n${extra}`;
 const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
-  try { parseConfig(text, 'c.yaml', env, CONFIG_CHECKS); } catch (err) {
+  try {
+    parseConfig(text, 'c.yaml', env, CONFIG_CHECKS);
+  } catch (err) {
     assert.ok(err instanceof ConfigError, String(err));
     return err.problems;
   }
@@ -52,7 +55,10 @@ test('config: unknown keys are rejected with file, key path and line:column', ()
 test('config: a wrong type or value names the key, the value and where it is', () => {
   const p = problems(base('  stopTimeout: soon\n  onExit: retry\n'));
   assert.equal(p.length, 2);
-  assert.match(p[0]!, /^c\.yaml:7:\d+: task\.stopTimeout: must be a duration like "500ms", "10s" or "2m" \(got "soon"\)/);
+  assert.match(
+    p[0]!,
+    /^c\.yaml:7:\d+: task\.stopTimeout: must be a duration like "500ms", "10s" or "2m" \(got "soon"\)/
+  );
   assert.match(p[1]!, /^c\.yaml:8:\d+: task\.onExit: .*"retry"/);
   assert.match(problems('election:\n  path: e\n')[0]!, /zookeeper/);
 });
@@ -71,18 +77,31 @@ test('config: a stopTimeout that cannot fit the fencing window is refused with t
 
 test('config: YAML syntax errors and unreadable files are one line each', () => {
   assert.match(problems('zookeeper: [\n')[0]!, /^c\.yaml:\d+:\d+: /);
-  assert.throws(() => loadConfig('/nonexistent/zk.yaml'), (e: unknown) => e instanceof ConfigError && /\/nonexistent\/zk\.yaml: cannot read \(ENOENT\)/.test(e.message));
+  assert.throws(
+    () => loadConfig('/nonexistent/zk.yaml'),
+    (e: unknown) => e instanceof ConfigError && /\/nonexistent\/zk\.yaml: cannot read \(ENOENT\)/.test(e.message)
+  );
 });
 
 test('config: secured ACLs need credentials; credentials never appear in messages', () => {
-  assert.match(problems(base().replace('election:', '  acl: secured\nelection:'))[0]!, /zookeeper\.acl: "secured" needs zookeeper\.auth/);
+  assert.match(
+    problems(base().replace('election:', '  acl: secured\nelection:'))[0]!,
+    /zookeeper\.acl: "secured" needs zookeeper\.auth/
+  );
   const withEnv = base().replace('election:', '  auth:\n    digestEnv: ZKS_SECRET\nelection:');
   const p = problems(withEnv, { ZKS_SECRET: 'nocolon-s3cr3t' });
-  assert.ok(p.every((l) => !l.includes('s3cr3t')), p.join('\n'));
+  assert.ok(
+    p.every((l) => !l.includes('s3cr3t')),
+    p.join('\n')
+  );
   assert.equal(parseConfig(withEnv, 'c.yaml', { ZKS_SECRET: 'ops:s3cr3t' }).digest, 'ops:s3cr3t');
 });
 
 test('config: the committed JSON Schema is generated from the validator', () => {
   const committed = JSON.parse(readFileSync(join(CONFIG_DIR, 'zk-supervisor.schema.json'), 'utf8'));
-  assert.deepEqual(committed, JSON.parse(JSON.stringify(configJsonSchema())), 'run: node --import tsx scripts/gen-schema.ts');
+  assert.deepEqual(
+    committed,
+    JSON.parse(JSON.stringify(configJsonSchema())),
+    'run: node --import tsx scripts/gen-schema.ts'
+  );
 });

@@ -5,10 +5,22 @@ import { HeartbeatLedger, leaseMarginMs, leaseTiming, stopBudgetMs } from '../..
 
 test('backoff: grows exponentially, is capped, and jitters', () => {
   const o = { baseMs: 100, maxMs: 1000 };
-  assert.equal(backoffDelay(0, o, () => 1), 100);
-  assert.equal(backoffDelay(3, o, () => 1), 800);
-  assert.equal(backoffDelay(10, o, () => 1), 1000);
-  assert.equal(backoffDelay(10, o, () => 0), 50);
+  assert.equal(
+    backoffDelay(0, o, () => 1),
+    100
+  );
+  assert.equal(
+    backoffDelay(3, o, () => 1),
+    800
+  );
+  assert.equal(
+    backoffDelay(10, o, () => 1),
+    1000
+  );
+  assert.equal(
+    backoffDelay(10, o, () => 0),
+    50
+  );
   assert.ok(backoffDelay(5, o) <= 1000);
 });
 

@@ -6,11 +6,18 @@ import { planCatchUp, type RunRecord, type StoredRun } from '../../../src/schedu
 
 const everySecond = compileSchedule('* * * * * *');
 const at = (s: string) => new Date(`2026-11-24T18:00:${s}Z`);
-const rec = (tick: string, state: RunRecord['state']): StoredRun => ({ record: { tick: at(tick).toISOString(), state }, version: 1 });
+const rec = (tick: string, state: RunRecord['state']): StoredRun => ({
+  record: { tick: at(tick).toISOString(), state },
+  version: 1,
+});
 const iso = (ds: Date[]) => ds.map((d) => d.toISOString().slice(17, 19));
 
 test('catch-up: no history → nothing is due (the history starts now)', () => {
-  assert.deepEqual(planCatchUp([], everySecond, at('10.500'), 'last', 50), { interrupted: [], missed: [], dueCount: 0 });
+  assert.deepEqual(planCatchUp([], everySecond, at('10.500'), 'last', 50), {
+    interrupted: [],
+    missed: [],
+    dueCount: 0,
+  });
 });
 
 test('catch-up: leader died while waiting for a tick → that tick and the later ones are due; last runs the newest late', () => {
@@ -27,7 +34,10 @@ test('catch-up: leader died while waiting for a tick → that tick and the later
 test('catch-up: a run left in started is interrupted; ticks after it are due', () => {
   const runs = [rec('01', 'finished'), rec('02', 'started')];
   const p = planCatchUp(runs, everySecond, at('04.000'), 'last', 50);
-  assert.deepEqual(p.interrupted.map((r) => r.record.tick), [at('02').toISOString()]);
+  assert.deepEqual(
+    p.interrupted.map((r) => r.record.tick),
+    [at('02').toISOString()]
+  );
   assert.deepEqual(iso(p.missed), ['03']);
   assert.equal(iso([p.late!])[0], '04');
 });
@@ -44,7 +54,10 @@ test('catch-up: a long outage is counted (capped) and only the newest `keep` tic
   assert.equal(p.dueCount, 10_000);
   assert.equal(p.missed.length, 4);
   assert.equal(p.late?.getTime(), at('00').getTime() + 86_400_000);
-  assert.ok(p.missed.every((d, i, a) => i === 0 || d > a[i - 1]!), 'missed ticks oldest first');
+  assert.ok(
+    p.missed.every((d, i, a) => i === 0 || d > a[i - 1]!),
+    'missed ticks oldest first'
+  );
 });
 
 test('cron: 5 fields, seconds, nicknames and time zones', () => {

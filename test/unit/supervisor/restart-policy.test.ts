@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RestartTracker, type RestartPolicy } from '../../../src/supervisor/restart-policy.js';
 
-const POLICY: RestartPolicy = { onExit: 'restart', initialDelay: 100, maxDelay: 1000, crashLoopFailures: 3, crashLoopWindow: 10_000 };
+const POLICY: RestartPolicy = {
+  onExit: 'restart',
+  initialDelay: 100,
+  maxDelay: 1000,
+  crashLoopFailures: 3,
+  crashLoopWindow: 10_000,
+};
 
 test('restart policy: release steps down after every exit', () => {
   const t = new RestartTracker({ ...POLICY, onExit: 'release' });

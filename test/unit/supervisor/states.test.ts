@@ -5,7 +5,8 @@ import { ALLOWED, SupervisorError, checkTransition } from '../../../src/supervis
 test('states: every target state exists and only stopped is final', () => {
   for (const [from, tos] of Object.entries(ALLOWED)) {
     for (const to of tos) assert.ok(to in ALLOWED, `${from} → ${to}`);
-    if (from !== 'stopped') assert.ok(tos.includes('shutting-down') || from === 'shutting-down', `${from} cannot shut down`);
+    if (from !== 'stopped')
+      assert.ok(tos.includes('shutting-down') || from === 'shutting-down', `${from} cannot shut down`);
   }
   assert.deepEqual(ALLOWED.stopped, []);
 });

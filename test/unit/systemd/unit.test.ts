@@ -23,19 +23,33 @@ test('systemd once unit: oneshot, exit 75 is success, --once-per matches the tim
   const unit = readFileSync(ONCE, 'utf8');
   assert.match(unit, /^Type=oneshot$/m);
   assert.match(unit, /^SuccessExitStatus=75$/m);
-  assert.match(unit, /^ExecStart=\/usr\/bin\/zk-supervisor once --config \/etc\/zk-supervisor\/%i\.yaml --once-per 5m$/m);
+  assert.match(
+    unit,
+    /^ExecStart=\/usr\/bin\/zk-supervisor once --config \/etc\/zk-supervisor\/%i\.yaml --once-per 5m$/m
+  );
   assert.match(readFileSync(TIMER, 'utf8'), /^OnCalendar=\*:0\/5$/m);
 });
 
-test('systemd units: systemd-analyze verify accepts them', { skip: hasAnalyze ? false : 'systemd-analyze is not installed' }, () => {
+test('systemd units: systemd-analyze verify accepts them', {
+  skip: hasAnalyze ? false : 'systemd-analyze is not installed',
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-unit-'));
   try {
-    const files = [[UNIT, 'zk-supervisor@job.service'], [ONCE, 'zk-supervisor-once@job.service'], [TIMER, 'zk-supervisor-once@job.timer']].map(([src, name]) => {
+    const files = [
+      [UNIT, 'zk-supervisor@job.service'],
+      [ONCE, 'zk-supervisor-once@job.service'],
+      [TIMER, 'zk-supervisor-once@job.timer'],
+    ].map(([src, name]) => {
       const file = join(dir, name!);
       writeFileSync(file, readFileSync(src!, 'utf8').replaceAll('/usr/bin/zk-supervisor', '/bin/true'));
       return file;
     });
-    const out = execFileSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync('systemd-analyze', ['verify', ...files], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     assert.equal(out.trim(), '');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

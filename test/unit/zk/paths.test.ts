@@ -7,28 +7,72 @@ import { PERM_DIRECTORY, PERM_FILE, isDirectory, worldAcl, digestId } from '../.
 
 // Go's path.Match test table (src/path/match_test.go), which the seed relied on.
 const GO_TABLE: [string, string, boolean | 'bad'][] = [
-  ['abc', 'abc', true], ['*', 'abc', true], ['*c', 'abc', true], ['a*', 'a', true], ['a*', 'abc', true],
-  ['a*', 'ab/c', false], ['a*/b', 'abc/b', true], ['a*/b', 'a/c/b', false], ['a*b*c*d*e*/f', 'axbxcxdxe/f', true],
-  ['a*b*c*d*e*/f', 'axbxcxdxexxx/f', true], ['a*b*c*d*e*/f', 'axbxcxdxe/xxx/f', false],
-  ['a*b*c*d*e*/f', 'axbxcxdxexxx/fff', false], ['a*b?c*x', 'abxbbxdbxebxczzx', true],
-  ['a*b?c*x', 'abxbbxdbxebxczzy', false], ['ab[c]', 'abc', true], ['ab[b-d]', 'abc', true],
-  ['ab[e-g]', 'abc', false], ['ab[^c]', 'abc', false], ['ab[^b-d]', 'abc', false], ['ab[^e-g]', 'abc', true],
-  ['a\\*b', 'a*b', true], ['a\\*b', 'ab', false], ['a?b', 'a☺b', true], ['a[^a]b', 'a☺b', true],
-  ['a???b', 'a☺b', false], ['a[^a][^a][^a]b', 'a☺b', false], ['[a-ζ]*', 'α', true], ['*[a-ζ]', 'A', false],
-  ['a?b', 'a/b', false], ['a*b', 'a/b', false], ['[\\]a]', ']', true], ['[\\-]', '-', true],
-  ['[x\\-]', 'x', true], ['[x\\-]', '-', true], ['[x\\-]', 'z', false], ['[\\-x]', 'x', true],
-  ['[\\-x]', '-', true], ['[\\-x]', 'a', false], ['[]a]', ']', 'bad'], ['[-]', '-', 'bad'],
-  ['[x-]', 'x', 'bad'], ['[x-]', '-', 'bad'], ['[x-]', 'z', 'bad'], ['[-x]', 'x', 'bad'],
-  ['[-x]', '-', 'bad'], ['[-x]', 'a', 'bad'], ['\\', 'a', 'bad'], ['[a-b-c]', 'a', 'bad'],
-  ['[', 'a', 'bad'], ['[^', 'a', 'bad'], ['[^bc', 'a', 'bad'], ['a[', 'a', 'bad'], ['a[', 'ab', 'bad'],
-  ['a[', 'x', 'bad'], ['a/b[', 'x', 'bad'], ['*x', 'xxx', true],
+  ['abc', 'abc', true],
+  ['*', 'abc', true],
+  ['*c', 'abc', true],
+  ['a*', 'a', true],
+  ['a*', 'abc', true],
+  ['a*', 'ab/c', false],
+  ['a*/b', 'abc/b', true],
+  ['a*/b', 'a/c/b', false],
+  ['a*b*c*d*e*/f', 'axbxcxdxe/f', true],
+  ['a*b*c*d*e*/f', 'axbxcxdxexxx/f', true],
+  ['a*b*c*d*e*/f', 'axbxcxdxe/xxx/f', false],
+  ['a*b*c*d*e*/f', 'axbxcxdxexxx/fff', false],
+  ['a*b?c*x', 'abxbbxdbxebxczzx', true],
+  ['a*b?c*x', 'abxbbxdbxebxczzy', false],
+  ['ab[c]', 'abc', true],
+  ['ab[b-d]', 'abc', true],
+  ['ab[e-g]', 'abc', false],
+  ['ab[^c]', 'abc', false],
+  ['ab[^b-d]', 'abc', false],
+  ['ab[^e-g]', 'abc', true],
+  ['a\\*b', 'a*b', true],
+  ['a\\*b', 'ab', false],
+  ['a?b', 'a☺b', true],
+  ['a[^a]b', 'a☺b', true],
+  ['a???b', 'a☺b', false],
+  ['a[^a][^a][^a]b', 'a☺b', false],
+  ['[a-ζ]*', 'α', true],
+  ['*[a-ζ]', 'A', false],
+  ['a?b', 'a/b', false],
+  ['a*b', 'a/b', false],
+  ['[\\]a]', ']', true],
+  ['[\\-]', '-', true],
+  ['[x\\-]', 'x', true],
+  ['[x\\-]', '-', true],
+  ['[x\\-]', 'z', false],
+  ['[\\-x]', 'x', true],
+  ['[\\-x]', '-', true],
+  ['[\\-x]', 'a', false],
+  ['[]a]', ']', 'bad'],
+  ['[-]', '-', 'bad'],
+  ['[x-]', 'x', 'bad'],
+  ['[x-]', '-', 'bad'],
+  ['[x-]', 'z', 'bad'],
+  ['[-x]', 'x', 'bad'],
+  ['[-x]', '-', 'bad'],
+  ['[-x]', 'a', 'bad'],
+  ['\\', 'a', 'bad'],
+  ['[a-b-c]', 'a', 'bad'],
+  ['[', 'a', 'bad'],
+  ['[^', 'a', 'bad'],
+  ['[^bc', 'a', 'bad'],
+  ['a[', 'a', 'bad'],
+  ['a[', 'ab', 'bad'],
+  ['a[', 'x', 'bad'],
+  ['a/b[', 'x', 'bad'],
+  ['*x', 'xxx', true],
 ];
 
 test('paths: match follows Go path.Match on its own test table', () => {
   for (const [pattern, name, want] of GO_TABLE) {
     if (want === 'bad') {
-      assert.throws(() => match(pattern, name), (e: unknown) => e instanceof PathError && e.code === 'BAD_PATTERN',
-        `match(${JSON.stringify(pattern)}, ${JSON.stringify(name)}) should be a bad pattern`);
+      assert.throws(
+        () => match(pattern, name),
+        (e: unknown) => e instanceof PathError && e.code === 'BAD_PATTERN',
+        `match(${JSON.stringify(pattern)}, ${JSON.stringify(name)}) should be a bad pattern`
+      );
     } else {
       assert.equal(match(pattern, name), want, `match(${JSON.stringify(pattern)}, ${JSON.stringify(name)})`);
     }
@@ -52,7 +96,11 @@ test('paths: join, parent, basename, validatePath', () => {
   assert.equal(basename('/a/b'), 'b');
   assert.equal(validatePath('/a/b'), '/a/b');
   for (const bad of ['a', '/a/', '/a//b', '/a/./b', '/a/../b', '']) {
-    assert.throws(() => validatePath(bad), (e: unknown) => e instanceof PathError && e.code === 'BAD_PATH', bad);
+    assert.throws(
+      () => validatePath(bad),
+      (e: unknown) => e instanceof PathError && e.code === 'BAD_PATH',
+      bad
+    );
   }
 });
 
