@@ -102,41 +102,15 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
 
 async function status(file: string, json: boolean): Promise<void> {
   const { config, digest } = load(file);
-  const { readStatus, describeRun } = await import('./status.js');
-  let s;
+  const { readStatus } = await import('./status.js');
+  let s: Awaited<ReturnType<typeof readStatus>>;
   try {
     s = await readStatus(config, digest);
   } catch (err) {
     return fail(EXIT.FAILURE, (err as Error).message);
   }
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-  else {
-    process.stdout.write(`election ${config.election.path} on ${config.zookeeper.connect}\n`);
-    if (!s.session.leaseCoversStopTimeout) {
-      process.stdout.write(
-        `warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested ` +
-          `${s.session.requestedTimeoutMs} ms), too short to cover task.stopTimeout ${config.task.stopTimeout} ms: supervisors ` +
-          'with this config do not campaign (raise maxSessionTimeout on the servers or lower task.stopTimeout)\n'
-      );
-    }
-    process.stdout.write(
-      `leader: ${s.leader ? `${s.leader.id} (host ${s.leader.host}, pid ${s.leader.pid}, term ${s.leader.term}, token ${s.token}, since ${s.leader.since})` : 'none'}\n`
-    );
-    process.stdout.write(
-      `candidates (${s.candidates.length}):\n${s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`).join('\n')}\n`
-    );
-    process.stdout.write(
-      `pid nodes (${s.pidNodes.length}):\n${s.pidNodes.map((p) => `  ${p.node} ${p.data}`).join('\n')}\n`
-    );
-    if (s.schedule) {
-      process.stdout.write(
-        `schedule: ${s.schedule.expression}${s.schedule.timezone ? ` (${s.schedule.timezone})` : ''}, next tick ${s.schedule.nextTick ?? 'never'}\n`
-      );
-      process.stdout.write(
-        `last runs (${s.schedule.runs.length}):\n${s.schedule.runs.map((r) => `  ${describeRun(r)}`).join('\n')}\n`
-      );
-    }
-  }
+  else process.stdout.write((await import('./status-text.js')).statusText(s, config));
   process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
 }
 
@@ -146,7 +120,7 @@ async function resign(file: string, wait: boolean, timeout: string): Promise<voi
     fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
   const { config, digest } = load(file);
   const { resignLeader } = await import('./status.js');
-  let r;
+  let r: Awaited<ReturnType<typeof resignLeader>>;
   try {
     r = await resignLeader(config, digest, { waitMs });
   } catch (err) {
@@ -231,7 +205,8 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       'once',
-      'for cron/timers on every host: run the command only if this host wins the lock; exit with its code (75 when held elsewhere)',
+      'for cron/timers on every host: run the command only if this host wins the lock; exit with its code ' +
+        '(75 when held elsewhere)',
       (y) =>
         y
           .option('config', config)
@@ -239,7 +214,8 @@ export async function main(argv: string[]): Promise<void> {
           .option('once-per', {
             type: 'string',
             describe:
-              "run at most once per period (e.g. 1m): periods by ZooKeeper's clock, so skewed hosts agree; exit 75 when it already ran in this one",
+              "run at most once per period (e.g. 1m): periods by ZooKeeper's clock, so skewed hosts agree; " +
+              'exit 75 when it already ran in this one',
           })
           .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
           .option('log-level', { type: 'string', choices: LEVELS })
@@ -289,7 +265,9 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'a command is required')
     .strict()
     .epilog(
-      "Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; once: the command's own code, 75 held elsewhere or already ran in this period (--once-per), 76 leadership lost while running."
+      'Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; ' +
+        "once: the command's own code, 75 held elsewhere or already ran in this period (--once-per), " +
+        '76 leadership lost while running.'
     )
     .fail((msg, err) => {
       if (err) fail(EXIT.FAILURE, err.message);

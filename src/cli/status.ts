@@ -32,23 +32,6 @@ async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule'
   return { expression, timezone, nextTick, runs: all.filter((r) => r.state !== 'scheduled').slice(-RECENT_RUNS) };
 }
 
-/** One line per run record, for `status`. */
-export function describeRun(r: RunRecord): string {
-  const by = r.id ? ` on ${r.id}${r.token ? ` (token ${r.token})` : ''}` : '';
-  const late = (r.lateMs ?? 0) >= 250 ? `, started ${r.lateMs} ms late` : '';
-  const why = r.reason ? ` — ${r.reason}` : '';
-  switch (r.state) {
-    case 'finished':
-      return `${r.tick} finished${r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
-    case 'started':
-      return `${r.tick} running since ${r.startedAt}${by}${late}`;
-    case 'fenced':
-      return `${r.tick} fenced${by}${why}`;
-    default:
-      return `${r.tick} ${r.state}${why}${r.id ? ` (recorded by ${r.id})` : ''}`;
-  }
-}
-
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
   const zk = await Zk.connect({
     connect: config.zookeeper.connect,

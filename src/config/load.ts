@@ -88,7 +88,8 @@ export function parseConfig(
             : value === undefined && i.code !== 'custom'
               ? `is required${i.code === 'invalid_type' ? ` (${i.expected})` : ''}`
               : i.message;
-        return `${file}${where}: ${path.join('.') || '(top level)'}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
+        const field = path.join('.') || '(top level)';
+        return `${file}${where}: ${field}: ${what}${i.code === 'unrecognized_keys' ? '' : shown}`;
       })
     );
   }

@@ -78,7 +78,10 @@ export const ConfigSchema = z.strictObject({
         })
         .prefault({}),
       output: z.enum(['inherit', 'log']).default('inherit'),
-      /** Scheduled mode: the leader runs the command at each tick of this cron expression (5 fields, or 6 with seconds first). */
+      /**
+       * Scheduled mode: the leader runs the command at each tick of this cron expression (5 fields, or 6 with
+       * seconds first).
+       */
       schedule: z.string().min(1).optional(),
       /** IANA time zone of `schedule` (default: the host's). */
       timezone: z.string().min(1).optional(),

@@ -51,7 +51,9 @@ export class Mutex {
     opts.signal?.throwIfAborted();
     let node: string | undefined;
     try {
-      const mine = (node = this.#node ??= await this.#createNode());
+      this.#node ??= await this.#createNode();
+      const mine = this.#node;
+      node = mine;
       await obtainQueueLock(this.zk, mine, {
         waitMs: opts.timeoutMs,
         signal: opts.signal,

@@ -12,18 +12,20 @@ export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T, s
       path: ['zookeeper', 'sessionTimeout'],
       message:
         `${T} ms leaves no lease at all with zookeeper.serverTickTime ${tick} ms (a heartbeat counts only a server ` +
-        `tick after its answer): raise it to at least ${minSessionTimeout(task.stopTimeout, tick)} ms for task.stopTimeout ` +
-        `${task.stopTimeout} ms, or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.`,
+        `tick after its answer): raise it to at least ${minSessionTimeout(task.stopTimeout, tick)} ms for ` +
+        `task.stopTimeout ${task.stopTimeout} ms, ` +
+        "or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.",
     };
   }
   return {
     path: ['task', 'stopTimeout'],
     message:
       `${task.stopTimeout} ms does not fit the lease of zookeeper.sessionTimeout ${T} ms ` +
-      `(must be below ${budget} ms = sessionTimeout − margin ${leaseMarginMs(T)} ms − serverTickTime ${tick} ms − 150 ms ` +
-      'of heartbeats): a partitioned leader could still be stopping its child when another host starts one. ' +
-      `Raise zookeeper.sessionTimeout to at least ${minSessionTimeout(task.stopTimeout, tick)} ms, lower task.stopTimeout, ` +
-      "or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.",
+      `(must be below ${budget} ms = sessionTimeout − margin ${leaseMarginMs(T)} ms − serverTickTime ${tick} ms ` +
+      '− 150 ms of heartbeats): a partitioned leader could still be stopping its child when another host ' +
+      'starts one. ' +
+      `Raise zookeeper.sessionTimeout to at least ${minSessionTimeout(task.stopTimeout, tick)} ms, ` +
+      "lower task.stopTimeout, or set zookeeper.serverTickTime to the servers' tickTime if it is smaller.",
   };
 };
 

@@ -53,7 +53,9 @@ export async function runSchedule(
           ...r.record,
           state: 'fenced',
           finishedAt: new Date().toISOString(),
-          reason: `leadership of ${r.record.id ?? '?'} ended while it ran; its child was stopped by fencing (outcome unknown)`,
+          reason:
+            `leadership of ${r.record.id ?? '?'} ended while it ran; ` +
+            'its child was stopped by fencing (outcome unknown)',
         },
         r.version
       )
@@ -71,11 +73,12 @@ export async function runSchedule(
   }
   for (const tick of plan.missed) {
     const tooOld = t.catchUp === 'last' && !plan.late && tick === plan.missed.at(-1);
+    const old = tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : '';
     await runs.put({
       tick: tick.toISOString(),
       state: 'missed',
       ...who,
-      reason: `nobody led at the tick (catchUp: ${t.catchUp}${tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : ''})`,
+      reason: `nobody led at the tick (catchUp: ${t.catchUp}${old})`,
     });
   }
   let leash: LeashedTask | undefined = firstLeash;

@@ -8,12 +8,11 @@ import { backoffDelay, sleep } from '../recipes/backoff.js';
 import { Baton } from '../recipes/baton.js';
 import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
-import { maintainPidNode, removePidNode } from '../recipes/pid-node.js';
+import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask } from '../task/task.js';
-import { directoryAcl, memberAcl } from '../zk/acl.js';
-import { Zk, type ZkOptions, type ZkState } from '../zk/client.js';
-import { isZkError } from '../zk/errors.js';
+import { memberAcl } from '../zk/acl.js';
+import { Zk, type ZkState } from '../zk/client.js';
 import { ensurePath } from '../zk/helpers.js';
 import { join, parent } from '../zk/paths.js';
 import { runContinuous } from './continuous.js';
@@ -21,6 +20,10 @@ import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } 
 import { runOnce, type OnceResult } from './once.js';
 import { runSchedule } from './scheduled.js';
 import { openLease, takeBaton } from './term.js';
+import { secureDirectories } from './secure.js';
+import { keepPidNode, pidNodePathOf } from './pid.js';
+import { connectWithRetry, zkOptions } from './connect.js';
+import { taskSpec } from '../task/spec.js';
 import { checkTransition, type State } from './states.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
@@ -71,9 +74,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     return this.#term;
   }
   get pidNodePath(): string {
-    return (
-      this.config.pidNode.path ?? join(this.config.election.path, 'pids', this.config.election.id.replace(/\//g, '_'))
-    );
+    return pidNodePathOf(this.config);
   }
 
   #transition(to: State, reason: string, fields: Record<string, unknown> = {}): void {
@@ -95,7 +96,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   async run(signal: AbortSignal): Promise<void> {
     for (let attempt = 0; !signal.aborted; attempt++) {
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
-      const zk = await this.#connect(signal);
+      const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, signal);
       if (!zk) break;
       this.#sessionId = zk.sessionId;
       const session = new AbortController();
@@ -106,16 +107,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       zk.on('state', onState);
       const sessionSignal = AbortSignal.any([signal, session.signal]);
       const lease = openLease(zk, this.config, this.log);
-      const pidNode = maintainPidNode(
-        zk,
-        this.pidNodePath,
-        this.config.pidNode.data ?? JSON.stringify(this.#host.info),
-        {
-          acl: this.#host.acl,
-          signal: sessionSignal,
-          onConflict: (owner) => this.log.warn('pid node held by another session', { path: this.pidNodePath, owner }),
-        }
-      ).catch((err: unknown) => this.log.warn('pid node', { error: String(err) }));
+      const { acl, info } = this.#host;
+      const pidNode = keepPidNode(zk, this.config, JSON.stringify(info), acl, this.log, sessionSignal);
       try {
         if (lease) await this.#campaigns(zk, lease, sessionSignal);
         else await sleep(2 ** 31 - 1, sessionSignal).catch(() => {}); // keep the pid node; retry on a new session
@@ -144,7 +137,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
    */
   async runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
     this.#transition('connecting', 'once');
-    const zk = await Zk.connect(this.#zkOptions(signal));
+    const zk = await Zk.connect(zkOptions(this.config, this.digest, signal));
     this.#sessionId = zk.sessionId;
     const lease = openLease(zk, this.config, this.log);
     try {
@@ -166,41 +159,14 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     }
   }
 
-  #zkOptions(signal: AbortSignal): ZkOptions {
-    const zkc = this.config.zookeeper;
-    return {
-      connect: zkc.connect,
-      sessionTimeoutMs: zkc.sessionTimeout,
-      connectTimeoutMs: zkc.connectTimeout,
-      digestAuth: this.digest,
-      signal,
-    };
-  }
-
-  async #connect(signal: AbortSignal): Promise<Zk | undefined> {
-    const zkc = this.config.zookeeper;
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        return await Zk.connect(this.#zkOptions(signal));
-      } catch (err) {
-        if (signal.aborted) return undefined;
-        if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
-        if (attempt === 0)
-          this.log.warn('zookeeper unreachable, retrying', { connect: zkc.connect, error: (err as Error).message });
-        this.#transition('backoff', 'zookeeper unreachable');
-        await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});
-        if (!signal.aborted) this.#transition('connecting', 'retry');
-      }
-    }
-    return undefined;
-  }
-
   // Campaigns repeatedly on one session until it ends or we shut down.
   async #campaigns(zk: Zk, lease: Lease, signal: AbortSignal): Promise<void> {
     const { acl, info } = this.#host;
     const election = new Election(zk, this.config.election.path, { info, acl });
     await ensurePath(zk, election.candidates, acl);
-    if (this.config.zookeeper.acl === 'secured') await this.#secureDirectories(zk);
+    if (this.config.zookeeper.acl === 'secured') {
+      await secureDirectories(zk, this.config.election.path, parent(this.pidNodePath), this.#host.acl, this.log);
+    }
     for (let failures = 0; !signal.aborted; ) {
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
       // The leash is started now, while we wait, so that winning costs no process start.
@@ -228,20 +194,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
       await sleep(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal).catch(() => {});
-    }
-  }
-
-  // Secured mode: directories created earlier with an open ACL would let anyone delete or add nodes
-  // (deleting a node needs DELETE on its parent), so narrow them to read-only for everyone else.
-  async #secureDirectories(zk: Zk): Promise<void> {
-    const path = this.config.election.path;
-    const dirAcl = directoryAcl(this.#host.acl);
-    for (const dir of [path, join(path, 'candidates'), parent(this.pidNodePath)]) {
-      try {
-        await zk.setACL(dir, dirAcl);
-      } catch (err) {
-        if (!isZkError(err, 'NONODE')) this.log.warn('cannot secure election node', { path: dir, error: String(err) });
-      }
     }
   }
 
@@ -286,15 +238,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
 
   // Spawns an idle leash for the configured command (throws TaskSpawnError when it cannot run).
   #spawn(): LeashedTask {
-    const t = this.config.task;
-    return spawnTask({
-      argv: typeof t.command === 'string' ? ['/bin/sh', '-c', t.command] : t.command,
-      cwd: t.cwd,
-      stopSignal: t.stopSignal,
-      stopTimeoutMs: t.stopTimeout,
-      output: t.output,
-      env: { ...t.env, ZK_SUPERVISOR_ID: this.config.election.id, ZK_SUPERVISOR_PATH: this.config.election.path },
-      onLine: (stream: 'stdout' | 'stderr', line: string) => this.log.info('child output', { stream, line }),
-    });
+    return spawnTask(taskSpec(this.config, (stream, line) => this.log.info('child output', { stream, line })));
   }
 }

@@ -15,7 +15,10 @@ export function leashPath(): string {
   if (found) return found;
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const candidate = join(dir, 'build', 'zks-leash');
-    if (existsSync(candidate)) return (found = candidate);
+    if (existsSync(candidate)) {
+      found = candidate;
+      return found;
+    }
     if (dirname(dir) === dir) break;
   }
   throw new Error(

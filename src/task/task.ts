@@ -3,7 +3,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { AppError } from '../errors.js';
 import { deadlineIn, leashArgv, parseStatus, type LeashStatus } from './leash.js';
@@ -16,7 +16,7 @@ export interface TaskSpec {
   /** argv; `[file, ...args]`. A shell command is `['/bin/sh', '-c', cmd]`. */
   argv: readonly string[];
   cwd?: string;
-  /** Added to (or, with `extendEnv: false`, replacing) the supervisor's environment. */
+  /** The leash's and the child's whole environment (default: the supervisor's own). See spec.ts. */
   env?: Record<string, string>;
   stopSignal?: NodeJS.Signals;
   stopTimeoutMs: number;
@@ -105,7 +105,8 @@ export interface LeashedTask {
 
 /** Spawns the leash for `spec` in its own process group. Throws TaskSpawnError when the command cannot start. */
 export function spawnTask(spec: TaskSpec): LeashedTask {
-  checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env });
+  const env = spec.env ?? process.env;
+  checkCommand(spec.argv, spec.cwd, env);
   let leash: { file: string; args: string[] };
   try {
     leash = leashArgv(spec.argv, spec.stopTimeoutMs, spec.stopSignal ?? 'SIGTERM');
@@ -114,11 +115,11 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   }
   const log = spec.output === 'log';
   const out = log ? 'pipe' : 'inherit';
-  let child;
+  let child: ChildProcess;
   try {
     child = spawn(leash.file, leash.args, {
       cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+      env,
       detached: true,
       stdio: ['ignore', out, out, 'pipe'],
     });
@@ -129,7 +130,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   if (child.pid === undefined) {
     // EAGAIN, EMFILE, ENFILE or a cwd removed since the check: Node reports it as an 'error' event later
     for (const s of child.stdio ?? []) s?.destroy();
-    checkCommand(spec.argv, spec.cwd, { ...process.env, ...spec.env }); // names a vanished cwd or command
+    checkCommand(spec.argv, spec.cwd, env); // names a vanished cwd or command
     throw spawnFailed(spec);
   }
   const pid = child.pid;

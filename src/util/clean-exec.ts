@@ -3,7 +3,10 @@
 // kernel keeps the old connection's file alive, which leaves stale events in our poller and stalls the
 // reconnect after a server loss. Everything we spawn goes through this tiny shell prologue instead.
 
-/** Bash prologue: closes every inherited descriptor above stderr (except those listed in $ZKS_KEEP_FDS), then execs "$@". */
+/**
+ * Bash prologue: closes every inherited descriptor above stderr (except those listed in $ZKS_KEEP_FDS),
+ * then execs "$@".
+ */
 export const CLOSE_FDS_PROLOGUE =
   'for fd in /proc/$$/fd/*; do fd=${fd##*/}; ' +
   'case " 0 1 2 $ZKS_KEEP_FDS " in *" $fd "*) ;; *) eval "exec $fd>&-" 2>/dev/null;; esac; done; ' +

@@ -38,6 +38,7 @@ export function validatePath(path: string): string {
   for (const seg of path.slice(1).split('/')) {
     if (seg === '') throw bad('empty segment');
     if (seg === '.' || seg === '..') throw bad(`relative segment "${seg}"`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this rejects
     if (/[\u0000-\u001f\u007f]/.test(seg)) throw bad('control character');
   }
   return path;

@@ -42,7 +42,10 @@ export class Clusters {
   #started = new Map<ClusterKind, Promise<ZkCluster>>();
   get(kind: ClusterKind): Promise<ZkCluster> {
     let c = this.#started.get(kind);
-    if (!c) this.#started.set(kind, (c = startCluster(...CLUSTERS[kind])));
+    if (!c) {
+      c = startCluster(...CLUSTERS[kind]);
+      this.#started.set(kind, c);
+    }
     return c;
   }
   async stop(): Promise<void> {

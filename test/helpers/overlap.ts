@@ -52,13 +52,15 @@ export function overlaps(runs: Run[]): { a: Run; b: Run; ms: number }[] {
   const out = [];
   for (let i = 0; i < runs.length; i++) {
     for (let j = i + 1; j < runs.length; j++) {
-      const a = runs[i]!,
-        b = runs[j]!;
+      const a = runs[i]!;
+      const b = runs[j]!;
       if (a.name === b.name && a.token === b.token && a.tick === b.tick) continue;
       let ms = 0;
       for (const [a0, a1] of segments(a)) {
         for (const [b0, b1] of segments(b)) {
+          // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.max takes numbers)
           const start = a0 > b0 ? a0 : b0;
+          // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.min takes numbers)
           const end = a1 < b1 ? a1 : b1;
           if (end > start) ms += Number(end - start) / 1e6;
         }

@@ -134,12 +134,14 @@ export function procOverlaps(lives: ProcLife[], untilNs?: bigint): ProcOverlap[]
   const best = new Map<string, ProcOverlap>();
   for (let i = 0; i < jobs.length; i++) {
     for (let j = i + 1; j < jobs.length; j++) {
-      const a = jobs[i]!,
-        b = jobs[j]!;
+      const a = jobs[i]!;
+      const b = jobs[j]!;
       if (runOf(a) === runOf(b)) continue;
       for (const [a0, a1] of a.segments) {
         for (const [b0, b1] of b.segments) {
+          // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.max takes numbers)
           const from = a0 > b0 ? a0 : b0;
+          // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.min takes numbers)
           let to = a1 < b1 ? a1 : b1;
           if (untilNs !== undefined && to > untilNs) to = untilNs;
           if (to < from) continue;

@@ -9,7 +9,8 @@ import { rmSync } from 'node:fs';
 import { killTagged, taggedPids } from './proc-sampler.js';
 
 /** This process's run tag, inherited by everything it spawns. */
-export const RUN_TAG = (process.env.ZKS_TEST_RUN = randomUUID());
+export const RUN_TAG = randomUUID();
+process.env.ZKS_TEST_RUN = RUN_TAG;
 
 const live = new Set<ChildProcess>();
 const dirs = new Set<string>();

@@ -70,7 +70,8 @@ export function writeConfig(
       '  level: debug',
       '  format: text',
       ...(opts.extra ? [opts.extra] : []),
-    ].join('\n') + '\n'
+      '',
+    ].join('\n')
   );
   return file;
 }
@@ -100,8 +101,7 @@ export class SupervisorProc {
     let buf = '';
     const onData = (d: Buffer) => {
       buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
+      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         this.lines.push(line);

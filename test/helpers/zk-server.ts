@@ -301,7 +301,8 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       // Each member reaches the others through its own proxies (when asked): the links can be cut one by one.
       for (const s of specs) {
         const via = links.get(`${spec.id}>${s.id}`);
-        lines.push(`server.${s.id}=127.0.0.1:${via?.[0]!.port ?? s.peerPort}:${via?.[1]!.port ?? s.electionPort}`);
+        const [peer, election] = via ? [via[0]!.port, via[1]!.port] : [s.peerPort, s.electionPort];
+        lines.push(`server.${s.id}=127.0.0.1:${peer}:${election}`);
       }
     }
     const cfg = join(dir, 'zoo.cfg');

@@ -28,7 +28,7 @@ function task(env: Record<string, string> = {}, argv?: string[], opts: Partial<T
     argv: argv ?? [process.execPath, CHILD],
     stopTimeoutMs: 300,
     ...opts,
-    env: { ZKS_TEST_TAG: tag, CHILD_LOG: log, ...env },
+    env: { ...process.env, ZKS_TEST_TAG: tag, CHILD_LOG: log, ...env },
   });
   return {
     t,

@@ -39,7 +39,7 @@ test('ensemble: killing the leader keeps the session once a new leader is electe
   const zk = await fx.client({ sessionTimeoutMs: 6000 });
   const session = zk.sessionId;
   const node = await zk.create('/eph', '', { mode: 'ephemeral' });
-  let leader;
+  let leader: (typeof cluster.servers)[number] | undefined;
   for (const s of cluster.servers) if ((await s.mode()) === 'leader') leader = s;
   assert.ok(leader, 'the ensemble has a leader');
   const t0 = performance.now();

@@ -1,0 +1,50 @@
+// `status` for people: the Status of status.ts as text.
+import type { Config } from '../config/schema.js';
+import type { RunRecord } from '../schedule/runs.js';
+import type { Status } from './status.js';
+
+/** The report `status` prints without --json. */
+export function statusText(s: Status, config: Config): string {
+  const out = [`election ${config.election.path} on ${config.zookeeper.connect}`];
+  if (!s.session.leaseCoversStopTimeout) {
+    out.push(
+      `warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested ` +
+        `${s.session.requestedTimeoutMs} ms), too short to cover task.stopTimeout ${config.task.stopTimeout} ms: ` +
+        'supervisors with this config do not campaign (raise maxSessionTimeout on the servers or lower ' +
+        'task.stopTimeout)'
+    );
+  }
+  const l = s.leader;
+  const about = l && `(host ${l.host}, pid ${l.pid}, term ${l.term}, token ${s.token}, since ${l.since})`;
+  out.push(`leader: ${l ? `${l.id} ${about}` : 'none'}`);
+  out.push(
+    `candidates (${s.candidates.length}):`,
+    ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`)
+  );
+  out.push(`pid nodes (${s.pidNodes.length}):`, ...s.pidNodes.map((p) => `  ${p.node} ${p.data}`));
+  if (s.schedule) {
+    const zone = s.schedule.timezone ? ` (${s.schedule.timezone})` : '';
+    out.push(`schedule: ${s.schedule.expression}${zone}, next tick ${s.schedule.nextTick ?? 'never'}`);
+    out.push(`last runs (${s.schedule.runs.length}):`, ...s.schedule.runs.map((r) => `  ${describeRun(r)}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** One line per run record, for `status`. */
+export function describeRun(r: RunRecord): string {
+  const by = r.id ? ` on ${r.id}${r.token ? ` (token ${r.token})` : ''}` : '';
+  const late = (r.lateMs ?? 0) >= 250 ? `, started ${r.lateMs} ms late` : '';
+  const why = r.reason ? ` — ${r.reason}` : '';
+  switch (r.state) {
+    case 'finished': {
+      const how = r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`;
+      return `${r.tick} finished${how} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
+    }
+    case 'started':
+      return `${r.tick} running since ${r.startedAt}${by}${late}`;
+    case 'fenced':
+      return `${r.tick} fenced${by}${why}`;
+    default:
+      return `${r.tick} ${r.state}${why}${r.id ? ` (recorded by ${r.id})` : ''}`;
+  }
+}

@@ -1,0 +1,48 @@
+// Opening a session for the supervisor: the options from the config, and retries while nothing answers.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { backoffDelay, sleep } from '../recipes/backoff.js';
+import { Zk, type ZkOptions } from '../zk/client.js';
+
+/** The client options `config` asks for (the digest credential, if any, is presented on connect). */
+export function zkOptions(config: Config, digest: string | undefined, signal: AbortSignal): ZkOptions {
+  const zkc = config.zookeeper;
+  return {
+    connect: zkc.connect,
+    sessionTimeoutMs: zkc.sessionTimeout,
+    connectTimeoutMs: zkc.connectTimeout,
+    digestAuth: digest,
+    signal,
+  };
+}
+
+/**
+ * Connects, retrying with backoff while no server answers (logged once; each wait is a `backoff` state).
+ * Resolves undefined when `signal` aborts first; rejects when the client library cannot be used at all.
+ */
+export async function connectWithRetry(
+  config: Config,
+  digest: string | undefined,
+  log: Logger,
+  transition: (to: 'backoff' | 'connecting', reason: string) => void,
+  signal: AbortSignal
+): Promise<Zk | undefined> {
+  for (let attempt = 0; !signal.aborted; attempt++) {
+    try {
+      return await Zk.connect(zkOptions(config, digest, signal));
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
+      if (attempt === 0) {
+        log.warn('zookeeper unreachable, retrying', {
+          connect: config.zookeeper.connect,
+          error: (err as Error).message,
+        });
+      }
+      transition('backoff', 'zookeeper unreachable');
+      await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});
+      if (!signal.aborted) transition('connecting', 'retry');
+    }
+  }
+  return undefined;
+}
