@@ -17,7 +17,11 @@ const fail = (code: number, message: string): never => {
 
 function load(file: string): LoadedConfig {
   try {
-    return loadConfig(file, process.env, CONFIG_CHECKS);
+    const loaded = loadConfig(file, process.env, CONFIG_CHECKS);
+    // The credential stays with this process: nothing it spawns may inherit it (DESIGN §6).
+    const secretVar = loaded.config.zookeeper.auth?.digestEnv;
+    if (secretVar) delete process.env[secretVar];
+    return loaded;
   } catch (err) {
     if (err instanceof ConfigError)
       return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
@@ -229,11 +233,18 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       'validate',
-      'check a config file; print it with defaults filled in (exit 0), or every problem (exit 2)',
-      (y) => y.option('config', config).example('$0 validate -c /etc/zk-supervisor/report.yaml', ''),
+      'check a config file; print it with defaults filled in and secrets hidden (exit 0), or every problem (exit 2)',
+      (y) =>
+        y
+          .option('config', config)
+          .option('quiet', { type: 'boolean', default: false, describe: 'print nothing when valid (exit code only)' })
+          .example('$0 validate -c /etc/zk-supervisor/report.yaml', ''),
       async (a) => {
-        const { config: c } = load(a.config);
-        process.stdout.write(`# ${a.config}: valid\n${stringify(c)}`);
+        const loaded = load(a.config);
+        if (!a.quiet) {
+          const { redactedConfig } = await import('../config/redact.js');
+          process.stdout.write(`# ${a.config}: valid\n${stringify(redactedConfig(loaded))}`);
+        }
         process.exit(EXIT.OK);
       }
     )

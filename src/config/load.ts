@@ -1,6 +1,6 @@
 // YAML file → validated Config. Every problem names the file, the key path, the value and line:column.
-import { readFileSync } from 'node:fs';
-import { LineCounter, isScalar, parseDocument, visit, type Document } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { AppError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -17,6 +17,8 @@ export interface LoadedConfig {
   config: Config;
   digest: string | undefined;
   file: string;
+  /** Where a value came from the environment (`${VAR}`), with the variables' names: never print those. */
+  interpolated: { path: (string | number)[]; vars: string[] }[];
 }
 
 /**
@@ -27,9 +29,14 @@ export type ConfigCheck = (
   config: Config
 ) => { path: readonly string[]; message: string; showValue?: boolean } | undefined;
 
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+/** `${VAR}`, `${VAR:-default}`, or `$${` (a literal `${`). */
+const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Reads, interpolates `${VAR}` / `${VAR:-default}`, validates the shape, runs `checks`. Throws ConfigError. */
+/**
+ * Reads, interpolates `${VAR}` / `${VAR:-default}` (`$${` is a literal `${`), validates the shape, runs `checks`.
+ * A string `task.command` is left alone: `/bin/sh` expands its variables from the job's environment, so a value
+ * is data, never code. Throws ConfigError.
+ */
 export function loadConfig(
   file: string,
   env: NodeJS.ProcessEnv = process.env,
@@ -61,15 +68,24 @@ export function parseConfig(
   if (doc.errors.length)
     throw new ConfigError(doc.errors.map((e) => `${file}${at(e.pos[0])}: ${e.message.split('\n')[0]}`));
   const problems: string[] = [];
+  const interpolated: LoadedConfig['interpolated'] = [];
   visit(doc, {
     Scalar(_key, node, path) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
-      node.value = node.value.replace(ENV_REF, (_m, name: string, def: string | undefined) => {
+      const where = keyPath(path);
+      // The shell owns `$` in a string command: it expands from the job's environment (and its own variables).
+      if (where === 'task.command' && isPair(path.at(-1))) return;
+      const vars: string[] = [];
+      const value = node.value.replace(ENV_REF, (_m, name: string | undefined, def: string | undefined) => {
+        if (name === undefined) return '${';
         const v = env[name] ?? def;
         if (v === undefined)
-          problems.push(`${file}${at(node.range?.[0])}: ${keyPath(path)}: environment variable ${name} is not set`);
+          problems.push(`${file}${at(node.range?.[0])}: ${where}: environment variable ${name} is not set`);
+        if (env[name] !== undefined) vars.push(name); // a default is not a secret
         return v ?? '';
       });
+      node.value = value;
+      if (vars.length) interpolated.push({ path: valuePath(path, node), vars });
     },
   });
   if (problems.length) throw new ConfigError(problems);
@@ -104,7 +120,7 @@ export function parseConfig(
       )
     );
   }
-  return { config, digest: readDigest(config, file, env), file };
+  return { config, digest: readDigest(config, file, env), file, interpolated };
 }
 
 function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -116,6 +132,14 @@ function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): strin
   }
   let secret: string | undefined;
   if (auth.digestFile) {
+    const mode = fileMode(auth.digestFile);
+    if (mode !== undefined && mode & 0o077) {
+      const octal = (mode & 0o777).toString(8).padStart(4, '0');
+      throw new ConfigError([
+        `${file}: zookeeper.auth.digestFile: ${auth.digestFile} is accessible by group or others (mode ${octal}): ` +
+          `run chmod 600 ${auth.digestFile} (and chown it to the user the supervisor runs as)`,
+      ]);
+    }
     try {
       secret = readFileSync(auth.digestFile, 'utf8').trim();
     } catch (err) {
@@ -132,6 +156,25 @@ function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): strin
     throw new ConfigError([`${file}: zookeeper.auth: the credentials must look like user:password (value not shown)`]);
   }
   return secret;
+}
+
+// The key path of `node` (keys and sequence indexes), from the visitor's ancestors.
+function valuePath(path: readonly unknown[], node: unknown): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let i = 0; i < path.length; i++) {
+    const p = path[i];
+    if (isPair(p) && isScalar(p.key)) out.push(String(p.key.value));
+    else if (isSeq(p)) out.push(p.items.indexOf((path[i + 1] ?? node) as never));
+  }
+  return out;
+}
+
+function fileMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return undefined; // reading it reports the problem
+  }
 }
 
 function keyPath(path: readonly unknown[]): string {

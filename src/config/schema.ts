@@ -50,7 +50,8 @@ export const ConfigSchema = z.strictObject({
     acl: z.enum(['open', 'secured']).default('open'),
   }),
   election: z.strictObject({
-    path: zkPath,
+    /** Not `/`: the tool owns this node and everything under it. */
+    path: zkPath.refine((p) => p !== '/', 'must not be / (the election owns its node and everything under it)'),
     /** Default `hostname:pid`. */
     id: z
       .string()
@@ -63,7 +64,19 @@ export const ConfigSchema = z.strictObject({
       /** argv list, or a string run by `/bin/sh -c`. */
       command: z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]),
       cwd: z.string().optional(),
+      /** Set in the child's environment (after the inherited variables). */
       env: z.record(z.string(), z.string()).default({}),
+      /**
+       * Which of the supervisor's environment variables the child gets: `true` all (but the ZooKeeper
+       * credential), `false` none (PATH defaults to the system's), or a list of names.
+       */
+      inheritEnv: z
+        .union([z.boolean(), z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'))])
+        .default(true),
+      /** Run the job as this user (name or uid; the supervisor must run as root to switch). */
+      user: z.string().min(1).optional(),
+      /** Run the job with this group (name or gid; default: the user's primary group). */
+      group: z.string().min(1).optional(),
       stopSignal: z.enum(SIGNALS).default('SIGTERM'),
       stopTimeout: duration('5s'),
       /** `release`: step down when the child exits; `restart`: run it again here. */

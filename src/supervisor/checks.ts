@@ -1,7 +1,8 @@
-// Checks of a loaded config that need more than its shape: the lease arithmetic and the cron parser.
+// Checks of a loaded config that need more than its shape: the lease arithmetic, the cron parser, the job's user.
 import type { ConfigCheck } from '../config/load.js';
 import { leaseMarginMs, stopBudgetMs } from '../recipes/lease.js';
 import { compileSchedule } from '../schedule/cron.js';
+import { cannotSwitch, resolveIdentity } from '../task/identity.js';
 
 /** The stop timeout fits the lease that the configured session timeout keeps (DESIGN §3.1). */
 export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T, serverTickTime: tick }, task }) => {
@@ -48,5 +49,17 @@ export const scheduleCompiles: ConfigCheck = ({ task }) => {
   return undefined;
 };
 
+/** task.user and task.group exist, and this process may switch to them. */
+export const identityUsable: ConfigCheck = ({ task }) => {
+  try {
+    const id = resolveIdentity(task.user, task.group);
+    const why = id && cannotSwitch(id);
+    return why ? { path: ['task', task.user === undefined ? 'group' : 'user'], message: why } : undefined;
+  } catch (err) {
+    const [field, ...rest] = (err as Error).message.split(': ');
+    return { path: ['task', field === 'task.group' ? 'group' : 'user'], message: rest.join(': ') };
+  }
+};
+
 /** Every check `run`, `once` and `validate` apply after the shape. */
-export const CONFIG_CHECKS: readonly ConfigCheck[] = [stopTimeoutFits, scheduleCompiles];
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [stopTimeoutFits, scheduleCompiles, identityUsable];

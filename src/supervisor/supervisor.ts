@@ -10,7 +10,7 @@ import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
-import { spawnTask, TaskSpawnError, type LeashedTask } from '../task/task.js';
+import { spawnTask, TaskSpawnError, type LeashedTask, type TaskSpec } from '../task/task.js';
 import { memberAcl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
 import { ensurePath } from '../zk/helpers.js';
@@ -36,6 +36,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #force = false;
   #sessionId = '';
   readonly #schedule: Schedule | undefined;
+  readonly #spec: TaskSpec;
   readonly #host: ModeHost;
 
   constructor(
@@ -51,6 +52,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       pid: process.pid,
       description: config.election.description,
     };
+    this.#spec = taskSpec(config, (stream, line) => this.log.info('child output', { stream, line }));
     this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
     this.#host = {
       // the modes' view of us
@@ -238,6 +240,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
 
   // Spawns an idle leash for the configured command (throws TaskSpawnError when it cannot run).
   #spawn(): LeashedTask {
-    return spawnTask(taskSpec(this.config, (stream, line) => this.log.info('child output', { stream, line })));
+    return spawnTask(this.#spec);
   }
 }

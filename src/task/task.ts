@@ -18,6 +18,9 @@ export interface TaskSpec {
   cwd?: string;
   /** The leash's and the child's whole environment (default: the supervisor's own). See spec.ts. */
   env?: Record<string, string>;
+  /** Run the leash and the job as this user / group (the supervisor must be root to switch). */
+  uid?: number;
+  gid?: number;
   stopSignal?: NodeJS.Signals;
   stopTimeoutMs: number;
   /** `inherit`: the child writes to our stdout/stderr; `log`: each line goes to `onLine`. */
@@ -120,6 +123,8 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     child = spawn(leash.file, leash.args, {
       cwd: spec.cwd,
       env,
+      uid: spec.uid,
+      gid: spec.gid,
       detached: true,
       stdio: ['ignore', out, out, 'pipe'],
     });

@@ -45,6 +45,8 @@ export function writeConfig(
     extraZk?: string;
     childEnv?: Record<string, string>;
     wrap?: string[];
+    /** Instead of the test child (a string runs under /bin/sh -c). */
+    command?: string | string[];
   }
 ): string {
   const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
@@ -61,7 +63,7 @@ export function writeConfig(
       'election:',
       `  path: ${opts.path}`,
       'task:',
-      `  command: ${JSON.stringify([...(opts.wrap ?? []), process.execPath, CHILD])}`,
+      `  command: ${JSON.stringify(opts.command ?? [...(opts.wrap ?? []), process.execPath, CHILD])}`,
       `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
       '  env:',
       ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bySequence } from '../../../src/recipes/queue-lock.js';
@@ -68,9 +69,7 @@ test('security: with digest auth, only members can write the election; credentia
   }
 });
 
-test('security: the child never inherits the ZooKeeper credential', {
-  todo: '#15: digestEnv stays in the child environment',
-}, async () => {
+test('security: the child never inherits the ZooKeeper credential', async () => {
   const root = await fx.chroot();
   const childLog = join(work.dir, 'children-env.log');
   const config = writeConfig(work.dir, {
@@ -84,12 +83,70 @@ test('security: the child never inherits the ZooKeeper credential', {
   delete process.env.ZKS_TEST_DIGEST;
   procs.push(sup);
   await sup.waitLog(/to=running/, 10_000);
-  const [child] = await waitFor(() => readRuns(childLog), {
+  const child = await waitFor(() => readRuns(childLog)[0], {
     timeoutMs: 5000,
     what: 'the child writing its start line',
   });
-  const environ = readFileSync(`/proc/${child!.pid}/environ`, 'latin1');
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'latin1');
   assert.ok(environ.includes('CHILD_LOG='), 'read the environment of the child itself');
   assert.ok(!environ.includes(SECRET.split(':')[1]!), 'the digest password is in the child environment');
   assert.ok(!environ.includes('ZKS_TEST_DIGEST='), 'the credential variable is in the child environment');
+});
+
+test('security: task.user runs the job as that user, with its own HOME; the supervisor stays root', async (t) => {
+  const root = await fx.chroot();
+  // A directory the job's user can write to (the work dir is private to root).
+  const shared = mkdtempSync(join(tmpdir(), 'zks-user-'));
+  t.after(() => rmSync(shared, { recursive: true, force: true }));
+  chmodSync(shared, 0o777);
+  const out = join(shared, 'id');
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/user/job',
+    childLog: join(work.dir, 'unused.log'),
+    command: `echo "$(id -u) $(id -g) $HOME $USER" > ${out}.tmp && mv ${out}.tmp ${out} && exec sleep 600`,
+    extraTask: '  user: nobody',
+  });
+  const sup = new SupervisorProc('user-a', config);
+  procs.push(sup);
+  await sup.waitLog(/to=running/, 10_000);
+  const line = await waitFor(
+    () => {
+      try {
+        return readFileSync(out, 'utf8').trim();
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 5000, what: 'the job writing its identity' }
+  );
+  const [uid, gid, home, user] = line.split(' ');
+  assert.equal(uid, '65534', line);
+  assert.equal(gid, '65534', line);
+  assert.equal(user, 'nobody');
+  assert.equal(home, '/nonexistent');
+  assert.equal(readFileSync(`/proc/${sup.pid}/status`, 'utf8').match(/^Uid:\s+(\d+)/m)?.[1], '0');
+  sup.signal('SIGTERM');
+  assert.equal(await sup.exited, 0, 'the root supervisor stops the job it runs as nobody');
+});
+
+test('security: validate --quiet prints nothing; validate never prints a value from the environment', async () => {
+  const root = await fx.chroot();
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/validate/job',
+    childLog: join(work.dir, 'v.log'),
+    childEnv: { API_TOKEN: '${ZKS_TEST_TOKEN}' },
+  });
+  const env = { ...process.env, ZKS_TEST_TOKEN: 'tok-Zz9-secret' };
+  const quiet = spawnSync(process.execPath, [BIN, 'validate', '--quiet', '--config', config], {
+    encoding: 'utf8',
+    env,
+  });
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stdout + quiet.stderr, '');
+  const loud = spawnSync(process.execPath, [BIN, 'validate', '--config', config], { encoding: 'utf8', env });
+  assert.equal(loud.status, 0, loud.stderr);
+  assert.ok(!loud.stdout.includes('tok-Zz9-secret'), loud.stdout);
+  assert.match(loud.stdout, /API_TOKEN: «from \$ZKS_TEST_TOKEN»/);
 });

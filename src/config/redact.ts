@@ -1,0 +1,24 @@
+// What `validate` may print: the normalized config without the values that could be secrets.
+import type { LoadedConfig } from './load.js';
+
+/** `task.env` names that hold secrets by convention: their values are never printed. */
+const SECRET_NAME = /pass|secret|token|key|credential|auth|cookie|session|private/i;
+
+/**
+ * A copy of the normalized config in which every value that came from `${VAR}` reads `«from $VAR»` and every
+ * `task.env` value whose name looks secret reads `«secret»`.
+ */
+export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
+  const shown = structuredClone(loaded.config) as unknown as Record<string, unknown>;
+  const env = (shown.task as { env: Record<string, string> }).env;
+  for (const name of Object.keys(env)) if (SECRET_NAME.test(name)) env[name] = '«secret»';
+  for (const { path, vars } of loaded.interpolated) {
+    let parent: unknown = shown;
+    for (const key of path.slice(0, -1)) parent = (parent as Record<string | number, unknown> | undefined)?.[key];
+    const last = path.at(-1);
+    if (parent && typeof parent === 'object' && last !== undefined && last in parent) {
+      (parent as Record<string | number, unknown>)[last] = `«from ${vars.map((v) => `$${v}`).join(', ')}»`;
+    }
+  }
+  return shown;
+}
