@@ -29,6 +29,9 @@ function load(file: string): LoadedConfig {
   }
 }
 
+/** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
+export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
+
 type Overrides = { id?: string; logLevel?: string };
 
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
@@ -41,6 +44,7 @@ async function startSupervisor(file: string, overrides: Overrides) {
     format: config.logging.format,
     fields: { id: config.election.id },
   });
+  if (config.zookeeper.acl === 'open') log.warn(OPEN_WARNING, { path: config.election.path });
   const { Supervisor } = await import('../supervisor/supervisor.js');
   const supervisor = new Supervisor(config, log, digest);
   const ac = new AbortController();

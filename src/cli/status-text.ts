@@ -6,6 +6,9 @@ import type { Status } from './status.js';
 /** The report `status` prints without --json. */
 export function statusText(s: Status, config: Config): string {
   const out = [`election ${config.election.path} on ${config.zookeeper.connect}`];
+  if (config.zookeeper.acl === 'open') {
+    out.push('warning: election is writable by any ZooKeeper client; set zookeeper.acl: secured');
+  }
   if (!s.session.leaseCoversStopTimeout) {
     out.push(
       `warning: the servers grant a session timeout of ${s.session.grantedTimeoutMs} ms (requested ` +

@@ -10,7 +10,7 @@ import { bySequence } from './queue-lock.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 import { Lease } from './lease.js';
-import { Mutex, type Position } from './mutex.js';
+import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
 
 /** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
@@ -44,6 +44,8 @@ export interface CampaignOptions {
   timeoutMs?: number;
   /** Called whenever our place in the queue changes. */
   onPosition?: (p: Position) => void;
+  /** A node in the queue that is not a contender was skipped (called once per node). */
+  onIgnored?: (node: string, why: 'name' | 'created-after') => void;
   /** Called when deleting our candidate node failed and is retried (e.g. to log it once). */
   onRetry?: (node: string, err: unknown) => void;
 }
@@ -84,7 +86,8 @@ export class Election {
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
     const release = () => releaseNode(this.zk, mutex, opts.signal, opts.onRetry);
     try {
-      await mutex.lock({ signal: opts.signal, timeoutMs: opts.timeoutMs, onPosition: opts.onPosition });
+      const { signal, timeoutMs, onPosition, onIgnored } = opts;
+      await mutex.lock({ signal, timeoutMs, onPosition, onIgnored });
       if (!(await mutex.owned())) {
         throw new RecipeError('NOT_OWNED', mutex.node ?? this.candidates, 'candidate node not owned by this session');
       }
@@ -163,10 +166,10 @@ export class Election {
     }
   }
 
-  /** The queue, lowest (the leader, if any) first. Nodes whose name is not `…-lock-<seq>` are left out. */
+  /** The queue, lowest (the leader, if any) first. Nodes whose name is not `<uuid>-lock-<seq>` are left out. */
   async contenders(): Promise<Contender[]> {
     const out: Contender[] = [];
-    const names = (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => n.includes('-lock-'));
+    const names = (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => CONTENDER_NAME.test(n));
     for (const name of names.sort(bySequence)) {
       const node = join(this.candidates, name);
       let data: Buffer;
@@ -214,7 +217,7 @@ export interface ResignRequest {
 
 // Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
 // can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when
-// the connection is down: the session's end removes it).
+// the connection is down: the session's end removes it); rejects NOAUTH (the caller must end the session).
 async function releaseNode(
   zk: Zk,
   mutex: Mutex,
@@ -227,6 +230,7 @@ async function releaseNode(
       return;
     } catch (err) {
       if (zk.state === 'expired' || zk.state === 'closed') return;
+      if (isZkError(err, 'NOAUTH')) throw err; // retrying cannot help: only the session's end removes it
       if (attempt === 0) onRetry?.(mutex.node, err);
       await new Promise<void>((r) => {
         const done = () => {

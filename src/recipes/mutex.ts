@@ -18,12 +18,17 @@ export interface Position {
   node: string;
 }
 
+/** A contender node's name: `<uuid>-lock-<10 digits>`. Anything else in the queue is not a contender. */
+export const CONTENDER_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-lock-\d{10}$/;
+
 /** Options of {@link Mutex.lock}. */
 export interface LockOptions {
   /** Give up after this long; 0 = try once. Default: wait forever. */
   timeoutMs?: number;
   /** Called whenever our place in the queue changes. */
   onPosition?: (p: Position) => void;
+  /** Called once per node in the queue that is not a contender (a forged name or creation order); it is skipped. */
+  onIgnored?: (node: string, why: 'name' | 'created-after') => void;
   signal?: AbortSignal;
 }
 
@@ -57,7 +62,9 @@ export class Mutex {
       await obtainQueueLock(this.zk, mine, {
         waitMs: opts.timeoutMs,
         signal: opts.signal,
-        filter: (c) => c.includes('-lock-'),
+        filter: (c) => CONTENDER_NAME.test(c),
+        creationOrder: true,
+        onIgnored: (name, why) => opts.onIgnored?.(join(this.path, name), why),
         onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
       });
     } catch (err) {

@@ -32,6 +32,13 @@ export interface QueueLockOptions {
   filter?: (name: string) => boolean;
   /** Called with our place (0 = first) whenever it changes. */
   onPosition?: (index: number, of: number) => void;
+  /**
+   * Called once per child left out: filtered out, or (with `creationOrder`) claiming an earlier sequence than
+   * ours though ZooKeeper created it after ours — a name a client wrote, not a sequence ZooKeeper assigned.
+   */
+  onIgnored?: (name: string, why: 'name' | 'created-after') => void;
+  /** Check the predecessor's creation (czxid) against ours before waiting on it. */
+  creationOrder?: boolean;
 }
 
 /**
@@ -48,9 +55,21 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockO
   const local = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, local.signal]) : local.signal;
   let last = -1;
+  const ignored = new Set<string>();
+  const ignore = (child: string, why: 'name' | 'created-after') => {
+    if (!ignored.has(child)) opts.onIgnored?.(child, why);
+    ignored.add(child);
+  };
+  const keep = (c: string) => {
+    if (ignored.has(c)) return false;
+    if ((opts.filter ?? (() => true))(c)) return true;
+    ignore(c, 'name');
+    return false;
+  };
+  let myCzxid: number | undefined;
   try {
     for (;;) {
-      const children = (await zk.children(queue)).children.filter(opts.filter ?? (() => true));
+      const children = (await zk.children(queue)).children.filter(keep);
       if (children.length === 0) throw new QueueLockError('EMPTY_QUEUE', queue, `queue ${queue} is empty`);
       children.sort(bySequence);
       const idx = children.indexOf(name);
@@ -63,8 +82,17 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockO
       const remaining = deadline - performance.now();
       if (waitMs <= 0 || remaining <= 0)
         throw new QueueLockError('TIMEOUT', lockPath, `queue lock ${lockPath} not obtained within ${waitMs} ms`);
+      if (opts.creationOrder && myCzxid === undefined) {
+        const mine = await zk.exists(lockPath);
+        if (!mine) throw new QueueLockError('NOT_QUEUED', lockPath, `queue node ${lockPath} does not exist`);
+        myCzxid = mine.czxid;
+      }
       const { stat, event } = await zk.existsW(join(queue, children[idx - 1]!), { signal });
       if (!stat) continue;
+      if (myCzxid !== undefined && stat.czxid > myCzxid) {
+        ignore(children[idx - 1]!, 'created-after');
+        continue; // its watch stays armed until it fires; nothing waits on it
+      }
       let timer: NodeJS.Timeout | undefined;
       const timedOut = Number.isFinite(remaining)
         ? new Promise<'timeout'>((r) => {

@@ -13,6 +13,7 @@ import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskSpec } from '../task/task.js';
 import { memberAcl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { join, parent } from '../zk/paths.js';
 import { runContinuous } from './continuous.js';
@@ -20,7 +21,7 @@ import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } 
 import { runOnce, type OnceResult } from './once.js';
 import { runSchedule } from './scheduled.js';
 import { openLease, takeBaton } from './term.js';
-import { secureDirectories } from './secure.js';
+import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry, zkOptions } from './connect.js';
 import { taskSpec } from '../task/spec.js';
@@ -62,7 +63,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       info,
       forced: () => this.#force,
       transition: (to, reason, fields) => this.#transition(to, reason, fields),
-      spawn: () => this.#spawn(),
+      spawn: () => spawnTask(this.#spec), // an idle leash: winning costs no process start
       setTask: (task) => {
         this.#task = task;
       },
@@ -96,7 +97,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
 
   /** Runs until `signal` aborts; then stops the child, leaves the election, closes the session. */
   async run(signal: AbortSignal): Promise<void> {
-    for (let attempt = 0; !signal.aborted; attempt++) {
+    let fatal: AccessError | undefined;
+    for (let attempt = 0; !signal.aborted && !fatal; attempt++) {
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
       const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, signal);
       if (!zk) break;
@@ -115,7 +117,9 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         if (lease) await this.#campaigns(zk, lease, sessionSignal);
         else await sleep(2 ** 31 - 1, sessionSignal).catch(() => {}); // keep the pid node; retry on a new session
       } catch (err) {
-        if (!sessionSignal.aborted) this.log.error('session failed', { error: String(err) });
+        if (isZkError(err, 'NOAUTH')) fatal = accessError(err, this.digest);
+        else if (err instanceof AccessError) fatal = err;
+        else if (!sessionSignal.aborted) this.log.error('session failed', { error: String(err) });
       } finally {
         session.abort(new Error('session done'));
         lease?.stop();
@@ -124,13 +128,14 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         zk.off('state', onState);
         zk.close();
       }
-      if (!signal.aborted) {
+      if (!signal.aborted && !fatal) {
         this.#transition('backoff', 'session ended');
         await sleep(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal).catch(() => {});
       }
     }
-    this.#transition('shutting-down', 'signal');
+    this.#transition('shutting-down', fatal ? 'not allowed' : 'signal');
     this.#transition('stopped', 'shutdown complete');
+    if (fatal) throw fatal; // the session (and with it every ephemeral node of ours) is closed
   }
 
   /**
@@ -175,10 +180,11 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       let task: LeashedTask | undefined;
       let term: Term | undefined;
       try {
-        task = this.#spawn();
+        task = this.#host.spawn();
         term = await election.campaign({
           signal,
           onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
+          onIgnored: (node, why) => this.log.warn('ignoring a node that is not a candidate', { node, why }),
           onRetry: (node, err) =>
             this.log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
         });
@@ -186,6 +192,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
         else failures++;
       } catch (err) {
+        if (isZkError(err, 'NOAUTH')) throw accessError(err, this.digest); // retrying cannot help
         if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
         else if (!signal.aborted) this.log.warn('campaign failed', { error: String(err) });
         if (!signal.aborted) failures++;
@@ -236,10 +243,5 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       lease.release();
       lease.off('renewed', onRenewed).off('fenced', onFenced);
     }
-  }
-
-  // Spawns an idle leash for the configured command (throws TaskSpawnError when it cannot run).
-  #spawn(): LeashedTask {
-    return spawnTask(this.#spec);
   }
 }

@@ -21,6 +21,9 @@ test('security: with digest auth, only members can write the election; credentia
   // Someone created the election path earlier with an open ACL: the supervisor narrows it.
   const early = await fx.client({ connect: root });
   await early.create('/sec');
+  for (const n of ['/sec/job', '/sec/job/leader', '/sec/job/runs', '/sec/job/runs/2026-01-01T00:00:00.000Z']) {
+    await early.create(n, '{}'); // nodes of an earlier open-mode run: narrowed at start-up
+  }
   const config = writeConfig(work.dir, {
     connect: root,
     path: '/sec/job',
@@ -46,6 +49,8 @@ test('security: with digest auth, only members can write the election; credentia
   await noauth(stranger.set('/sec/job/leader', '{"id":"intruder"}'), 'rewriting the leader node');
   await noauth(stranger.delete('/sec/job/leader'), 'deleting the leader node');
   await noauth(stranger.delete('/sec/job/candidates'), 'deleting the candidates directory');
+  await noauth(stranger.create('/sec/job/runs/x', ''), 'adding a run record');
+  await noauth(stranger.set('/sec/job/runs/2026-01-01T00:00:00.000Z', '{}'), 'rewriting a run record');
   assert.equal(leader.state, 'running');
 
   process.env.ZKS_TEST_DIGEST = SECRET;
@@ -149,4 +154,65 @@ test('security: validate --quiet prints nothing; validate never prints a value f
   assert.equal(loud.status, 0, loud.stderr);
   assert.ok(!loud.stdout.includes('tok-Zz9-secret'), loud.stdout);
   assert.match(loud.stdout, /API_TOKEN: «from \$ZKS_TEST_TOKEN»/);
+});
+
+test('security: forged candidate names cannot block the election (open mode)', async () => {
+  const root = await fx.chroot();
+  const stranger = await fx.client({ connect: root });
+  await stranger.create('/forged');
+  await stranger.create('/forged/job');
+  await stranger.create('/forged/job/candidates');
+  // Sorts first forever, by name and by suffix; and a well-formed name with a sequence ZooKeeper never gave.
+  await stranger.create('/forged/job/candidates/x-lock-0000000000');
+  const config = writeConfig(work.dir, { connect: root, path: '/forged/job', childLog: join(work.dir, 'f.log') });
+  const a = new SupervisorProc('forged-a', config);
+  procs.push(a);
+  await a.waitLog(/to=running/, 10_000);
+  const b = new SupervisorProc('forged-b', config);
+  procs.push(b);
+  await b.waitLog(/candidate position/, 10_000);
+  const fake = '00000000-0000-4000-8000-000000000000-lock-0000000001';
+  await stranger.create(`/forged/job/candidates/${fake}`);
+  a.signal('SIGTERM'); // hand over: b must not wait on the forged node that claims to precede it
+  await b.waitLog(/to=running/, 10_000);
+  assert.ok(a.lines.some((l) => /ignoring a node that is not a candidate.*x-lock-0000000000/.test(l)));
+  assert.ok(b.lines.some((l) => /ignoring a node that is not a candidate.*lock-0000000001.*created-after/.test(l)));
+});
+
+test('security: wrong credentials fail fast: one line naming the user, exit 1, no retry loop', async () => {
+  const root = await fx.chroot();
+  const config = (secretVar: string) =>
+    writeConfig(work.dir, {
+      connect: root,
+      path: '/auth/job',
+      childLog: join(work.dir, 'auth.log'),
+      extraZk: `  auth:\n    digestEnv: ${secretVar}\n  acl: secured`,
+    });
+  process.env.ZKS_TEST_DIGEST = SECRET;
+  const member = new SupervisorProc('auth-a', config('ZKS_TEST_DIGEST'));
+  delete process.env.ZKS_TEST_DIGEST;
+  procs.push(member);
+  await member.waitLog(/to=running/, 10_000); // the election's nodes now carry the members' ACL
+  process.env.ZKS_TEST_WRONG = 'ops:not-the-password';
+  const intruder = new SupervisorProc('auth-b', config('ZKS_TEST_WRONG'));
+  delete process.env.ZKS_TEST_WRONG;
+  procs.push(intruder);
+  const code = await Promise.race([intruder.exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+  assert.equal(code, 1, 'the supervisor with the wrong password exits 1');
+  const refused = intruder.lines.filter((l) => /NOAUTH/.test(l));
+  assert.ok(
+    refused.some((l) => /digest user \\?"ops\\?".*not allowed/.test(l)),
+    intruder.lines.join('\n')
+  );
+  assert.ok(!intruder.lines.join('\n').includes('not-the-password'));
+  assert.ok(intruder.lines.filter((l) => /campaign failed|session failed/.test(l)).length === 0, 'no retry loop');
+  assert.equal(member.state, 'running');
+});
+
+test('security: open mode says so at start-up', async () => {
+  const root = await fx.chroot();
+  const config = writeConfig(work.dir, { connect: root, path: '/open/job', childLog: join(work.dir, 'o.log') });
+  const sup = new SupervisorProc('open-a', config);
+  procs.push(sup);
+  await sup.waitLog(/election is writable by any ZooKeeper client; set zookeeper\.acl: secured/, 10_000);
 });
