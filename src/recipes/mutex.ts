@@ -112,7 +112,10 @@ export class Mutex {
         if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT') || attempt >= 20) throw err;
         await sleep(Math.min(1000, 50 * 2 ** attempt));
         const found = await this.#findOwn().catch(() => undefined);
-        if (found) return found;
+        if (!found) continue;
+        // The create was applied but its answer (and our setACL after it) lost: the node is still open.
+        if (this.opts.acl) await this.zk.narrow(found, this.opts.acl);
+        return found;
       }
     }
   }

@@ -83,7 +83,8 @@ export class Zk extends ZkSession {
   /**
    * Creates a node; resolves with its actual path (sequential nodes get a 10-digit suffix).
    * An ACL other than open is applied right after the create (the binding cannot create with an ACL),
-   * so restrict who may create children on the parent where that window matters.
+   * so restrict who may create children on the parent where that window matters. A lost reply to that
+   * `setACL` is retried after the reconnect (see {@link narrow}), so the node is not left open.
    */
   async create(
     path: string,
@@ -93,8 +94,25 @@ export class Zk extends ZkSession {
     const [created] = await this.call<[string]>('create', path, (cb) =>
       this.native.a_create(path, data, FLAGS[opts.mode ?? 'persistent'], cb)
     );
-    if (opts.acl && !isOpenAcl(opts.acl)) await this.setACL(created, opts.acl, 0);
+    if (opts.acl && !isOpenAcl(opts.acl)) await this.narrow(created, opts.acl);
     return created;
+  }
+
+  /**
+   * Sets `acl` on a node of ours, retrying through a lost connection (the request may or may not have been
+   * applied) until it is answered. Rejects NONODE when the node is gone, SESSIONEXPIRED / CLOSED when the
+   * session ends first, NOAUTH when we may not.
+   */
+  async narrow(path: string, acl: readonly Acl[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.setACL(path, acl);
+        return;
+      } catch (err) {
+        if (!(err instanceof ZkError && (err.code === 'CONNECTIONLOSS' || err.code === 'OPERATIONTIMEOUT'))) throw err;
+        await this.settled(Math.min(1000, 50 * 2 ** attempt));
+      }
+    }
   }
 
   /** Reads a node's data and stat. Rejects NONODE when missing. */

@@ -244,4 +244,18 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
   protected rememberAuth(scheme: string, auth: string): void {
     this.#auth.push([scheme, auth]);
   }
+
+  /** Resolves on the next state change, or after `ms` (whichever is first); at once when the session is over. */
+  protected settled(ms: number): Promise<void> {
+    if (this.#state === 'expired' || this.#state === 'closed') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.off('state', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.once('state', done);
+    });
+  }
 }

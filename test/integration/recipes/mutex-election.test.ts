@@ -4,7 +4,9 @@ import { Baton } from '../../../src/recipes/baton.js';
 import { Election } from '../../../src/recipes/election.js';
 import { Mutex } from '../../../src/recipes/mutex.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
+import { directoryAcl, PERM_READ, securedAcl } from '../../../src/zk/acl.js';
 import { useZk } from '../../helpers/fixture.js';
+import { TcpProxy } from '../../helpers/proxy.js';
 import { within } from '../../helpers/wait.js';
 
 const fx = useZk();
@@ -158,4 +160,36 @@ test('baton: a second session waits while the first holds it, and takes it when 
   const aWaits = a.take('a', { signal: ac.signal });
   ac.abort(new Error('term over'));
   await assert.rejects(aWaits, /term over/);
+});
+
+test('secured create: a lost reply to the create or to its setACL never leaves the node open', async () => {
+  const creds = 'ops:pw';
+  const acl = securedAcl(creds);
+  const root = await fx.chroot();
+  const chroot = root.slice(root.indexOf('/'));
+  const [host, port] = fx.connectString().split(',')[0]!.split(':');
+  const reader = await fx.client({ connect: root });
+  const isSecured = async (path: string) => {
+    const { acl: got } = await reader.getACL(path);
+    return got.every((a) => a.scheme !== 'world' || a.perms === PERM_READ);
+  };
+  const OP_CREATE = 1;
+  const OP_SET_ACL = 7;
+  for (const [what, op] of [
+    ['create', OP_CREATE],
+    ['setACL', OP_SET_ACL],
+  ] as const) {
+    const proxy = await TcpProxy.start({ host, port: Number(port) });
+    try {
+      const zk = await fx.client({ connect: `${proxy.address}${chroot}`, digestAuth: creds });
+      await zk.create(`/q-${what}`, '', { acl: directoryAcl(acl) });
+      proxy.dropReplyAfter((chunk) => chunk.length >= 12 && chunk.readInt32BE(8) === op && chunk.includes('-lock-'));
+      const m = new Mutex(zk, `/q-${what}`, { acl });
+      await within(m.lock(), 10_000, `the lock after a lost ${what} reply`);
+      assert.ok(await isSecured(m.node!), `the contender node is narrowed after a lost ${what} reply`);
+      zk.close();
+    } finally {
+      await proxy.stop();
+    }
+  }
 });

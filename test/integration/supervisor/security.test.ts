@@ -209,10 +209,12 @@ test('security: wrong credentials fail fast: one line naming the user, exit 1, n
   assert.equal(member.state, 'running');
 });
 
-test('security: open mode says so at start-up', async () => {
+test('security: open mode says so at start-up and in status', async () => {
   const root = await fx.chroot();
   const config = writeConfig(work.dir, { connect: root, path: '/open/job', childLog: join(work.dir, 'o.log') });
   const sup = new SupervisorProc('open-a', config);
   procs.push(sup);
   await sup.waitLog(/election is writable by any ZooKeeper client; set zookeeper\.acl: secured/, 10_000);
+  const status = spawnSync(process.execPath, [BIN, 'status', '--config', config], { encoding: 'utf8' });
+  assert.match(status.stdout, /^warning: election is writable by any ZooKeeper client; set zookeeper\.acl: secured$/m);
 });
