@@ -218,3 +218,28 @@ test('security: open mode says so at start-up and in status', async () => {
   const status = spawnSync(process.execPath, [BIN, 'status', '--config', config], { encoding: 'utf8' });
   assert.match(status.stdout, /^warning: election is writable by any ZooKeeper client; set zookeeper\.acl: secured$/m);
 });
+
+test('security: a shared pid-node parent outside the election is left alone, with a warning', async () => {
+  const root = await fx.chroot();
+  const other = await fx.client({ connect: root });
+  await other.create('/shared');
+  await other.create('/shared/pids'); // another team's open directory
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/own/job',
+    childLog: join(work.dir, 'p.log'),
+    extraZk: '  auth:\n    digestEnv: ZKS_TEST_DIGEST\n  acl: secured',
+    extra: 'pidNode:\n  path: /shared/pids/own-job',
+  });
+  process.env.ZKS_TEST_DIGEST = SECRET;
+  const sup = new SupervisorProc('shared-a', config);
+  delete process.env.ZKS_TEST_DIGEST;
+  procs.push(sup);
+  await sup.waitLog(/pid node parent is writable by any client; it is shared/, 10_000);
+  const { acl } = await other.getACL('/shared/pids');
+  assert.deepEqual(
+    acl.map((a) => [a.scheme, a.id, a.perms]),
+    [['world', 'anyone', 31]]
+  );
+  await other.create('/shared/pids/someone-else', ''); // still usable by its owners
+});
