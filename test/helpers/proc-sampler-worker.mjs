@@ -1,15 +1,18 @@
 // Worker thread of ProcSampler (proc-sampler.ts): reads /proc every `intervalMs` in a synchronous loop (so the
 // test's event loop cannot delay a sample) and keeps the lifetime of every process whose environment holds
-// ZKS_TEST_TAG=<tag>. Plain JavaScript so that it runs without a TypeScript loader.
+// ZKS_TEST_TAG=<tag>, for each tag a sampler has started. One worker serves the whole process, for its whole
+// life: a worker terminated while V8 still compiles its hot loop in the background can abort the process
+// (NodePlatform::ForIsolate assertion, seen once in 170 chaos trials with one worker per trial).
+// Plain JavaScript so that it runs without a TypeScript loader.
 import { readFileSync, readdirSync } from 'node:fs';
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 
-const { tag, intervalMs, port } = workerData;
-const needle = `ZKS_TEST_TAG=${tag}`;
+const { intervalMs, port } = workerData;
 const tick = new Int32Array(new SharedArrayBuffer(4));
 /** pid → false (not ours), first sight of an untagged process (ns), or the life of a tagged process */
 const known = new Map();
-const lives = [];
+/** tag → the lives of its processes, for every tag being sampled */
+const sessions = new Map();
 const now = () => process.hrtime.bigint();
 
 // Exec start times in /proc/<pid>/stat count clock ticks (100 Hz) since boot (CLOCK_BOOTTIME); /proc/uptime
@@ -90,7 +93,8 @@ function sample() {
     if (life === undefined || typeof life === 'bigint') {
       const env = readEnv(pid);
       if (env === undefined) continue; // gone, or not readable yet
-      if (!env.includes(needle)) {
+      const tag = envVar(env, 'ZKS_TEST_TAG');
+      if (tag === undefined || !sessions.has(tag)) {
         // A process gains the tag only by exec: a fork of an untagged parent (our test process spawning a
         // supervisor) execs within a few ms. Look again for 50 ms, then never.
         if (life === undefined) known.set(pid, t);
@@ -100,6 +104,7 @@ function sample() {
       const st = readStat(pid);
       if (!st) continue;
       life = {
+        tag,
         pid,
         ppid: st.ppid,
         pgid: st.pgid,
@@ -119,7 +124,7 @@ function sample() {
         running: false,
       };
       known.set(pid, life);
-      lives.push(life);
+      sessions.get(tag).push(life);
       classify(life, env);
     } else if (!life.job) {
       const env = readEnv(pid); // a fork of the leash becomes the job when it execs the command
@@ -156,8 +161,8 @@ function gone(pid, life, t) {
   known.set(pid, false);
 }
 
-const report = () =>
-  lives.map((l) => ({
+const report = (lives) =>
+  lives.map(({ tag: _tag, ...l }) => ({
     ...l,
     firstSeenNs: String(l.firstSeenNs),
     lastSeenNs: String(l.lastSeenNs),
@@ -165,16 +170,22 @@ const report = () =>
     segments: l.segments.map(([a, b]) => [String(a), String(b)]),
   }));
 
-sample();
-port.postMessage({ kind: 'ready' });
+// Messages: { kind: 'start' | 'snapshot' | 'stop', tag }; each is answered with { kind, tag, lives } after a
+// fresh sample. Untagged processes seen before a start are looked at again (they may carry the new tag).
 for (;;) {
-  const msg = receiveMessageOnPort(port)?.message;
-  if (msg === 'snapshot' || msg === 'stop') {
+  for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
+    const { kind, tag } = m.message;
+    if (kind === 'start') {
+      sessions.set(tag, []);
+      for (const [pid, life] of known) if (life === false || typeof life === 'bigint') known.delete(pid);
+    }
     sample();
-    port.postMessage({ kind: msg, lives: report() });
-    if (msg === 'stop') break;
+    port.postMessage({ kind, tag, lives: report(sessions.get(tag) ?? []) });
+    if (kind === 'stop') {
+      sessions.delete(tag);
+      for (const [pid, life] of known) if (life && typeof life === 'object' && life.tag === tag) known.set(pid, false);
+    }
   }
-  Atomics.wait(tick, 0, 0, intervalMs);
-  sample();
+  Atomics.wait(tick, 0, 0, sessions.size ? intervalMs : 20); // idle: only listen
+  if (sessions.size) sample();
 }
-port.close();

@@ -59,42 +59,44 @@ const fromRaw = (r: Raw): ProcLife => ({
 /** A new tag for a trial or a test file. */
 export const newTag = (): string => `zks-${randomUUID().slice(0, 13)}`;
 
-/** Samples the processes tagged `tag` every `intervalMs` (default 2) until {@link stop}. */
+type Reply = { kind: string; tag: string; lives: Raw[] };
+
+// One sampling thread for the whole process (see proc-sampler-worker.mjs for why it is never terminated).
+let shared: { worker: Worker; port: MessageChannel['port1']; waiting: Map<string, ((r: Reply) => void)[]> } | undefined;
+
+function thread(intervalMs: number) {
+  if (shared) return shared;
+  const { port1, port2 } = new MessageChannel();
+  const worker = new Worker(new URL('./proc-sampler-worker.mjs', import.meta.url), {
+    workerData: { intervalMs, port: port2 },
+    transferList: [port2],
+    execArgv: [],
+  });
+  worker.unref();
+  const waiting = new Map<string, ((r: Reply) => void)[]>();
+  port1.on('message', (m: Reply) => waiting.get(m.tag)?.shift()?.(m));
+  port1.unref();
+  worker.once('error', (err) => {
+    for (const list of waiting.values()) for (const w of list) w({ kind: 'error', tag: String(err), lives: [] });
+    shared = undefined;
+  });
+  shared = { worker, port: port1, waiting };
+  return shared;
+}
+
+/** Samples the processes tagged `tag` every `intervalMs` (default 2; the first sampler's) until {@link stop}. */
 export class ProcSampler {
-  #worker: Worker;
-  #port: MessageChannel['port1'];
-  #pending: ((lives: ProcLife[]) => void)[] = [];
   #stopped: Promise<ProcLife[]> | undefined;
 
   private constructor(
     readonly tag: string,
-    intervalMs: number
-  ) {
-    const { port1, port2 } = new MessageChannel();
-    this.#port = port1;
-    this.#worker = new Worker(new URL('./proc-sampler-worker.mjs', import.meta.url), {
-      workerData: { tag, intervalMs, port: port2 },
-      transferList: [port2],
-      execArgv: [],
-    });
-    this.#worker.unref();
-    port1.on('message', (m: { kind: string; lives?: Raw[] }) => {
-      if (m.lives) this.#pending.shift()?.(m.lives.map(fromRaw));
-    });
-    port1.unref();
-  }
+    readonly intervalMs: number
+  ) {}
 
   /** Starts sampling; resolves after the first complete sample. */
   static async start(tag: string, intervalMs = 2): Promise<ProcSampler> {
     const s = new ProcSampler(tag, intervalMs);
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('process sampler: no first sample within 5 s')), 5000);
-      s.#port.once('message', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      s.#worker.once('error', reject);
-    });
+    await s.#ask('start');
     return s;
   }
 
@@ -103,20 +105,25 @@ export class ProcSampler {
     return this.#ask('snapshot');
   }
 
-  /** Takes a last sample, ends the worker and resolves with every life. Idempotent. */
+  /** Takes a last sample, ends sampling this tag and resolves with every life. Idempotent. */
   stop(): Promise<ProcLife[]> {
-    this.#stopped ??= this.#ask('stop').finally(() => this.#worker.terminate());
+    this.#stopped ??= this.#ask('stop');
     return this.#stopped;
   }
 
-  #ask(kind: 'snapshot' | 'stop'): Promise<ProcLife[]> {
+  #ask(kind: 'start' | 'snapshot' | 'stop'): Promise<ProcLife[]> {
+    const t = thread(this.intervalMs);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`process sampler: no ${kind} within 5 s`)), 5000);
-      this.#pending.push((l) => {
+      const timer = setTimeout(() => reject(new Error(`process sampler: no ${kind} answer within 5 s`)), 5000);
+      const list = t.waiting.get(this.tag) ?? [];
+      t.waiting.set(this.tag, list);
+      list.push((r) => {
         clearTimeout(timer);
-        resolve(l);
+        if (kind === 'stop' && list.length === 0) t.waiting.delete(this.tag);
+        if (r.kind === 'error') reject(new Error(`process sampler failed: ${r.tag}`));
+        else resolve(r.lives.map(fromRaw));
       });
-      this.#port.postMessage(kind);
+      t.port.postMessage({ kind, tag: this.tag });
     });
   }
 }
