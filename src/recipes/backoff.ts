@@ -23,3 +23,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Like {@link sleep}, but never rejects: resolves true after `ms`, false as soon as `signal` aborts. */
+export function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
+  return sleep(ms, signal).then(
+    () => true,
+    () => false
+  );
+}

@@ -7,7 +7,7 @@ import { isZkError } from '../zk/errors.js';
 import { childrenOrEmpty, createOrUpdate, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { bySequence } from './queue-lock.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay, pause } from './backoff.js';
 import { RecipeError } from './errors.js';
 import { Lease } from './lease.js';
 import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
@@ -291,7 +291,7 @@ export async function lead(
         await term?.release();
       }
       const delay = backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 });
-      if (failures) await sleep(delay, opts.signal).catch(() => {});
+      if (failures) await pause(delay, opts.signal);
     }
   } finally {
     lease?.stop();

@@ -1,7 +1,7 @@
 // Opening a session for the supervisor: the options from the config, and retries while nothing answers.
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { backoffDelay, sleep } from '../recipes/backoff.js';
+import { backoffDelay, pause } from '../recipes/backoff.js';
 import { Zk, type ZkOptions } from '../zk/client.js';
 
 /** The client options `config` asks for (the digest credential, if any, is presented on connect). */
@@ -24,7 +24,7 @@ export async function connectWithRetry(
   config: Config,
   digest: string | undefined,
   log: Logger,
-  transition: (to: 'backoff' | 'connecting', reason: string) => void,
+  transition: (to: 'backoff' | 'connecting', reason: 'zookeeper unreachable' | 'retry') => void,
   signal: AbortSignal
 ): Promise<Zk | undefined> {
   for (let attempt = 0; !signal.aborted; attempt++) {
@@ -40,7 +40,7 @@ export async function connectWithRetry(
         });
       }
       transition('backoff', 'zookeeper unreachable');
-      await sleep(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal).catch(() => {});
+      await pause(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal);
       if (!signal.aborted) transition('connecting', 'retry');
     }
   }

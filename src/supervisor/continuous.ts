@@ -1,6 +1,6 @@
 // Continuous mode: while we lead, the child runs; when it exits by itself the restart policy decides
 // (release leadership, restart here after a backoff, or step down on a crash loop).
-import { sleep } from '../recipes/backoff.js';
+import { pause } from '../recipes/backoff.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
 import {
   graceMs,
@@ -73,7 +73,7 @@ export async function runContinuous(
     }
     host.transition('stopping', 'child exited');
     host.transition('backoff', 'restart delay');
-    await sleep(next.delayMs, l.signal).catch(() => {});
+    await pause(next.delayMs, l.signal);
     if (!l.signal.aborted) host.transition('starting', 'restart');
   }
 }

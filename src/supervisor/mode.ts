@@ -6,7 +6,7 @@ import type { Lease } from '../recipes/lease.js';
 import type { LeashedTask, TaskExit, TaskSpawnError } from '../task/task.js';
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
-import type { State } from './states.js';
+import type { EndReason, Reason, State } from './states.js';
 
 /** How a term of leadership ended. */
 export type LeadEnd =
@@ -22,7 +22,7 @@ export interface ModeHost {
   readonly info: LeaderInfo;
   /** True after a second shutdown signal: stops skip the grace period. */
   forced(): boolean;
-  transition(to: State, reason: string, fields?: Record<string, unknown>): void;
+  transition(to: State, reason: Reason, fields?: Record<string, unknown>): void;
   /** Spawns an idle leash for the command. Throws TaskSpawnError. */
   spawn(): LeashedTask;
   /** The running task (a second shutdown signal SIGKILLs it); undefined between runs. */
@@ -46,7 +46,7 @@ export interface Leadership {
  * Why the child must not start now, or undefined: a child starts only with its whole stop time left on the
  * lease (a supervisor frozen in a backoff must not run the command on resume; DESIGN §3.1).
  */
-export const thinLease = (l: Leadership): string | undefined =>
+export const thinLease = (l: Leadership): Reason | undefined =>
   l.lease.remainingMs() > 0
     ? undefined
     : 'lease too short to start the child (no recent answer from the zookeeper leader)';
@@ -61,7 +61,8 @@ export const graceMs = (host: ModeHost, l: Leadership): number =>
 export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
 
 /** The message of an aborted signal's reason. */
-export const reasonOf = (signal: AbortSignal): string => String((signal.reason as Error)?.message ?? signal.reason);
+export const reasonOf = (signal: AbortSignal): EndReason =>
+  String((signal.reason as Error)?.message ?? signal.reason) as EndReason;
 
 /** Resolves with `p`'s value, or 'aborted' as soon as `signal` aborts (without leaving a listener behind). */
 export async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {

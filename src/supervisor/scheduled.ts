@@ -1,11 +1,12 @@
 // Scheduled mode: while we lead, run the command once per tick and record every tick under <path>/runs/.
 // Ticks before we took over are settled first (interrupted, missed, or one run late per catchUp).
-import { sleep } from '../recipes/backoff.js';
+import { pause, sleep } from '../recipes/backoff.js';
 import type { Schedule } from '../schedule/cron.js';
 import { RunLog, planCatchUp, type RunRecord } from '../schedule/runs.js';
 import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
+import type { EndReason } from './states.js';
 import {
   graceMs,
   reasonOf,
@@ -85,7 +86,8 @@ export async function runSchedule(
   let pending: { tick: Date; late: boolean } | undefined = plan.late ? { tick: plan.late, late: true } : undefined;
   let cursor = new Date();
   const shutdown = () => shuttingDown(l);
-  const why = () => (shutdown() ? `supervisor shutting down (${reasonOf(l.signal)})` : reasonOf(l.signal));
+  const why = (): EndReason =>
+    shutdown() ? (`supervisor shutting down (${reasonOf(l.signal)})` as EndReason) : reasonOf(l.signal);
   const lost = (): LeadEnd => {
     host.transition(shutdown() ? 'shutting-down' : 'stopping', why());
     return { kind: 'lost', reason: why() };
@@ -98,7 +100,7 @@ export async function runSchedule(
       pending = undefined;
       if (!tick) {
         host.transition('waiting', 'the schedule fires no more');
-        await sleep(2 ** 31 - 1, l.signal).catch(() => {});
+        await pause(2 ** 31 - 1, l.signal);
         continue;
       }
       const iso = tick.toISOString();
@@ -118,7 +120,7 @@ export async function runSchedule(
       }
       host.transition('waiting', late ? 'late tick (catchUp: last)' : 'next tick', { tick: iso });
       while (!late && Date.now() < tick.getTime() && !l.signal.aborted) {
-        await sleep(Math.min(tick.getTime() - Date.now(), 3_600_000), l.signal).catch(() => {});
+        await pause(Math.min(tick.getTime() - Date.now(), 3_600_000), l.signal);
       }
       if (l.signal.aborted) return lost();
       const thin = thinLease(l); // the tick stays `scheduled`: the next leader runs or settles it

@@ -15,6 +15,43 @@ export type State =
   | 'shutting-down'
   | 'stopped';
 
+/** Why the state changed: a fixed reason, or why a term ended ({@link EndReason}). Logged as `reason`. */
+export type Reason =
+  | 'start'
+  | 'new session'
+  | 'retry'
+  | 'zookeeper unreachable'
+  | 'session ended'
+  | 'signal'
+  | 'not allowed'
+  | 'shutdown complete'
+  | 'once'
+  | 'once done'
+  | 'joined'
+  | 'rejoin'
+  | 'stepped down'
+  | 'won election'
+  | 'a previous term may still run its child'
+  | 'lease renewed'
+  | 'zookeeper connection lost'
+  | 'lease too short to start the child (no recent answer from the zookeeper leader)'
+  | 'child started'
+  | 'restarted'
+  | 'restart'
+  | 'restart delay'
+  | 'crash loop'
+  | 'child exited'
+  | 'lease expired (child stopped by the leash)'
+  | 'next tick'
+  | 'late tick (catchUp: last)'
+  | 'tick started'
+  | 'late tick started'
+  | 'the schedule fires no more'
+  | EndReason;
+
+/** Why a term ended, as its `lost` or lease signal says (term lost, lease expired, shutting down, …). */
+export type EndReason = string & { readonly __endReason: unique symbol };
+
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
   connecting: ['candidate', 'backoff', 'shutting-down'],

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { backoffDelay, sleep } from '../recipes/backoff.js';
+import { backoffDelay, pause } from '../recipes/backoff.js';
 import { Baton } from '../recipes/baton.js';
 import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
@@ -25,7 +25,7 @@ import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry, zkOptions } from './connect.js';
 import { taskSpec } from '../task/spec.js';
-import { checkTransition, type State } from './states.js';
+import { checkTransition, type Reason, type State } from './states.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
 
@@ -80,7 +80,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
     return pidNodePathOf(this.config);
   }
 
-  #transition(to: State, reason: string, fields: Record<string, unknown> = {}): void {
+  #transition(to: State, reason: Reason, fields: Record<string, unknown> = {}): void {
     const from = this.#state;
     if (from === to) return;
     checkTransition(from, to, reason);
@@ -115,7 +115,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       const pidNode = keepPidNode(zk, this.config, JSON.stringify(info), acl, this.log, sessionSignal);
       try {
         if (lease) await this.#campaigns(zk, lease, sessionSignal);
-        else await sleep(2 ** 31 - 1, sessionSignal).catch(() => {}); // keep the pid node; retry on a new session
+        else await pause(2 ** 31 - 1, sessionSignal); // keep the pid node; retry on a new session
       } catch (err) {
         if (isZkError(err, 'NOAUTH')) fatal = accessError(err, this.digest);
         else if (err instanceof AccessError) fatal = err;
@@ -130,7 +130,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       }
       if (!signal.aborted && !fatal) {
         this.#transition('backoff', 'session ended');
-        await sleep(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal).catch(() => {});
+        await pause(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal);
       }
     }
     this.#transition('shutting-down', fatal ? 'not allowed' : 'signal');
@@ -202,7 +202,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       await term?.release();
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
-      await sleep(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal).catch(() => {});
+      await pause(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal);
     }
   }
 

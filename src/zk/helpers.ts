@@ -5,6 +5,7 @@ import { OPEN_ACL, PERM_ADMIN, PERM_DELETE, PERM_READ, directoryAcl, worldAcl, t
 import type { CreateMode, Zk } from './client.js';
 import { ZkError, isZkError } from './errors.js';
 import { PathError, hasWildcard, join, match, parent, validatePath } from './paths.js';
+import { BAD_VERSION, NO_NODE } from './types.js';
 
 /** deleteRecursive gave up because nodes kept appearing under the one being deleted. */
 export class DeleteRaceError extends AppError<'DELETE_RACE'> {
@@ -191,8 +192,8 @@ export async function deleteRecursive(zk: Zk, path: string, version = -1): Promi
   }
   if (version !== -1) {
     const stat = await zk.exists(path);
-    if (!stat) throw new ZkError(-101, 'delete', path);
-    if (stat.version !== version) throw new ZkError(-103, 'delete', path);
+    if (!stat) throw new ZkError(NO_NODE, 'delete', path);
+    if (stat.version !== version) throw new ZkError(BAD_VERSION, 'delete', path);
   }
   await zk.setACL(path, worldAcl(PERM_ADMIN | PERM_DELETE | PERM_READ), -1);
   const { children } = await zk.children(path);

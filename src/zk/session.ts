@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { CLOSED_RC, ZkError } from './errors.js';
 import { nativeBinding, type NativeHandle } from './native.js';
 import {
+  CLOSING,
   CONNECTION_LOSS,
   EXPIRED_STATE,
   RESPONSE_COUNTER_LIMIT,
@@ -204,7 +205,7 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
           return;
         }
         // answered by the server (NONODE, NODEEXISTS, …): it heard us then
-        if (rc <= -100 && rc > CLOSED_RC && rc !== EXPIRED_STATE && rc !== -116) this.#ack(sentAt);
+        if (rc <= -100 && rc > CLOSED_RC && rc !== EXPIRED_STATE && rc !== CLOSING) this.#ack(sentAt);
         reject(new ZkError(rc, op, path));
       };
       this.#pendingOps.add(settle);

@@ -55,6 +55,12 @@ export interface ZkOptions {
 
 export const EVENT_TYPES: Record<number, WatchEvent['type']> = { 1: 'created', 2: 'deleted', 3: 'changed', 4: 'child' };
 export const EXPIRED_STATE = -112;
+/** ZNONODE: the node does not exist. */
+export const NO_NODE = -101;
+/** ZBADVERSION: the version did not match. */
+export const BAD_VERSION = -103;
+/** ZCLOSING: the handle is closing (the request never reached a server). */
+export const CLOSING = -116;
 export const CONNECTION_LOSS = -4;
 export const AUTH_FAILED_STATE = -113;
 // The binding closes the session itself, reporting it as expired, after this many empty polls (default 10),

@@ -1,8 +1,10 @@
 // The package as its users see it: imports through the entry point (`zk-supervisor`, i.e. dist/) only, and the
 // README's elector example run for real.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { Baton, Election, Lease, Mutex, Zk, lead, obtainQueueLock } from 'zk-supervisor';
 import { useZk } from '../../helpers/fixture.js';
@@ -10,7 +12,8 @@ import { track } from '../../helpers/reaper.js';
 import { nextEvent, waitFor } from '../../helpers/wait.js';
 
 const fx = useZk();
-const EXAMPLE = resolve(import.meta.dirname, '../../../examples/leader-only.mjs');
+const ROOT = resolve(import.meta.dirname, '../../..');
+const EXAMPLE = join(ROOT, 'examples/leader-only.mjs');
 
 test('library: the entry point exports the recipes', () => {
   for (const [name, v] of Object.entries({ Baton, Election, Lease, Mutex, Zk, lead, obtainQueueLock }))
@@ -53,4 +56,43 @@ test('library: the elector example leads in one process at a time and hands over
   await b.saw(/^leading: term 2, fencing token \d+$/, 'the second process taking over');
   b.p.kill('SIGTERM');
   assert.equal(await b.exited, 0);
+});
+
+test('library: the packed tarball holds what users import and run (dist, bin, the leash source)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'zks-pack-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // dist/ is built by the test command; `npm pack` alone runs prepack (the build) first.
+  const packed = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const [{ filename, files }] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
+  const paths = files.map((f) => f.path);
+  for (const must of [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/zk-supervisor.mjs',
+    'bin/zk-supervisor.js',
+    'native/leash.c',
+  ])
+    assert.ok(paths.includes(must), `${must} is in the tarball`);
+  assert.ok(!paths.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'no sources or tests in the tarball');
+  const app = join(dir, 'app');
+  const pkg = join(app, 'node_modules', 'zk-supervisor');
+  mkdirSync(pkg, { recursive: true });
+  execFileSync('tar', ['-xzf', join(dir, filename), '-C', pkg, '--strip-components=1']);
+  // The dependencies as npm would install them (already here: linked rather than downloaded).
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  for (const dep of Object.keys(dependencies))
+    symlinkSync(join(ROOT, 'node_modules', dep), join(app, 'node_modules', dep));
+  symlinkSync(join(ROOT, 'build'), join(pkg, 'build')); // the leash the install script would compile
+  const probe =
+    "import { Election, Mutex, Lease } from 'zk-supervisor'; console.log(typeof Election, typeof Mutex, typeof Lease);";
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: app, encoding: 'utf8' });
+  assert.equal(out.trim(), 'function function function');
+  const help = execFileSync(process.execPath, [join(pkg, 'bin', 'zk-supervisor.js'), '--help'], { encoding: 'utf8' });
+  assert.match(help, /validate/);
 });
