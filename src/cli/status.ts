@@ -1,5 +1,6 @@
 // Read-only views and the resign operation, for `status` and `resign`.
 import type { Config } from '../config/schema.js';
+import { zkOptions } from '../supervisor/connect.js';
 import { Zk } from '../zk/client.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
@@ -34,10 +35,8 @@ async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule'
 
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
   const zk = await Zk.connect({
-    connect: config.zookeeper.connect,
-    sessionTimeoutMs: config.zookeeper.sessionTimeout,
+    ...zkOptions(config, digest),
     connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000),
-    digestAuth: digest,
   });
   try {
     return await fn(zk);

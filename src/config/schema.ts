@@ -46,6 +46,23 @@ export const ConfigSchema = z.strictObject({
         digestEnv: z.string().optional(),
       })
       .optional(),
+    /**
+     * TLS to the servers' secure client ports (list those in `connect`): `true` trusts the system's CAs; or
+     * PEM files: `ca`, `cert` + `key` (mutual TLS), `passphraseFile`, `servername`, `rejectUnauthorized`.
+     */
+    tls: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          ca: z.string().min(1).optional(),
+          cert: z.string().min(1).optional(),
+          key: z.string().min(1).optional(),
+          passphraseFile: z.string().min(1).optional(),
+          servername: z.string().min(1).optional(),
+          rejectUnauthorized: z.boolean().default(true),
+        }),
+      ])
+      .default(false),
     /** `open`: world-writable nodes; `secured`: everyone reads, only authenticated members write. */
     acl: z.enum(['open', 'secured']).default('open'),
   }),

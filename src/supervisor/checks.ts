@@ -3,6 +3,8 @@ import type { ConfigCheck } from '../config/load.js';
 import { leaseMarginMs, stopBudgetMs } from '../recipes/lease.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { cannotSwitch, resolveIdentity } from '../task/identity.js';
+import { TlsFileError } from '../zk/tls.js';
+import { tlsOptions } from './connect.js';
 
 /** The stop timeout fits the lease that the configured session timeout keeps (DESIGN §3.1). */
 export const stopTimeoutFits: ConfigCheck = ({ zookeeper: { sessionTimeout: T, serverTickTime: tick }, task }) => {
@@ -61,5 +63,21 @@ export const identityUsable: ConfigCheck = ({ task }) => {
   }
 };
 
+/** zookeeper.tls files are readable PEM, the key matches the certificate, which has not expired. */
+export const tlsFilesUsable: ConfigCheck = (config) => {
+  try {
+    tlsOptions(config);
+  } catch (err) {
+    if (!(err instanceof TlsFileError)) throw err;
+    return { path: err.field.split('.'), message: err.message.slice(err.field.length + 2) };
+  }
+  return undefined;
+};
+
 /** Every check `run`, `once` and `validate` apply after the shape. */
-export const CONFIG_CHECKS: readonly ConfigCheck[] = [stopTimeoutFits, scheduleCompiles, identityUsable];
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  stopTimeoutFits,
+  scheduleCompiles,
+  identityUsable,
+  tlsFilesUsable,
+];

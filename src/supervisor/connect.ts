@@ -3,15 +3,28 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, pause } from '../recipes/backoff.js';
 import { Zk, type ZkOptions } from '../zk/client.js';
+import { readTlsFiles, type ZkTlsOptions } from '../zk/tls.js';
 
-/** The client options `config` asks for (the digest credential, if any, is presented on connect). */
-export function zkOptions(config: Config, digest: string | undefined, signal: AbortSignal): ZkOptions {
+/** `zookeeper.tls` as client options (files read now); undefined without TLS. Throws TlsFileError. */
+export function tlsOptions(config: Config): ZkTlsOptions | undefined {
+  const tls = config.zookeeper.tls;
+  if (tls === false) return undefined;
+  return readTlsFiles(tls === true ? { rejectUnauthorized: true } : tls);
+}
+
+/**
+ * The client options `config` asks for (the digest credential, if any, is presented on connect; TLS failures
+ * are logged once per server until it succeeds).
+ */
+export function zkOptions(config: Config, digest: string | undefined, signal?: AbortSignal, log?: Logger): ZkOptions {
   const zkc = config.zookeeper;
   return {
     connect: zkc.connect,
     sessionTimeoutMs: zkc.sessionTimeout,
     connectTimeoutMs: zkc.connectTimeout,
     digestAuth: digest,
+    tls: tlsOptions(config),
+    onTlsFailure: (server, reason) => log?.warn('zookeeper TLS connection failed', { server, reason }),
     signal,
   };
 }
@@ -29,7 +42,7 @@ export async function connectWithRetry(
 ): Promise<Zk | undefined> {
   for (let attempt = 0; !signal.aborted; attempt++) {
     try {
-      return await Zk.connect(zkOptions(config, digest, signal));
+      return await Zk.connect(zkOptions(config, digest, signal, log));
     } catch (err) {
       if (signal.aborted) return undefined;
       if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help

@@ -144,7 +144,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
    */
   async runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
     this.#transition('connecting', 'once');
-    const zk = await Zk.connect(zkOptions(this.config, this.digest, signal));
+    const zk = await Zk.connect(zkOptions(this.config, this.digest, signal, this.log));
     this.#sessionId = zk.sessionId;
     const lease = openLease(zk, this.config, this.log);
     try {

@@ -2,6 +2,7 @@ import { OPEN_ACL, type Acl } from './acl.js';
 import { ZkConnectError, ZkError } from './errors.js';
 import type { NativeStat } from './native.js';
 import { ZkSession } from './session.js';
+import { TlsBridge } from './tls-bridge.js';
 import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState } from './types.js';
 
 export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.js';
@@ -17,15 +18,33 @@ export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.j
  * Processes spawned while a client is open must not inherit its socket (see `util/clean-exec`).
  */
 export class Zk extends ZkSession {
+  #bridge: TlsBridge | undefined;
+
+  /** Closes the session (ephemeral nodes go at once) and the TLS bridge, if any. Idempotent; safe after expiry. */
+  override close(): void {
+    super.close();
+    this.#bridge?.close();
+  }
+
   /**
    * Opens a session and resolves once it is established.
    * Rejects with ZkConnectError CONNECT_TIMEOUT (naming the servers) when no server answers in time,
-   * CLIENT_UNAVAILABLE when the native client library cannot be loaded, or with `signal.reason` when
-   * aborted; the half-open handle is closed either way.
+   * CLIENT_UNAVAILABLE when the native client library cannot be loaded, TLS_FAILED when `opts.tls` is set and
+   * the handshake with every server failed (the reason of the last), or with `signal.reason` when aborted; the
+   * half-open handle (and the TLS bridge) is closed either way.
    */
   static async connect(opts: ZkOptions): Promise<Zk> {
     opts.signal?.throwIfAborted();
     const zk = new Zk(opts);
+    let onTls = (_server: string, _reason: string) => {};
+    if (opts.tls) {
+      const bridge = await TlsBridge.start(opts.connect, opts.tls, (server, reason) => {
+        opts.onTlsFailure?.(server, reason);
+        onTls(server, reason);
+      });
+      zk.#bridge = bridge;
+      zk.redirect(bridge.connectString);
+    }
     const connectTimeoutMs = opts.connectTimeoutMs ?? Math.max(zk.sessionTimeoutMs, 5_000);
     let fail!: (err: unknown) => void;
     const ready = new Promise<void>((resolve, reject) => {
@@ -62,6 +81,11 @@ export class Zk extends ZkSession {
       );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       zk.on('state', onState);
+      onTls = (server, reason) => {
+        if (zk.#bridge && zk.#bridge.failures.size >= zk.#bridge.servers) {
+          fail(new ZkConnectError('TLS_FAILED', `zookeeper ${server}: TLS connection failed: ${reason}`));
+        }
+      };
     });
     try {
       zk.start();

@@ -94,9 +94,11 @@ export const isZkError = (e: unknown, ...codes: ZkErrorCode[]): e is ZkError =>
   e instanceof ZkError && (codes.length === 0 || codes.includes(e.code));
 
 /** Connecting failed: no server answered within the deadline, or the session could not be established. */
-export class ZkConnectError extends AppError<'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE'> {
+export class ZkConnectError extends AppError<
+  'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE' | 'TLS_FAILED'
+> {
   constructor(
-    readonly code: 'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE',
+    readonly code: 'CONNECT_TIMEOUT' | 'CONNECT_FAILED' | 'CLIENT_UNAVAILABLE' | 'TLS_FAILED',
     message: string,
     options?: ErrorOptions
   ) {

@@ -38,7 +38,7 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
   #auth: [string, string][] = [];
   #stallTimer: NodeJS.Timeout | undefined;
   #redials = 0;
-  readonly #opts: ZkOptions & { sessionTimeoutMs: number; reconnectStallMs: number };
+  #opts: ZkOptions & { sessionTimeoutMs: number; reconnectStallMs: number };
   readonly connectString: string;
 
   protected constructor(opts: ZkOptions) {
@@ -258,5 +258,10 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
       const timer = setTimeout(done, ms);
       this.once('state', done);
     });
+  }
+
+  /** Dials `connect` instead of the connect string given (the TLS bridge's loopback listeners). */
+  protected redirect(connect: string): void {
+    this.#opts = { ...this.#opts, connect };
   }
 }

@@ -1,4 +1,5 @@
 // The types of the typed client, and the native client's numbers it translates.
+import type { ZkTlsOptions } from './tls.js';
 import type { NativeStat } from './native.js';
 
 /** Session state as seen by this client. `expired` and `closed` are final: make a new client. */
@@ -50,6 +51,10 @@ export interface ZkOptions {
    * default clamp(sessionTimeout / 8, 250 ms, 1 s). See `Zk` on why.
    */
   reconnectStallMs?: number;
+  /** Talk TLS to the servers (their secure client ports), through an in-process bridge (see `TlsBridge`). */
+  tls?: ZkTlsOptions;
+  /** A TLS connection to `server` failed (once per server until one succeeds): certificate, hostname, … */
+  onTlsFailure?: (server: string, reason: string) => void;
   signal?: AbortSignal;
 }
 

@@ -239,4 +239,14 @@ const BASIC: Scenario[] = [
 ];
 
 /** Every scenario, in table order. */
-export const SCENARIOS: Scenario[] = [...BASIC, ...REVIEW_FAULTS, ...ESCAPES];
+/** A scenario of BASIC again over TLS: the bridge must not hide a fault (a cut server side stays cut). */
+const overTls = (name: string, cluster: 'tls' | 'tls-ensemble'): Scenario => {
+  const s = BASIC.find((x) => x.name === name)!;
+  return { ...s, name: `TLS: ${name}`, cluster, tls: true };
+};
+const OVER_TLS = [
+  overTls('partition of the leader longer than T', 'tls'),
+  overTls('ensemble: kill the member the leader is connected to', 'tls-ensemble'),
+];
+
+export const SCENARIOS: Scenario[] = [...BASIC, ...REVIEW_FAULTS, ...ESCAPES, ...OVER_TLS];

@@ -3,6 +3,8 @@
 // of the trial carries its tag; the trial ends only when none is left.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Zk } from '../../src/zk/client.js';
 import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
@@ -11,6 +13,7 @@ import { TcpProxy } from '../helpers/proxy.js';
 import { BIN, SupervisorProc, endAll, startElection, writeConfig } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { startCluster, type ClusterOptions, type ZkCluster } from '../helpers/zk-server.js';
+import { makePki, type TestPki } from '../helpers/certs.js';
 
 export interface TrialResult {
   /** Pairs of runs of different hosts/terms seen running at once in /proc (the authority). */
@@ -28,27 +31,39 @@ export interface TrialResult {
 }
 
 /** The ZooKeeper a scenario runs on; each kind is started once per run and shared by its scenarios. */
-export type ClusterKind = 'standalone' | 'ensemble' | 'isolation' | 'capped';
+export type ClusterKind = 'standalone' | 'ensemble' | 'isolation' | 'capped' | 'tls' | 'tls-ensemble';
 const CLUSTERS: Record<ClusterKind, [1 | 3, ClusterOptions]> = {
   standalone: [1, {}],
   ensemble: [3, {}],
   // a member cut off from the quorum keeps serving for syncLimit × tickTime = 6 s, longer than T = 4 s
   isolation: [3, { tickTime: 100, syncLimit: 60, quorumProxies: true }],
   capped: [1, { maxSessionTimeout: 2000 }],
+  // TLS on a secureClientPort (the PKI is made on first use); scenarios with `tls` connect there
+  tls: [1, {}],
+  'tls-ensemble': [3, {}],
 };
 
 /** Starts clusters on first use; `stop()` ends every one started. */
 export class Clusters {
   #started = new Map<ClusterKind, Promise<ZkCluster>>();
+  #pki: TestPki | undefined;
+  /** The test PKI of the TLS clusters (made on first use, removed by `stop()`). */
+  get pki(): TestPki {
+    this.#pki ??= makePki(mkdtempSync(join(tmpdir(), 'zks-chaos-pki-')));
+    return this.#pki;
+  }
   get(kind: ClusterKind): Promise<ZkCluster> {
     let c = this.#started.get(kind);
     if (!c) {
-      c = startCluster(...CLUSTERS[kind]);
+      const [size, opts] = CLUSTERS[kind];
+      const tls = kind.startsWith('tls') ? { keyStore: this.pki.serverPem, trustStore: this.pki.ca } : undefined;
+      c = startCluster(size, { ...opts, tls });
       this.#started.set(kind, c);
     }
     return c;
   }
   async stop(): Promise<void> {
+    if (this.#pki) rmSync(this.#pki.dir, { recursive: true, force: true });
     await Promise.all(
       [...this.#started.values()].map((c) =>
         c.then(
@@ -74,6 +89,8 @@ export interface Scenario {
   wrap?: string[];
   /** The first supervisor (the leader) connects through a TCP proxy (ctx.proxy). */
   proxy?: boolean;
+  /** Every supervisor talks TLS to the servers' secure ports (a `tls` cluster), trusting its CA. */
+  tls?: boolean;
   /** Sets up the proxy before the supervisors start (e.g. to lose a reply during the first campaign). */
   arm?(proxy: TcpProxy): void;
   /** Connect strings (without chroot) of the leader and of the others, when not the whole cluster. */
@@ -134,10 +151,8 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const file = (name: string) => join(dir, `${name}-${id}.log`);
   const childLog = file('children');
   const grandchildFile = file('grandchildren');
-  const connects = (await scenario.connects?.(cluster)) ?? {
-    first: cluster.connectString,
-    rest: cluster.connectString,
-  };
+  const plain = scenario.tls ? cluster.secureConnectString : cluster.connectString;
+  const connects = (await scenario.connects?.(cluster)) ?? { first: plain, rest: plain };
   const proxy = scenario.proxy
     ? await TcpProxy.start({ port: Number(connects.first.split(',')[0]!.split(':')[1]) })
     : undefined;
@@ -154,6 +169,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     childEnv,
     extraTask: scenario.extraTask,
     wrap: scenario.wrap,
+    extraZk: scenario.tls ? `  tls:\n    ca: ${cluster.tls!.trustStore}` : undefined,
   };
   const first = writeConfig(dir, { ...opts, connect: `${proxy ? proxy.address : connects.first}/chaos-${id}` });
   const rest = writeConfig(dir, { ...opts, connect: `${connects.rest}/chaos-${id}` });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Zk, type ZkOptions } from '../../src/zk/client.js';
 import { deleteRecursive } from '../../src/zk/helpers.js';
-import { startCluster, type ZkCluster } from './zk-server.js';
+import { type ClusterOptions, startCluster, type ZkCluster } from './zk-server.js';
 
 export interface ZkFixture {
   /** The cluster this file started (undefined with ZK_CONNECT). */
@@ -18,14 +18,15 @@ export interface ZkFixture {
 }
 
 /** Registers before/after hooks for the current test file. */
-export function useZk(opts: { size?: 1 | 3; tickTime?: number } = {}): ZkFixture {
+export function useZk(opts: { size?: 1 | 3; tickTime?: number; tls?: ClusterOptions['tls'] } = {}): ZkFixture {
   let cluster: ZkCluster | undefined;
   let admin: Zk | undefined;
   const clients = new Set<Zk>();
   const roots: string[] = [];
   const external = process.env.ZK_CONNECT;
   before(async () => {
-    if (!external || (opts.size ?? 1) > 1) cluster = await startCluster(opts.size ?? 1, { tickTime: opts.tickTime });
+    if (!external || (opts.size ?? 1) > 1)
+      cluster = await startCluster(opts.size ?? 1, { tickTime: opts.tickTime, tls: opts.tls });
     admin = await Zk.connect({ connect: connectString(), sessionTimeoutMs: 10_000 });
   });
   after(async () => {

@@ -219,8 +219,12 @@ export async function endAll(procs: SupervisorProc[], tag = FILE_TAG): Promise<v
  * Per-file set-up of supervisor tests: a ZooKeeper fixture, a temp dir, and a list whose supervisors (and every
  * process they started) are killed when the file ends, before the temp dir is removed.
  */
-export function useSupervisors(): { fx: ZkFixture; work: ReturnType<typeof workDir>; procs: SupervisorProc[] } {
-  const fx = useZk();
+export function useSupervisors(zk: Parameters<typeof useZk>[0] = {}): {
+  fx: ZkFixture;
+  work: ReturnType<typeof workDir>;
+  procs: SupervisorProc[];
+} {
+  const fx = useZk(zk);
   const work = workDir();
   const procs: SupervisorProc[] = [];
   after(async () => {

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
@@ -38,16 +39,18 @@ export async function freePort(): Promise<number> {
 }
 
 /** Sends a four-letter-word command and resolves with the reply ('' when refused). */
-export function fourLetter(port: number, cmd: string, timeoutMs = 1000): Promise<string> {
+export function fourLetter(port: number, cmd: string, timeoutMs = 1000, tlsCa?: string): Promise<string> {
   return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
+    const sock = tlsCa
+      ? tls.connect({ host: '127.0.0.1', port, ca: readFileSync(tlsCa) })
+      : net.connect({ host: '127.0.0.1', port });
     let out = '';
     const done = () => {
       sock.destroy();
       resolve(out);
     };
     sock.setTimeout(timeoutMs, done);
-    sock.on('connect', () => sock.write(cmd));
+    sock.on(tlsCa ? 'secureConnect' : 'connect', () => sock.write(cmd));
     sock.on('data', (d) => {
       out += d.toString();
     });
@@ -59,6 +62,9 @@ export function fourLetter(port: number, cmd: string, timeoutMs = 1000): Promise
 interface MemberSpec {
   id: number;
   clientPort: number;
+  /** TLS client port and the CA that verifies it (clusters started with `tls`) */
+  securePort?: number;
+  tlsCa?: string;
   peerPort: number;
   electionPort: number;
 }
@@ -77,6 +83,10 @@ export class ZkServer {
   }
   get address(): string {
     return `127.0.0.1:${this.spec.clientPort}`;
+  }
+  /** `127.0.0.1:<secureClientPort>` of a cluster started with `tls`. */
+  get secureAddress(): string {
+    return `127.0.0.1:${this.spec.securePort}`;
   }
   get running(): boolean {
     return this.#proc !== undefined;
@@ -97,7 +107,8 @@ export class ZkServer {
       `-Dzookeeper.log.dir=${this.dir}`,
       '-Dzookeeper.root.logger=INFO,ROLLINGFILE',
       '-cp',
-      `${CONF}:${JAR}`,
+      // The Netty factory (TLS) needs netty-codec, which the jar's manifest does not list.
+      `${CONF}:${JAR}:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar`,
       'org.apache.zookeeper.server.quorum.QuorumPeerMain',
       this.cfgFile,
     ]);
@@ -147,8 +158,11 @@ export class ZkServer {
   }
 
   /** Session ids (hex, as Zk.sessionId) of the clients connected to this server. */
+  /** Sessions connected to this member, on its plain and (with TLS) its secure client port. */
   async sessions(): Promise<string[]> {
-    const out = await fourLetter(this.port, 'cons', 500);
+    let out = await fourLetter(this.port, 'cons', 500);
+    if (this.spec.securePort && this.spec.tlsCa)
+      out += await fourLetter(this.spec.securePort, 'cons', 500, this.spec.tlsCa);
     return [...out.matchAll(/sid=0x([0-9a-f]+)/g)].map((m) => m[1]!);
   }
 
@@ -203,10 +217,16 @@ export class ZkCluster {
   constructor(
     readonly servers: ZkServer[],
     readonly root: string,
-    readonly links = new Map<string, TcpProxy[]>()
+    readonly links = new Map<string, TcpProxy[]>(),
+    /** The TLS stores of a cluster started with `tls`. */
+    readonly tls?: ClusterOptions['tls']
   ) {}
   get connectString(): string {
     return this.servers.map((s) => s.address).join(',');
+  }
+  /** The members' TLS client ports (a cluster started with `tls`). */
+  get secureConnectString(): string {
+    return this.servers.map((s) => s.secureAddress).join(',');
   }
   /** The member serving the given session, or undefined. */
   async serverOf(sessionId: string): Promise<ZkServer | undefined> {
@@ -251,6 +271,8 @@ export interface ClusterOptions {
   maxSessionTimeout?: number;
   /** route every link between members through a TCP proxy, so that a member can be isolated */
   quorumProxies?: boolean;
+  /** also serve TLS on a secureClientPort: PEM key+certificate, PEM trusted CAs, client certificates asked */
+  tls?: { keyStore: string; trustStore: string; clientAuth?: 'need' | 'want' | 'none' };
 }
 
 /** Starts `size` members on free loopback ports and waits until every one serves. */
@@ -261,7 +283,15 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
   trackDir(root);
   const specs: MemberSpec[] = [];
   for (let id = 1; id <= size; id++) {
-    specs.push({ id, clientPort: await freePort(), peerPort: await freePort(), electionPort: await freePort() });
+    const securePort = opts.tls ? await freePort() : undefined;
+    specs.push({
+      id,
+      clientPort: await freePort(),
+      securePort,
+      tlsCa: opts.tls?.trustStore,
+      peerPort: await freePort(),
+      electionPort: await freePort(),
+    });
   }
   const links = new Map<string, TcpProxy[]>();
   if (opts.quorumProxies && size > 1) {
@@ -287,6 +317,18 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       `dataDir=${dataDir}`,
       `clientPort=${spec.clientPort}`,
       'clientPortAddress=127.0.0.1',
+      ...(opts.tls
+        ? [
+            `secureClientPort=${spec.securePort}`,
+            'secureClientPortAddress=127.0.0.1',
+            'serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory',
+            `ssl.keyStore.location=${opts.tls.keyStore}`,
+            'ssl.keyStore.type=PEM',
+            `ssl.trustStore.location=${opts.tls.trustStore}`,
+            'ssl.trustStore.type=PEM',
+            `ssl.clientAuth=${opts.tls.clientAuth ?? 'want'}`,
+          ]
+        : []),
       'admin.enableServer=false',
       '4lw.commands.whitelist=*',
       `minSessionTimeout=${tickTime * 4}`,
@@ -309,7 +351,7 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
     writeFileSync(cfg, `${lines.join('\n')}\n`);
     return new ZkServer(dir, spec, cfg);
   });
-  const cluster = new ZkCluster(servers, root, links);
+  const cluster = new ZkCluster(servers, root, links, opts.tls);
   try {
     for (const s of servers) s.start();
     await Promise.all(servers.map((s) => s.waitServing(60_000)));
