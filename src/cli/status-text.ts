@@ -18,13 +18,16 @@ export function statusText(s: Status, config: Config): string {
     );
   }
   const l = s.leader;
-  const about = l && `(host ${l.host}, pid ${l.pid}, term ${l.term}, token ${s.token}, since ${l.since})`;
+  const about = l && `(host ${l.host}, pid ${l.pid}, term ${l.term}, token ${l.token}, since ${l.since})`;
   out.push(`leader: ${l ? `${l.id} ${about}` : 'none'}`);
   out.push(
     `candidates (${s.candidates.length}):`,
     ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`)
   );
-  out.push(`pid nodes (${s.pidNodes.length}):`, ...s.pidNodes.map((p) => `  ${p.node} ${p.data}`));
+  out.push(
+    `pid nodes (${s.pidNodes.length}):`,
+    ...s.pidNodes.map((p) => `  ${p.node} ${typeof p.data === 'string' ? p.data : JSON.stringify(p.data)}`)
+  );
   if (s.schedule) {
     const zone = s.schedule.timezone ? ` (${s.schedule.timezone})` : '';
     out.push(`schedule: ${s.schedule.expression}${zone}, next tick ${s.schedule.nextTick ?? 'never'}`);

@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import { zkOptions } from '../supervisor/connect.js';
 import { Zk } from '../zk/client.js';
+import { probeServers } from '../zk/probe.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { hostname, userInfo } from 'node:os';
@@ -12,10 +13,11 @@ import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
 export interface Status {
-  leader: LeaderInfo | null;
-  token: number | null;
+  /** The leader and its term's fencing token; null when nobody leads. */
+  leader: (LeaderInfo & { token: number }) | null;
   candidates: { node: string; id?: string }[];
-  pidNodes: { node: string; data: string }[];
+  /** Each pid node's data: the JSON it holds as an object, or the text. */
+  pidNodes: { node: string; data: unknown }[];
   /** The session timeout the servers grant to this config, and whether its lease covers task.stopTimeout. */
   session: { requestedTimeoutMs: number; grantedTimeoutMs: number; leaseCoversStopTimeout: boolean };
   /** Scheduled mode only: the next tick and the latest records, newest last. */
@@ -34,6 +36,9 @@ async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule'
 }
 
 async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
+  // A refused port is known in a millisecond: say so within a second instead of waiting for the connect timeout.
+  const probe = await probeServers(config.zookeeper.connect, 1000);
+  if (probe.kind === 'refused') throw new Error(`zookeeper ${config.zookeeper.connect}: ${probe.errors.join(', ')}`);
   const zk = await Zk.connect({
     ...zkOptions(config, digest),
     connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000),
@@ -45,11 +50,19 @@ async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk
   }
 }
 
-async function pidNodes(zk: Zk, dir: string): Promise<{ node: string; data: string }[]> {
+const parsed = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+async function pidNodes(zk: Zk, dir: string): Promise<Status['pidNodes']> {
   const out = [];
   for (const name of (await childrenOrEmpty(zk, dir)).sort()) {
     try {
-      out.push({ node: join(dir, name), data: (await zk.get(join(dir, name))).data.toString() });
+      out.push({ node: join(dir, name), data: parsed((await zk.get(join(dir, name))).data.toString()) });
     } catch {
       /* gone meanwhile */
     }
@@ -71,8 +84,7 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
         grantedTimeoutMs: zk.sessionTimeoutMs,
         leaseCoversStopTimeout: fits,
       },
-      leader: leader?.info ?? null,
-      token: leader?.token ?? null,
+      leader: leader ? { ...leader.info, token: leader.token } : null,
       candidates: queue,
       pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
       schedule: await scheduleStatus(zk, config),

@@ -3,6 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { LineCounter, isPair, isScalar, isSeq, parseDocument, visit, type Document } from 'yaml';
 import { AppError } from '../errors.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { didYouMean } from './suggest.js';
 
 /** The config cannot be used; `problems` holds one line per problem. Exit code 2. */
 export class ConfigError extends AppError<'CONFIG'> {
@@ -19,6 +20,8 @@ export interface LoadedConfig {
   file: string;
   /** Where a value came from the environment (`${VAR}`), with the variables' names: never print those. */
   interpolated: { path: (string | number)[]; vars: string[] }[];
+  /** True when the file gives no `election.id` (each process uses its hostname:pid). */
+  defaultId: boolean;
 }
 
 /**
@@ -100,7 +103,7 @@ export function parseConfig(
         const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
         const what =
           i.code === 'unrecognized_keys'
-            ? `unknown key ${i.keys.map((k) => JSON.stringify(k)).join(', ')}`
+            ? `unknown key ${i.keys.map((k) => JSON.stringify(k) + hint(path, k)).join(', ')}`
             : value === undefined && i.code !== 'custom'
               ? `is required${i.code === 'invalid_type' ? ` (${i.expected})` : ''}`
               : i.message;
@@ -120,7 +123,8 @@ export function parseConfig(
       )
     );
   }
-  return { config, digest: readDigest(config, file, env), file, interpolated };
+  const defaultId = (raw as { election?: { id?: unknown } }).election?.id === undefined;
+  return { config, digest: readDigest(config, file, env), file, interpolated, defaultId };
 }
 
 function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -168,6 +172,11 @@ function valuePath(path: readonly unknown[], node: unknown): (string | number)[]
   }
   return out;
 }
+
+const hint = (path: readonly string[], key: string): string => {
+  const near = didYouMean(path, key);
+  return near ? ` (did you mean ${JSON.stringify(near)}?)` : '';
+};
 
 function fileMode(path: string): number | undefined {
   try {

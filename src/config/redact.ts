@@ -1,4 +1,5 @@
 // What `validate` may print: the normalized config without the values that could be secrets.
+import { hostname } from 'node:os';
 import type { LoadedConfig } from './load.js';
 
 /** `task.env` names that hold secrets by convention: their values are never printed. */
@@ -19,6 +20,9 @@ export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
     if (parent && typeof parent === 'object' && last !== undefined && last in parent) {
       (parent as Record<string | number, unknown>)[last] = `«from ${vars.map((v) => `$${v}`).join(', ')}»`;
     }
+  }
+  if (loaded.defaultId) {
+    (shown.election as { id: string }).id = `«default: ${hostname()}:<pid of the running supervisor>»`;
   }
   return shown;
 }

@@ -14,6 +14,11 @@ export function parseDuration(v: unknown): number | undefined {
 }
 
 const toMs = (v: string | number, ctx: z.RefinementCtx) => {
+  if (typeof v === 'number') {
+    // `sessionTimeout: 10` read as 10 ms led to baffling errors further on: a unit is required.
+    ctx.addIssue({ code: 'custom', message: `a bare number has no unit: write "${v}s" or "${v}ms"` });
+    return z.NEVER;
+  }
   const ms = parseDuration(v);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: 'must be a duration like "500ms", "10s" or "2m"' });

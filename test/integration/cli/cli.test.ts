@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TcpProxy } from '../../helpers/proxy.js';
 import { BIN, SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
+import { freePort } from '../../helpers/zk-server.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -56,6 +57,13 @@ test('cli: status against an unreachable server exits 1 naming the server; no le
   } finally {
     await proxy.stop();
   }
+  // Nothing listening: refused at once, so said within a second (not after the connect timeout).
+  const closed = writeConfig(work.dir, { connect: `127.0.0.1:${await freePort()}`, path: '/x', childLog: '/dev/null' });
+  const t0 = performance.now();
+  const refused = cli('status', '--config', closed);
+  assert.equal(refused.code, 1);
+  assert.match(refused.err, /^zk-supervisor: zookeeper 127\.0\.0\.1:\d+: 127\.0\.0\.1:\d+ ECONNREFUSED$/m);
+  assert.ok(performance.now() - t0 < 1500, `took ${performance.now() - t0} ms`);
   const empty = writeConfig(work.dir, { connect: await fx.chroot(), path: '/nobody', childLog: '/dev/null' });
   const r = cli('status', '--config', empty);
   assert.equal(r.code, 3);

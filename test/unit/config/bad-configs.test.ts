@@ -24,8 +24,18 @@ const CASES: [string, string, RegExp][] = [
   ],
   [
     'negative duration',
-    `${ZK}  connectTimeout: -5\n${EL}${TASK}`,
-    /^c\.yaml:3:19: zookeeper\.connectTimeout: must be a duration .*got -5/,
+    `${ZK}  connectTimeout: "-5s"\n${EL}${TASK}`,
+    /^c\.yaml:3:19: zookeeper\.connectTimeout: must be a duration .*got "-5s"/,
+  ],
+  [
+    'a mistyped key (did you mean)',
+    `${ZK}${EL}${TASK}  stopTimout: 1s\n`,
+    /task: unknown key "stopTimout" \(did you mean "stopTimeout"\?\)$/,
+  ],
+  [
+    'a bare number (no unit)',
+    `${ZK}  sessionTimeout: 10\n${EL}${TASK}`,
+    /^c\.yaml:3:19: zookeeper\.sessionTimeout: a bare number has no unit: write "10s" or "10ms" \(got 10\)$/,
   ],
   [
     'unknown acl mode',

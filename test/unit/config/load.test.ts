@@ -49,7 +49,7 @@ test('config: durations', () => {
 test('config: unknown keys are rejected with file, key path and line:column', () => {
   const p = problems(base('  stopTimout: 3s\n'));
   assert.equal(p.length, 1);
-  assert.match(p[0]!, /^c\.yaml:\d+:\d+: task: unknown key "stopTimout"$/);
+  assert.match(p[0]!, /^c\.yaml:\d+:\d+: task: unknown key "stopTimout" \(did you mean "stopTimeout"\?\)$/);
 });
 
 test('config: a wrong type or value names the key, the value and where it is', () => {

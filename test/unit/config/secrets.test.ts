@@ -33,6 +33,7 @@ test('secrets: validate output shows where a value came from, never the value; s
   assert.match(shown, /"API_TOKEN":"«from \$TOKEN»"/);
   assert.match(shown, /"DB_PASSWORD":"«secret»"/);
   assert.match(shown, /"REGION":"eu-1"/);
+  assert.match(shown, /"id":"«default: [^"]+:<pid of the running supervisor>»"/, "not validate's own pid");
   assert.match(shown, /"connect":"127\.0\.0\.1:2181"/, 'a default, not the environment, is shown');
 });
 
