@@ -224,6 +224,7 @@ async function releaseNode(
   signal?: AbortSignal,
   onRetry?: (node: string, err: unknown) => void
 ): Promise<void> {
+  let saidAt = -Infinity;
   for (let attempt = 0; mutex.node; attempt++) {
     try {
       await mutex.unlock();
@@ -231,16 +232,11 @@ async function releaseNode(
     } catch (err) {
       if (zk.state === 'expired' || zk.state === 'closed') return;
       if (isZkError(err, 'NOAUTH')) throw err; // retrying cannot help: only the session's end removes it
-      if (attempt === 0) onRetry?.(mutex.node, err);
-      await new Promise<void>((r) => {
-        const done = () => {
-          clearTimeout(t);
-          zk.off('state', done);
-          r();
-        };
-        const t = setTimeout(done, Math.min(1000, 50 * 2 ** attempt));
-        zk.once('state', done);
-      });
+      if (performance.now() - saidAt >= 30_000) {
+        saidAt = performance.now(); // at once, then every 30 s: never silent while waiting for ZooKeeper
+        onRetry?.(mutex.node, err);
+      }
+      await zk.settled(Math.min(1000, 50 * 2 ** attempt));
       if (signal?.aborted && (zk.state as string) !== 'connected') return;
     }
   }

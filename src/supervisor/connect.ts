@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, pause } from '../recipes/backoff.js';
 import { Zk, type ZkOptions } from '../zk/client.js';
+import { probeServers } from '../zk/probe.js';
 import { readTlsFiles, type ZkTlsOptions } from '../zk/tls.js';
 
 /** `zookeeper.tls` as client options (files read now); undefined without TLS. Throws TlsFileError. */
@@ -30,8 +31,10 @@ export function zkOptions(config: Config, digest: string | undefined, signal?: A
 }
 
 /**
- * Connects, retrying with backoff while no server answers (logged once; each wait is a `backoff` state).
- * Resolves undefined when `signal` aborts first; rejects when the client library cannot be used at all.
+ * Connects, retrying with backoff while no server answers. A refused port is seen at once (a TCP probe before
+ * each attempt) instead of after the connect timeout. Logged when the reason changes, with the next retry's
+ * delay; each wait is a `backoff` state. Resolves undefined when `signal` aborts first; rejects when the client
+ * library cannot be used at all.
  */
 export async function connectWithRetry(
   config: Config,
@@ -40,22 +43,28 @@ export async function connectWithRetry(
   transition: (to: 'backoff' | 'connecting', reason: 'zookeeper unreachable' | 'retry') => void,
   signal: AbortSignal
 ): Promise<Zk | undefined> {
+  Zk.checkClientLibrary(); // before a probe could hide it behind a refused port
+  let said = '';
   for (let attempt = 0; !signal.aborted; attempt++) {
-    try {
-      return await Zk.connect(zkOptions(config, digest, signal, log));
-    } catch (err) {
-      if (signal.aborted) return undefined;
-      if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
-      if (attempt === 0) {
-        log.warn('zookeeper unreachable, retrying', {
-          connect: config.zookeeper.connect,
-          error: (err as Error).message,
-        });
+    let error: string;
+    const probe = await probeServers(config.zookeeper.connect, 1000);
+    if (probe.kind === 'refused') error = probe.errors.join(', ');
+    else {
+      try {
+        return await Zk.connect(zkOptions(config, digest, signal, log));
+      } catch (err) {
+        if (signal.aborted) return undefined;
+        if ((err as { code?: string }).code === 'CLIENT_UNAVAILABLE') throw err; // retrying cannot help
+        error = (err as Error).message;
       }
-      transition('backoff', 'zookeeper unreachable');
-      await pause(backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 }), signal);
-      if (!signal.aborted) transition('connecting', 'retry');
     }
+    const retryInMs = backoffDelay(attempt, { baseMs: 500, maxMs: 10_000 });
+    if (error !== said)
+      log.warn('zookeeper unreachable, retrying', { connect: config.zookeeper.connect, error, retryInMs });
+    said = error;
+    transition('backoff', 'zookeeper unreachable');
+    if (!(await pause(retryInMs, signal))) return undefined;
+    transition('connecting', 'retry');
   }
   return undefined;
 }

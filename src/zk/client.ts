@@ -1,6 +1,6 @@
 import { OPEN_ACL, type Acl } from './acl.js';
 import { ZkConnectError, ZkError } from './errors.js';
-import type { NativeStat } from './native.js';
+import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
 import { TlsBridge } from './tls-bridge.js';
 import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState } from './types.js';
@@ -19,6 +19,15 @@ export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.j
  */
 export class Zk extends ZkSession {
   #bridge: TlsBridge | undefined;
+
+  /** Throws ZkConnectError CLIENT_UNAVAILABLE when the native client library cannot be loaded. */
+  static checkClientLibrary(): void {
+    try {
+      nativeBinding();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
 
   /** Closes the session (ephemeral nodes go at once) and the TLS bridge, if any. Idempotent; safe after expiry. */
   override close(): void {
@@ -90,14 +99,7 @@ export class Zk extends ZkSession {
     try {
       zk.start();
     } catch (err) {
-      // the native client could not be loaded or started: no retry will help
-      fail(
-        new ZkConnectError(
-          'CLIENT_UNAVAILABLE',
-          `the ZooKeeper client library (npm package zookeeper) cannot be used: ${firstLine(err)}`,
-          { cause: err }
-        )
-      );
+      fail(unavailable(err)); // the native client could not be loaded or started: no retry will help
     }
     await ready;
     if (opts.digestAuth) await zk.addAuth('digest', opts.digestAuth);
@@ -262,3 +264,10 @@ const isOpenAcl = (acl: readonly Acl[]): boolean =>
   acl[0]!.perms === OPEN_ACL[0]!.perms;
 
 const firstLine = (err: unknown): string => String((err as Error).message).split('\n')[0] ?? '';
+
+const unavailable = (err: unknown) =>
+  new ZkConnectError(
+    'CLIENT_UNAVAILABLE',
+    `the ZooKeeper client library (npm package zookeeper) cannot be used: ${firstLine(err)}`,
+    { cause: err }
+  );

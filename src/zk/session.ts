@@ -247,7 +247,7 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
   }
 
   /** Resolves on the next state change, or after `ms` (whichever is first); at once when the session is over. */
-  protected settled(ms: number): Promise<void> {
+  settled(ms: number): Promise<void> {
     if (this.#state === 'expired' || this.#state === 'closed') return Promise.resolve();
     return new Promise<void>((resolve) => {
       const done = () => {

@@ -110,3 +110,34 @@ test('cli: a missing native ZooKeeper client is one clear error and exit 1, not 
     noStack(r.stderr);
   }
 });
+
+test('cli: run with nothing listening says so at once, once, with the next retry; then leads when ZooKeeper comes', async () => {
+  const port = await freePort();
+  const root = await fx.chroot();
+  const config = writeConfig(work.dir, {
+    connect: `127.0.0.1:${port}${root.slice(root.indexOf('/'))}`,
+    path: '/late',
+    childLog: join(work.dir, 'late.log'),
+  });
+  const t0 = performance.now();
+  const p = new SupervisorProc('late', config);
+  procs.push(p);
+  const line = await p.waitLog(/zookeeper unreachable, retrying/, 3000);
+  assert.ok(performance.now() - t0 < 2000, `said after ${(performance.now() - t0).toFixed(0)} ms`);
+  assert.match(line, /ECONNREFUSED.*retryInMs=\d+/);
+  await p.waitLog(/reason=retry/, 5000, p.lines.length);
+  await p.waitLog(/reason=retry/, 5000, p.lines.length);
+  assert.equal(
+    p.lines.filter((l) => /zookeeper unreachable, retrying/.test(l)).length,
+    1,
+    'said once while nothing changes'
+  );
+  const proxy = await TcpProxy.start({ port: Number(fx.connectString().split(':')[1]) }, port);
+  try {
+    await p.waitLog(/to=running/, 15_000);
+  } finally {
+    p.signal('SIGTERM');
+    await p.exited;
+    await proxy.stop();
+  }
+});
