@@ -2,32 +2,9 @@
 import { constants as osConstants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
-import { CONFIG_CHECKS } from '../supervisor/checks.js';
-
-/** Documented exit codes. */
-export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
-
-const fail = (code: number, message: string): never => {
-  process.stderr.write(`zk-supervisor: ${message}\n`);
-  process.exit(code);
-};
-
-function load(file: string): LoadedConfig {
-  try {
-    const loaded = loadConfig(file, process.env, CONFIG_CHECKS);
-    // The credential stays with this process: nothing it spawns may inherit it (DESIGN §6).
-    const secretVar = loaded.config.zookeeper.auth?.digestEnv;
-    if (secretVar) delete process.env[secretVar];
-    return loaded;
-  } catch (err) {
-    if (err instanceof ConfigError)
-      return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
-    throw err;
-  }
-}
+import { EXIT, fail, load } from './common.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
 export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
@@ -106,40 +83,6 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
     log.error('once failed', { error: (err as Error).message });
   }
   return exit(code);
-}
-
-async function status(file: string, json: boolean): Promise<void> {
-  const { config, digest } = load(file);
-  const { readStatus } = await import('./status.js');
-  let s: Awaited<ReturnType<typeof readStatus>>;
-  try {
-    s = await readStatus(config, digest);
-  } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
-  }
-  if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-  else process.stdout.write((await import('./status-text.js')).statusText(s, config));
-  process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
-}
-
-async function resign(file: string, wait: boolean, timeout: string): Promise<void> {
-  const waitMs = wait ? parseDuration(timeout) : undefined;
-  if (wait && !waitMs)
-    fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
-  const { config, digest } = load(file);
-  const { resignLeader } = await import('./status.js');
-  let r: Awaited<ReturnType<typeof resignLeader>>;
-  try {
-    r = await resignLeader(config, digest, { waitMs });
-  } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
-  }
-  if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
-  process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
-  if (!wait) process.exit(EXIT.OK);
-  if (!r.next) fail(EXIT.FAILURE, `no other term started within ${timeout}`);
-  process.stdout.write(`${r.next!.id} leads now (term ${r.next!.term})\n`);
-  process.exit(EXIT.OK);
 }
 
 // `once` after its arguments were parsed: checks the two durations, then runs.
@@ -259,8 +202,13 @@ export async function main(argv: string[]): Promise<void> {
         y
           .option('config', config)
           .option('json', { type: 'boolean', default: false })
-          .example('$0 status -c job.yaml --json', 'machine-readable'),
-      (a) => status(a.config, a.json)
+          .option('watch', { type: 'boolean', default: false, describe: 'print every change of leadership until ^C' })
+          .example('$0 status -c job.yaml --json', 'machine-readable')
+          .example('$0 status -c job.yaml --watch', 'one line per leadership change'),
+      async (a) => {
+        const op = await import('./operate.js');
+        return a.watch ? op.watch(a.config, a.json) : op.status(a.config, a.json);
+      }
     )
     .command(
       'resign',
@@ -275,7 +223,17 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'with --wait: give up after this long (exit 1)',
           })
           .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
-      (a) => resign(a.config, a.wait, a.timeout)
+      async (a) => (await import('./operate.js')).resign(a.config, a.wait, a.timeout)
+    )
+    .command(
+      ['drain', 'undrain'],
+      'drain: keep a host from leading (it stays connected; a leader steps down first); undrain: let it lead again',
+      (y) =>
+        y
+          .option('config', config)
+          .option('id', { type: 'string', describe: 'the candidate id or host name (default: this host)' })
+          .example('$0 drain -c job.yaml --id web-3', 'web-3 stays a standby until undrained, across restarts'),
+      async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain')
     )
     .demandCommand(1, 'a command is required')
     .strict()

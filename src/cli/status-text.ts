@@ -24,6 +24,10 @@ export function statusText(s: Status, config: Config): string {
     `candidates (${s.candidates.length}):`,
     ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`)
   );
+  if (s.drained.length) {
+    const about = (d: unknown) => (typeof d === 'object' && d ? ` (${Object.values(d).join(', ')})` : '');
+    out.push(`drained (${s.drained.length}):`, ...s.drained.map((d) => `  ${d.name}${about(d.data)}`));
+  }
   out.push(
     `pid nodes (${s.pidNodes.length}):`,
     ...s.pidNodes.map((p) => `  ${p.node} ${typeof p.data === 'string' ? p.data : JSON.stringify(p.data)}`)

@@ -4,7 +4,10 @@ import { zkOptions } from '../supervisor/connect.js';
 import { Zk } from '../zk/client.js';
 import { probeServers } from '../zk/probe.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
-import { join } from '../zk/paths.js';
+import { basename, join } from '../zk/paths.js';
+import { drainedDir } from '../supervisor/drain.js';
+import { ensurePath } from '../zk/helpers.js';
+import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
 import { leaseTiming } from '../recipes/lease.js';
@@ -18,6 +21,8 @@ export interface Status {
   candidates: { node: string; id?: string }[];
   /** Each pid node's data: the JSON it holds as an object, or the text. */
   pidNodes: { node: string; data: unknown }[];
+  /** Hosts an operator keeps from leading (`drain`), with who drained them and when. */
+  drained: { name: string; data: unknown }[];
   /** The session timeout the servers grant to this config, and whether its lease covers task.stopTimeout. */
   session: { requestedTimeoutMs: number; grantedTimeoutMs: number; leaseCoversStopTimeout: boolean };
   /** Scheduled mode only: the next tick and the latest records, newest last. */
@@ -87,6 +92,7 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
       leader: leader ? { ...leader.info, token: leader.token } : null,
       candidates: queue,
       pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
+      drained: (await pidNodes(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
       schedule: await scheduleStatus(zk, config),
     };
   });
@@ -121,5 +127,72 @@ export async function resignLeader(
       clearTimeout(timer);
     }
     return { asked };
+  });
+}
+
+/**
+ * Drains (`on`) or undrains the host `name`: a persistent marker under `<path>/drained`. Draining the current
+ * leader (by id or host) also asks it to step down. Resolves whether anything changed and the resign request.
+ */
+export async function setDrain(
+  config: Config,
+  digest: string | undefined,
+  name: string,
+  on: boolean
+): Promise<{ changed: boolean; resign?: ResignRequest }> {
+  return withZk(config, digest, async (zk) => {
+    const acl = memberAcl(config.zookeeper.acl, digest);
+    const marker = join(drainedDir(config), name);
+    const by = `${userInfo().username}@${hostname()}`;
+    try {
+      if (!on) await zk.delete(marker);
+      else {
+        await ensurePath(zk, drainedDir(config), acl);
+        await zk.create(marker, JSON.stringify({ by, at: new Date().toISOString() }), { acl });
+      }
+    } catch (err) {
+      if (!isZkError(err, on ? 'NODEEXISTS' : 'NONODE')) throw err;
+      if (!on) return { changed: false };
+    }
+    if (!on) return { changed: true };
+    const election = new Election(zk, config.election.path, { acl });
+    const leader = await election.leader();
+    const leads = leader && (leader.info.id === name || leader.info.host === name);
+    return { changed: true, resign: leads ? await election.requestResign(by) : undefined };
+  });
+}
+
+/**
+ * Calls `onChange` with the leader (null: none) now and after every change of leadership, until `signal` aborts.
+ * Watches the leader node and the queue, so a change is seen as soon as ZooKeeper tells us.
+ */
+export async function watchLeader(
+  config: Config,
+  digest: string | undefined,
+  onChange: (leader: Status['leader']) => void,
+  signal: AbortSignal
+): Promise<void> {
+  await withZk(config, digest, async (zk) => {
+    const election = new Election(zk, config.election.path);
+    let last = '';
+    while (!signal.aborted) {
+      const round = new AbortController();
+      const both = AbortSignal.any([signal, round.signal]);
+      const events = [
+        zk.existsW(election.leaderPath, { signal: both }).then((r) => r.event),
+        zk.childrenW(election.candidates, { signal: both }).then(
+          (r) => r.event,
+          () => zk.existsW(election.candidates, { signal: both }).then((r) => r.event) // no queue yet
+        ),
+      ];
+      const now = await election.leader();
+      const leader = now ? { ...now.info, token: now.token } : null;
+      const key = leader ? `${leader.node}#${leader.term}` : 'none';
+      if (key !== last) onChange(leader);
+      last = key;
+      const aborted = new Promise((r) => both.addEventListener('abort', r, { once: true }));
+      await Promise.race([...events.map((e) => e.catch(() => {})), aborted]); // a cancelled watch rejects
+      round.abort();
+    }
   });
 }

@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 export type State =
   | 'idle'
   | 'connecting'
+  | 'drained'
   | 'candidate'
   | 'starting'
   | 'waiting-for-baton'
@@ -30,6 +31,7 @@ export type Reason =
   | 'joined'
   | 'rejoin'
   | 'stepped down'
+  | 'drained by an operator'
   | 'won election'
   | 'a previous term may still run its child'
   | 'lease renewed'
@@ -54,7 +56,9 @@ export type EndReason = string & { readonly __endReason: unique symbol };
 
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
-  connecting: ['candidate', 'backoff', 'shutting-down'],
+  connecting: ['candidate', 'drained', 'backoff', 'shutting-down'],
+  // an operator keeps this host from leading: connected, visible, not in the queue
+  drained: ['candidate', 'backoff', 'connecting', 'shutting-down'],
   candidate: ['starting', 'backoff', 'connecting', 'shutting-down'],
   starting: [
     'waiting-for-baton',
@@ -73,7 +77,7 @@ export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   running: ['fenced', 'waiting', 'stopping', 'shutting-down'],
   fenced: ['running', 'waiting', 'stopping', 'shutting-down'],
   stopping: ['candidate', 'backoff', 'connecting', 'starting', 'shutting-down'],
-  backoff: ['candidate', 'connecting', 'starting', 'shutting-down'],
+  backoff: ['candidate', 'drained', 'connecting', 'starting', 'shutting-down'],
   'shutting-down': ['stopped'],
   stopped: [],
 };

@@ -20,7 +20,8 @@ import { runContinuous } from './continuous.js';
 import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
 import { runOnce, type OnceResult } from './once.js';
 import { runSchedule } from './scheduled.js';
-import { openLease, takeBaton } from './term.js';
+import { campaignLog, openLease, takeBaton } from './term.js';
+import { untilUndrained } from './drain.js';
 import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry, zkOptions } from './connect.js';
@@ -175,29 +176,26 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       await secureDirectories(zk, this.config.election.path, parent(this.pidNodePath), this.#host.acl, this.log);
     }
     for (let failures = 0; !signal.aborted; ) {
+      const gate = await untilUndrained(zk, this.config, this.log, this.#host.transition, signal);
+      if (!gate) return;
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
       // The leash is started now, while we wait, so that winning costs no process start.
       let task: LeashedTask | undefined;
       let term: Term | undefined;
       try {
         task = this.#host.spawn();
-        term = await election.campaign({
-          signal,
-          onPosition: (p) => this.log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
-          onIgnored: (node, why) => this.log.warn('ignoring a node that is not a candidate', { node, why }),
-          onRetry: (node, err) =>
-            this.log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
-        });
+        term = await election.campaign({ signal: gate.signal, ...campaignLog(this.log) });
         const end = await this.#lead(zk, lease, term, task, signal, false);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
         else failures++;
       } catch (err) {
         if (isZkError(err, 'NOAUTH')) throw accessError(err, this.digest); // retrying cannot help
         if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
-        else if (!signal.aborted) this.log.warn('campaign failed', { error: String(err) });
+        else if (!gate.signal.aborted) this.log.warn('campaign failed', { error: String(err) });
         if (!signal.aborted) failures++;
       } finally {
         task?.dispose(); // an idle leash exits; a started one is unaffected
+        gate.done();
       }
       await term?.release();
       if (signal.aborted) return;

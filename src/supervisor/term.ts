@@ -3,6 +3,7 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Baton } from '../recipes/baton.js';
+import type { CampaignOptions } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
 import type { Zk } from '../zk/client.js';
 import type { Leadership, ModeHost } from './mode.js';
@@ -66,3 +67,10 @@ export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership, sta
   }
   return true;
 }
+
+/** How a campaign reports its progress in the log. */
+export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'timeoutMs'> => ({
+  onPosition: (p) => log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
+  onIgnored: (node, why) => log.warn('ignoring a node that is not a candidate', { node, why }),
+  onRetry: (node, err) => log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
+});

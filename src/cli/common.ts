@@ -1,0 +1,27 @@
+// What every command shares: the exit codes, the one-line failure, loading the config.
+import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { CONFIG_CHECKS } from '../supervisor/checks.js';
+
+/** Documented exit codes. */
+export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
+
+/** Prints `zk-supervisor: message` on stderr and exits with `code`. */
+export const fail = (code: number, message: string): never => {
+  process.stderr.write(`zk-supervisor: ${message}\n`);
+  process.exit(code);
+};
+
+/** Loads and checks `file`, or exits 2 with one line per problem; the digest variable leaves the environment. */
+export function load(file: string): LoadedConfig {
+  try {
+    const loaded = loadConfig(file, process.env, CONFIG_CHECKS);
+    // The credential stays with this process: nothing it spawns may inherit it (DESIGN §6).
+    const secretVar = loaded.config.zookeeper.auth?.digestEnv;
+    if (secretVar) delete process.env[secretVar];
+    return loaded;
+  } catch (err) {
+    if (err instanceof ConfigError)
+      return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+// The operator's commands: status, resign (and their output). They exit the process.
+import { hostname } from 'node:os';
+import { parseDuration } from '../config/schema.js';
+import { EXIT, fail, load } from './common.js';
+
+/** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
+export async function status(file: string, json: boolean): Promise<void> {
+  const { config, digest } = load(file);
+  const { readStatus } = await import('./status.js');
+  let s: Awaited<ReturnType<typeof readStatus>>;
+  try {
+    s = await readStatus(config, digest);
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
+  if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+  else process.stdout.write((await import('./status-text.js')).statusText(s, config));
+  process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
+}
+
+/** `resign`: asks the leader to step down; `wait` until another term has started. */
+export async function resign(file: string, wait: boolean, timeout: string): Promise<void> {
+  const waitMs = wait ? parseDuration(timeout) : undefined;
+  if (wait && !waitMs)
+    fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
+  const { config, digest } = load(file);
+  const { resignLeader } = await import('./status.js');
+  let r: Awaited<ReturnType<typeof resignLeader>>;
+  try {
+    r = await resignLeader(config, digest, { waitMs });
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
+  if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
+  process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
+  if (!wait) process.exit(EXIT.OK);
+  if (!r.next) fail(EXIT.FAILURE, `no other term started within ${timeout}`);
+  process.stdout.write(`${r.next!.id} leads now (term ${r.next!.term})\n`);
+  process.exit(EXIT.OK);
+}
+
+/** `drain` / `undrain`: keep a host (default: this one) from leading, or let it lead again. */
+export async function drain(file: string, id: string | undefined, on: boolean): Promise<void> {
+  const loaded = load(file);
+  const name = id ?? (loaded.defaultId ? hostname() : loaded.config.election.id);
+  const { setDrain } = await import('./status.js');
+  let r: Awaited<ReturnType<typeof setDrain>>;
+  try {
+    r = await setDrain(loaded.config, loaded.digest, name, on);
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
+  const what = on ? 'drained' : 'undrained';
+  process.stdout.write(`${r.changed ? what : `already ${what}`}: ${name}\n`);
+  if (r.resign) process.stdout.write(`it leads: asked it to step down (term ${r.resign.term})\n`);
+  process.exit(EXIT.OK);
+}
+
+/** `status --watch`: one line (or one JSON object) per change of leadership, until SIGINT/SIGTERM (exit 0). */
+export async function watch(file: string, json: boolean): Promise<void> {
+  const { config, digest } = load(file);
+  const { watchLeader } = await import('./status.js');
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
+  try {
+    await watchLeader(
+      config,
+      digest,
+      (l) => {
+        const at = new Date().toISOString();
+        if (json) process.stdout.write(`${JSON.stringify({ at, leader: l })}\n`);
+        else if (!l) process.stdout.write(`${at} leader: none\n`);
+        else process.stdout.write(`${at} leader: ${l.id} (host ${l.host}, term ${l.term}, token ${l.token})\n`);
+      },
+      ac.signal
+    );
+  } catch (err) {
+    return fail(EXIT.FAILURE, (err as Error).message);
+  }
+  process.exit(EXIT.OK);
+}
