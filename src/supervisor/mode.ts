@@ -7,6 +7,7 @@ import type { LeashedTask, TaskExit, TaskSpawnError } from '../task/task.js';
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import type { EndReason, Reason, State } from './states.js';
+import type { Schedule } from '../schedule/cron.js';
 
 /** How a term of leadership ended. */
 export type LeadEnd =
@@ -27,6 +28,12 @@ export interface ModeHost {
   spawn(): LeashedTask;
   /** The running task (a second shutdown signal SIGKILLs it); undefined between runs. */
   setTask(task: LeashedTask | undefined): void;
+  task(): LeashedTask | undefined;
+  state(): State;
+  /** A term begins: its number goes into every state-change line. */
+  beginTerm(term: number): void;
+  /** The compiled `task.schedule` (scheduled mode), or undefined. */
+  schedule(): Schedule | undefined;
 }
 
 /** One term, as the mode runs it. */

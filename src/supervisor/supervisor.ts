@@ -5,7 +5,6 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { backoffDelay, pause } from '../recipes/backoff.js';
-import { Baton } from '../recipes/baton.js';
 import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
@@ -15,12 +14,10 @@ import { memberAcl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
-import { join, parent } from '../zk/paths.js';
-import { runContinuous } from './continuous.js';
-import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
+import { parent } from '../zk/paths.js';
+import type { ModeHost } from './mode.js';
 import { runOnce, type OnceResult } from './once.js';
-import { runSchedule } from './scheduled.js';
-import { campaignLog, openLease, takeBaton } from './term.js';
+import { campaignLog, leadTerm, openLease } from './term.js';
 import { untilUndrained } from './drain.js';
 import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
@@ -68,6 +65,12 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       setTask: (task) => {
         this.#task = task;
       },
+      task: () => this.#task,
+      state: () => this.#state,
+      beginTerm: (term) => {
+        this.#term = term;
+      },
+      schedule: () => this.#schedule,
     };
   }
 
@@ -157,7 +160,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         signal,
         waitMs,
         oncePerMs,
-        lead: (z, term, leash) => this.#lead(z, lease, term, leash, signal, true),
+        lead: (z, term, leash) => leadTerm(this.#host, z, lease, term, leash, signal, true),
       });
     } finally {
       lease?.stop();
@@ -185,7 +188,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       try {
         task = this.#host.spawn();
         term = await election.campaign({ signal: gate.signal, ...campaignLog(this.log) });
-        const end = await this.#lead(zk, lease, term, task, signal, false);
+        const end = await leadTerm(this.#host, zk, lease, term, task, signal, false);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
         else failures++;
       } catch (err) {
@@ -201,45 +204,6 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
       await pause(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal);
-    }
-  }
-
-  // Holds a term on the session's lease, and runs the mode that runs the child; returns why it ended.
-  async #lead(
-    zk: Zk,
-    lease: Lease,
-    term: Term,
-    leash: LeashedTask,
-    outer: AbortSignal,
-    once: boolean
-  ): Promise<LeadEnd> {
-    this.#term = term.term;
-    this.#transition('starting', 'won election', { node: term.node, token: term.token });
-    const onRenewed = (leftMs: number) => {
-      this.#task?.renew(leftMs); // the leash holds the child on the same lease
-      if (this.#state === 'fenced') this.#transition('running', 'lease renewed');
-    };
-    const onFenced = (leftMs: number) => {
-      if (this.#state === 'running')
-        this.#transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
-    };
-    lease.on('renewed', onRenewed).on('fenced', onFenced);
-    const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
-    const l: Leadership = { zk, term, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
-    const baton = new Baton(zk, join(this.config.election.path, 'active'), { acl: this.#host.acl });
-    try {
-      if (!(await takeBaton(this.#host, baton, l, () => this.#state))) {
-        this.#transition(shuttingDown(l) ? 'shutting-down' : 'stopping', reasonOf(l.signal));
-        if (shuttingDown(l)) throw outer.reason;
-        return { kind: 'lost', reason: reasonOf(l.signal) };
-      }
-      if (this.#schedule && !once) return await runSchedule(this.#host, l, this.#schedule, leash);
-      return await runContinuous(this.#host, l, leash, once ? 'release' : this.config.task.onExit);
-    } finally {
-      this.#task = undefined;
-      await baton.drop(); // the mode returned: the child is confirmed gone
-      lease.release();
-      lease.off('renewed', onRenewed).off('fenced', onFenced);
     }
   }
 }

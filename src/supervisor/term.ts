@@ -2,12 +2,15 @@
 // granted) and the baton (no child while a previous term's may still run).
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { Baton } from '../recipes/baton.js';
-import type { CampaignOptions } from '../recipes/election.js';
+import { Baton } from '../recipes/baton.js';
+import type { CampaignOptions, Term } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
 import type { Zk } from '../zk/client.js';
-import type { Leadership, ModeHost } from './mode.js';
-import type { State } from './states.js';
+import type { LeashedTask } from '../task/task.js';
+import { join } from '../zk/paths.js';
+import { runContinuous } from './continuous.js';
+import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
+import { runSchedule } from './scheduled.js';
 
 /**
  * The session's lease (DESIGN §3.1); undefined when the session timeout the server granted cannot cover
@@ -44,7 +47,7 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
  * Takes the baton (DESIGN §3.2) for term `l`, waiting (state `waiting-for-baton`) while a previous term's child
  * may still run; false when the term ended, or we shut down, first. Rejects on ZooKeeper errors.
  */
-export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership, state: () => State): Promise<boolean> {
+export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership): Promise<boolean> {
   const { id, host: hostName } = host.info;
   const { term, token } = l.term;
   const data = JSON.stringify({ id, host: hostName, term, token, sessionId: l.zk.sessionId });
@@ -62,7 +65,7 @@ export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership, sta
     if (l.signal.aborted) return false;
     throw err;
   }
-  if (state() === 'waiting-for-baton') {
+  if (host.state() === 'waiting-for-baton') {
     host.log.info('baton taken', { waitedMs: Math.round(performance.now() - since) });
   }
   return true;
@@ -74,3 +77,49 @@ export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'time
   onIgnored: (node, why) => log.warn('ignoring a node that is not a candidate', { node, why }),
   onRetry: (node, err) => log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
 });
+
+/**
+ * Holds a term on the session's lease: takes the baton, runs the mode that runs the child (`once`: one run, then
+ * release) and drops the baton once the child is confirmed gone. Resolves with why the term ended; rejects with
+ * the shutdown reason when we shut down first, or on ZooKeeper errors.
+ */
+export async function leadTerm(
+  host: ModeHost,
+  zk: Zk,
+  lease: Lease,
+  term: Term,
+  leash: LeashedTask,
+  outer: AbortSignal,
+  once: boolean
+): Promise<LeadEnd> {
+  host.beginTerm(term.term);
+  host.transition('starting', 'won election', { node: term.node, token: term.token });
+  const onRenewed = (leftMs: number) => {
+    host.task()?.renew(leftMs); // the leash holds the child on the same lease
+    if (host.state() === 'fenced') host.transition('running', 'lease renewed');
+  };
+  const onFenced = (leftMs: number) => {
+    if (host.state() === 'running') {
+      host.transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
+    }
+  };
+  lease.on('renewed', onRenewed).on('fenced', onFenced);
+  const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
+  const l: Leadership = { zk, term, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
+  const baton = new Baton(zk, join(host.config.election.path, 'active'), { acl: host.acl });
+  try {
+    if (!(await takeBaton(host, baton, l))) {
+      host.transition(shuttingDown(l) ? 'shutting-down' : 'stopping', reasonOf(l.signal));
+      if (shuttingDown(l)) throw outer.reason;
+      return { kind: 'lost', reason: reasonOf(l.signal) };
+    }
+    const schedule = host.schedule();
+    if (schedule && !once) return await runSchedule(host, l, schedule, leash);
+    return await runContinuous(host, l, leash, once ? 'release' : host.config.task.onExit);
+  } finally {
+    host.setTask(undefined);
+    await baton.drop(); // the mode returned: the child is confirmed gone
+    lease.release();
+    lease.off('renewed', onRenewed).off('fenced', onFenced);
+  }
+}
