@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { CONFIG_CHECKS } from '../supervisor/checks.js';
 import { EXIT, fail, load } from './common.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
@@ -37,6 +39,22 @@ async function startSupervisor(file: string, overrides: Overrides) {
     }
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    // Re-read the file; an invalid one leaves everything as it is. The credential was read once at start.
+    const secretVar = config.zookeeper.auth?.digestEnv;
+    const env = secretVar && digest ? { ...process.env, [secretVar]: digest } : process.env;
+    try {
+      const loaded = loadConfig(file, env, CONFIG_CHECKS);
+      const next = loaded.config;
+      if (overrides.id) next.election.id = overrides.id;
+      else if (loaded.defaultId) next.election.id = config.election.id; // hostname:pid of this process
+      if (overrides.logLevel) next.logging.level = overrides.logLevel as typeof next.logging.level;
+      supervisor.reload(next);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [String(err)];
+      log.error('config reload failed: keeping the running config', { file, problems });
+    }
+  });
   /** Flushes the log, then exits with `code`. */
   const exit = async (code: number): Promise<never> => {
     await new Promise<void>((r) => log.on('finish', r).end());

@@ -10,7 +10,7 @@ import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskSpec } from '../task/task.js';
-import { memberAcl } from '../zk/acl.js';
+import { memberAcl, type Acl } from '../zk/acl.js';
 import { Zk, type ZkState } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
@@ -24,6 +24,7 @@ import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry, zkOptions } from './connect.js';
 import { taskSpec } from '../task/spec.js';
 import { checkTransition, type Reason, type State } from './states.js';
+import { planReload, type ReloadPlan } from './reload.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
 
@@ -34,31 +35,34 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   #task: LeashedTask | undefined;
   #force = false;
   #sessionId = '';
-  readonly #schedule: Schedule | undefined;
-  readonly #spec: TaskSpec;
+  #schedule: Schedule | undefined;
+  #spec!: TaskSpec;
+  #acl: readonly Acl[] = [];
+  #info!: LeaderInfo;
+  #pending: Config | undefined; // a reloaded config waiting for the next term or session
+  #session: AbortController | undefined;
   readonly #host: ModeHost;
 
   constructor(
-    readonly config: Config,
+    public config: Config,
     readonly log: Logger,
     readonly digest?: string
   ) {
     super();
-    const acl = memberAcl(config.zookeeper.acl, digest);
-    const info: LeaderInfo = {
-      id: config.election.id,
-      host: hostname(),
-      pid: process.pid,
-      description: config.election.description,
-    };
-    this.#spec = taskSpec(config, (stream, line) => this.log.info('child output', { stream, line }));
-    this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
+    this.#adopt(config);
+    const self = this;
     this.#host = {
       // the modes' view of us
-      config,
+      get config() {
+        return self.config;
+      },
       log,
-      acl,
-      info,
+      get acl() {
+        return self.#acl;
+      },
+      get info() {
+        return self.#info;
+      },
       forced: () => this.#force,
       transition: (to, reason, fields) => this.#transition(to, reason, fields),
       spawn: () => spawnTask(this.#spec), // an idle leash: winning costs no process start
@@ -72,6 +76,34 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       },
       schedule: () => this.#schedule,
     };
+  }
+
+  // Takes `config` as ours: the child's spec, the schedule, our ACL and candidate info follow it.
+  #adopt(config: Config): void {
+    this.config = config;
+    this.#acl = memberAcl(config.zookeeper.acl, this.digest);
+    const { id, description } = config.election;
+    this.#info = { id, host: hostname(), pid: process.pid, description };
+    this.#spec = taskSpec(config, (stream, line) => this.log.info('child output', { stream, line }));
+    this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
+  }
+
+  /**
+   * A re-read config (SIGHUP): the log level applies at once; everything else with a new session, which starts
+   * at once unless we lead (then when the term ends: a running child keeps the command it started with).
+   * Returns the plan, which it also logs.
+   */
+  reload(next: Config): ReloadPlan {
+    const plan = planReload(this.#pending ?? this.config, next);
+    this.log.level = next.logging.level;
+    const later = plan.nextTerm.length + plan.nextSession.length > 0;
+    const leading = ['starting', 'waiting-for-baton', 'waiting', 'running', 'fenced', 'stopping'].includes(this.#state);
+    const appliesWhen = !later ? 'now' : leading ? 'when the term ends' : 'now (new session)';
+    this.log.info('config reloaded', { ...plan, appliesWhen });
+    if (!later) return plan;
+    this.#pending = next;
+    if (!leading) this.#session?.abort(new Error('config reloaded'));
+    return plan;
   }
 
   get state(): State {
@@ -103,11 +135,14 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
   async run(signal: AbortSignal): Promise<void> {
     let fatal: AccessError | undefined;
     for (let attempt = 0; !signal.aborted && !fatal; attempt++) {
+      if (this.#pending) this.#adopt(this.#pending);
+      this.#pending = undefined;
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
       const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, signal);
       if (!zk) break;
       this.#sessionId = zk.sessionId;
       const session = new AbortController();
+      this.#session = session;
       const onState = (s: ZkState, prev: ZkState) => {
         this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
         if (s === 'expired' || s === 'closed') session.abort(new Error(`session ${s}`));
@@ -179,6 +214,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       await secureDirectories(zk, this.config.election.path, parent(this.pidNodePath), this.#host.acl, this.log);
     }
     for (let failures = 0; !signal.aborted; ) {
+      if (this.#pending) return; // a reloaded config: the next session adopts it
       const gate = await untilUndrained(zk, this.config, this.log, this.#host.transition, signal);
       if (!gate) return;
       this.#transition('candidate', failures ? 'rejoin' : 'joined');

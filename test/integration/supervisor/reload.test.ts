@@ -1,0 +1,47 @@
+// SIGHUP re-reads the config: the log level at once; the rest with a new session, at once for a candidate and
+// when the term ends for a leader (its running child is not disturbed); an invalid file changes nothing.
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readRuns } from '../../helpers/overlap.js';
+import { SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const { fx, work, procs } = useSupervisors();
+
+test('reload: SIGHUP applies a good file (the leader after its term, the candidate at once), keeps a bad one out', async () => {
+  const childLog = join(work.dir, 'reload.log');
+  const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/reload/job', childLog });
+  const a = new SupervisorProc('rl-a', config);
+  procs.push(a);
+  await a.waitLog(/to=running/, 10_000);
+  const b = new SupervisorProc('rl-b', config);
+  procs.push(b);
+  await b.waitLog(/candidate position/, 10_000);
+  const original = readFileSync(config, 'utf8');
+
+  writeFileSync(
+    config,
+    original.replace('  level: debug', '  level: info').replace('env:\n', 'env:\n    MARK: "v2"\n')
+  );
+  for (const s of [a, b]) s.signal('SIGHUP');
+  const aSaid = await a.waitLog(/config reloaded/, 5000);
+  assert.match(aSaid, /nextTerm=\["task\.env\.MARK"\].*appliesWhen="when the term ends"/);
+  await b.waitLog(/config reloaded.*appliesWhen="now \(new session\)"/, 5000);
+  await b.waitLog(/candidate position/, 10_000, b.lines.length); // rejoined on a new session
+  assert.equal(readRuns(childLog).length, 1, "the leader's child was not disturbed");
+  assert.equal(a.state, 'running');
+
+  writeFileSync(config, original.replace('path: /reload/job', 'path: relative/oops'));
+  a.signal('SIGHUP');
+  const failed = await a.waitLog(/config reload failed: keeping the running config/, 5000);
+  assert.match(failed, /election\.path/);
+  assert.equal(a.state, 'running');
+
+  a.signal('SIGTERM'); // the hand-over: b leads with the reloaded config
+  await b.waitLog(/to=running/, 10_000, b.lines.length);
+  const child = await waitFor(() => readRuns(childLog)[1], { timeoutMs: 5000, what: "b's child" });
+  assert.match(readFileSync(`/proc/${child.pid}/environ`, 'latin1'), /MARK=v2/);
+  assert.equal(await a.exited, 0, 'SIGHUP did not kill it; SIGTERM ended it cleanly');
+});
