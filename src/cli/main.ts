@@ -7,6 +7,7 @@ import { createLogger } from '../log.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { CONFIG_CHECKS } from '../supervisor/checks.js';
 import { EXIT, fail, load } from './common.js';
+import { SystemdNotifier } from './systemd.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
 export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
@@ -39,6 +40,11 @@ async function startSupervisor(file: string, overrides: Overrides) {
     }
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  const systemd = SystemdNotifier.fromEnv(log);
+  if (systemd) {
+    supervisor.on('state', (state) => systemd.state(state, supervisor.term));
+    systemd.startWatchdog();
+  }
   process.on('SIGHUP', () => {
     // Re-read the file; an invalid one leaves everything as it is. The credential was read once at start.
     const secretVar = config.zookeeper.auth?.digestEnv;

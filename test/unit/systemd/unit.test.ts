@@ -13,6 +13,9 @@ test('systemd unit: cgroup kill, stop timeout above the default task stopTimeout
   assert.match(unit, /^KillMode=control-group$/m);
   assert.match(unit, /^TimeoutStopSec=30s$/m);
   assert.match(unit, /^RestartPreventExitStatus=2$/m);
+  assert.match(unit, /^Type=notify$/m);
+  assert.match(unit, /^NotifyAccess=all$/m);
+  assert.match(unit, /^WatchdogSec=\d+s$/m);
   assert.match(unit, /^ExecStart=\/usr\/bin\/zk-supervisor run --config \/etc\/zk-supervisor\/%i\.yaml$/m);
 });
 

@@ -1,0 +1,92 @@
+// systemd `Type=notify`: READY=1 once we joined the election, STATUS= on every state change, WATCHDOG=1 from the
+// event loop (a hung loop stops pinging and systemd restarts the service), STOPPING=1 on shutdown. Node has no
+// datagram sockets, so each message is sent by `systemd-notify` (the unit needs NotifyAccess=all), spawned with
+// only stdio inherited: the ZooKeeper client's socket must not leak into it.
+import { spawn } from 'node:child_process';
+import type { Logger } from '../log.js';
+import type { State } from '../supervisor/states.js';
+import { cleanArgv } from '../util/clean-exec.js';
+
+/** What `systemctl status` shows for a state. */
+export function statusLine(state: State, term: number): string {
+  switch (state) {
+    case 'running':
+    case 'waiting':
+      return `leader, term ${term}${state === 'waiting' ? ' (waiting for the next tick)' : ''}`;
+    case 'fenced':
+      return `leader, term ${term}: ZooKeeper connection lost, the child stops when the lease ends`;
+    case 'waiting-for-baton':
+      return `won term ${term}: waiting for the previous term's child to stop`;
+    case 'candidate':
+      return 'candidate: waiting to lead';
+    case 'drained':
+      return 'drained: connected, not a candidate until undrained';
+    case 'connecting':
+    case 'backoff':
+      return `${state}: waiting for ZooKeeper`;
+    default:
+      return state;
+  }
+}
+
+/** Talks to systemd when it started us with NOTIFY_SOCKET; every method is a no-op otherwise. */
+export class SystemdNotifier {
+  #ready = false;
+  #watchdog: NodeJS.Timeout | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #latest: { state: State; term: number } | undefined;
+
+  private constructor(
+    readonly log: Logger,
+    readonly env: NodeJS.ProcessEnv
+  ) {}
+
+  /** A notifier for this process, or undefined when systemd did not ask for notifications. */
+  static fromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): SystemdNotifier | undefined {
+    return env.NOTIFY_SOCKET ? new SystemdNotifier(log, env) : undefined;
+  }
+
+  #send(...vars: string[]): void {
+    const { file, args, env } = cleanArgv(['systemd-notify', ...vars]);
+    const p = spawn(file, args, { stdio: 'ignore', env: { ...this.env, ...env } });
+    p.on('error', (err) => this.log.warn('systemd-notify failed', { error: err.message }));
+    p.unref();
+  }
+
+  /**
+   * STATUS= for `state`; the first state that means we joined the election also sends READY=1. Sent 100 ms
+   * later, the latest state only: a hand-over's burst of states costs one process, after the child started.
+   */
+  state(state: State, term: number): void {
+    this.#latest = { state, term };
+    if (state === 'shutting-down') return this.#flush(); // at once: systemd should know we are stopping
+    this.#timer ??= setTimeout(() => this.#flush(), 100);
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (!this.#latest) return;
+    const { state, term } = this.#latest;
+    const joined = !this.#ready && !['idle', 'connecting', 'backoff', 'shutting-down', 'stopped'].includes(state);
+    const vars = [`STATUS=${statusLine(state, term)}`];
+    if (state === 'shutting-down') vars.unshift('STOPPING=1');
+    if (joined) vars.unshift('READY=1');
+    this.#ready ||= joined;
+    this.#send(...vars);
+  }
+
+  /** Pings the watchdog at half of WATCHDOG_USEC from the event loop, if systemd set one for us. */
+  startWatchdog(): void {
+    const usec = Number(this.env.WATCHDOG_USEC);
+    const forUs = !this.env.WATCHDOG_PID || Number(this.env.WATCHDOG_PID) === process.pid;
+    if (!(usec > 0) || !forUs) return;
+    this.#watchdog = setInterval(() => this.#send('WATCHDOG=1'), Math.max(500, usec / 2000));
+    this.#watchdog.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#watchdog);
+    clearTimeout(this.#timer);
+  }
+}
