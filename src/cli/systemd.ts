@@ -59,8 +59,8 @@ export class SystemdNotifier {
    */
   state(state: State, term: number): void {
     this.#latest = { state, term };
-    if (state === 'shutting-down') return this.#flush(); // at once: systemd should know we are stopping
-    this.#timer ??= setTimeout(() => this.#flush(), 100);
+    if (state === 'shutting-down') this.#flush(); // at once: systemd should know we are stopping
+    else this.#timer ??= setTimeout(() => this.#flush(), 100);
   }
 
   #flush(): void {
