@@ -59,7 +59,8 @@ export class SystemdNotifier {
    */
   state(state: State, term: number): void {
     this.#latest = { state, term };
-    if (state === 'shutting-down') this.#flush(); // at once: systemd should know we are stopping
+    // at once when we stop: systemd should know
+    if (state === 'shutting-down') this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), 100);
   }
 
