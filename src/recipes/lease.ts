@@ -75,12 +75,13 @@ export interface LeaseOptions {
   now?: () => number;
 }
 
-type LeaseEvents = { renewed: [leftMs: number]; fenced: [leftMs: number] };
+type LeaseEvents = { renewed: [leftMs: number]; fenced: [leftMs: number]; heartbeat: [rttMs: number] };
 
 /**
  * The lease of one session: heartbeats from construction (so a candidate that wins has a fresh lease) until
  * {@link stop}. {@link hold} starts a term on a candidate node. Events: `renewed` (ms left before the child must
- * stop), `fenced` (connection lost while holding; ms left). Never throws.
+ * stop), `fenced` (connection lost while holding; ms left), `heartbeat` (round trip of an answered sync, ms).
+ * Never throws.
  */
 export class Lease extends EventEmitter<LeaseEvents> {
   readonly #ledger: HeartbeatLedger;
@@ -184,7 +185,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
     owned?.catch(() => {});
     synced.then(
       async () => {
-        this.#ledger.answered(sentAt, this.#now());
+        const answeredAt = this.#now();
+        this.#ledger.answered(sentAt, answeredAt);
+        this.emit('heartbeat', answeredAt - sentAt);
         if (!held) return;
         const stat = await owned;
         if (held !== this.#held) return;

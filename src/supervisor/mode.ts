@@ -32,6 +32,8 @@ export interface ModeHost {
   state(): State;
   /** A term begins: its number goes into every state-change line. */
   beginTerm(term: number): void;
+  /** A session begins: its id goes into every state-change line. */
+  beginSession(id: string): void;
   /** The compiled `task.schedule` (scheduled mode), or undefined. */
   schedule(): Schedule | undefined;
 }

@@ -3,11 +3,13 @@
 import { RecipeError } from '../recipes/errors.js';
 import { Election, type Term } from '../recipes/election.js';
 import type { LeashedTask } from '../task/task.js';
-import type { Zk } from '../zk/client.js';
+import { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
+import { zkOptions } from './connect.js';
 import type { LeadEnd, ModeHost } from './mode.js';
+import { leadTerm, openLease } from './term.js';
 
 export type OnceResult = { kind: 'held' } | { kind: 'already-ran'; by: string; at: string } | LeadEnd;
 
@@ -79,4 +81,32 @@ async function claimPeriod(
   if (version < 0) await zk.create(path, record, { acl: host.acl });
   else await zk.set(path, record, version);
   return undefined;
+}
+
+/**
+ * `zk-supervisor once` on a session of its own: connects, runs {@link runOnce} under the session's lease (the
+ * term through leadTerm, one run), then closes the session. Rejects when ZooKeeper cannot be reached, or when the
+ * granted session timeout cannot cover task.stopTimeout.
+ */
+export async function onceOnNewSession(
+  host: ModeHost,
+  digest: string | undefined,
+  opts: Omit<OnceOptions, 'lead'>
+): Promise<OnceResult> {
+  host.transition('connecting', 'once');
+  const zk = await Zk.connect(zkOptions(host.config, digest, opts.signal, host.log));
+  host.beginSession(zk.sessionId);
+  const lease = openLease(zk, host.config, host.log);
+  try {
+    if (!lease) {
+      throw new Error('the session timeout the server granted cannot cover task.stopTimeout (see the log line above)');
+    }
+    const lead: OnceOptions['lead'] = (z, term, leash) => leadTerm(host, z, lease, term, leash, opts.signal, true);
+    return await runOnce(host, zk, { ...opts, lead });
+  } finally {
+    lease?.stop();
+    zk.close();
+    host.transition('shutting-down', 'once done');
+    host.transition('stopped', 'once done');
+  }
 }

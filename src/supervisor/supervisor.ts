@@ -16,20 +16,24 @@ import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { parent } from '../zk/paths.js';
 import type { ModeHost } from './mode.js';
-import { runOnce, type OnceResult } from './once.js';
+import { onceOnNewSession, type OnceResult } from './once.js';
 import { campaignLog, leadTerm, openLease } from './term.js';
 import { untilUndrained } from './drain.js';
 import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
-import { connectWithRetry, zkOptions } from './connect.js';
+import { connectWithRetry } from './connect.js';
 import { taskSpec } from '../task/spec.js';
 import { checkTransition, type Reason, type State } from './states.js';
 import { planReload, type ReloadPlan } from './reload.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
 
+type Events = { state: [State, string]; zookeeper: [ZkState]; heartbeat: [rttMs: number] };
+
 /** Runs the election and the child per `config` until `run()`'s signal aborts. */
-export class Supervisor extends EventEmitter<{ state: [State, string] }> {
+export class Supervisor extends EventEmitter<Events> {
+  /** The current session and its lease (undefined between sessions): for metrics and `/status`. */
+  current: { zk: Zk; lease: Lease | undefined } | undefined;
   #state: State = 'idle';
   #term = 0;
   #task: LeashedTask | undefined;
@@ -73,6 +77,9 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       state: () => this.#state,
       beginTerm: (term) => {
         this.#term = term;
+      },
+      beginSession: (id) => {
+        this.#sessionId = id;
       },
       schedule: () => this.#schedule,
     };
@@ -140,16 +147,20 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
       const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, signal);
       if (!zk) break;
-      this.#sessionId = zk.sessionId;
+      this.#host.beginSession(zk.sessionId);
       const session = new AbortController();
       this.#session = session;
       const onState = (s: ZkState, prev: ZkState) => {
         this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
+        this.emit('zookeeper', s);
         if (s === 'expired' || s === 'closed') session.abort(new Error(`session ${s}`));
       };
       zk.on('state', onState);
       const sessionSignal = AbortSignal.any([signal, session.signal]);
       const lease = openLease(zk, this.config, this.log);
+      lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
+      this.current = { zk, lease };
+      this.emit('zookeeper', zk.state);
       const { acl, info } = this.#host;
       const pidNode = keepPidNode(zk, this.config, JSON.stringify(info), acl, this.log, sessionSignal);
       try {
@@ -166,6 +177,7 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
         if (signal.aborted) await removePidNode(zk, this.pidNodePath).catch(() => {});
         zk.off('state', onState);
         zk.close();
+        this.current = undefined;
       }
       if (!signal.aborted && !fatal) {
         this.#transition('backoff', 'session ended');
@@ -181,28 +193,8 @@ export class Supervisor extends EventEmitter<{ state: [State, string] }> {
    * One-shot mode (`zk-supervisor once`): try to win the lock within `waitMs` (0 = try once), run the command
    * once as leader under the same lease and leash, release, and resolve with what happened (see runOnce).
    */
-  async runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
-    this.#transition('connecting', 'once');
-    const zk = await Zk.connect(zkOptions(this.config, this.digest, signal, this.log));
-    this.#sessionId = zk.sessionId;
-    const lease = openLease(zk, this.config, this.log);
-    try {
-      if (!lease)
-        throw new Error(
-          'the session timeout the server granted cannot cover task.stopTimeout (see the log line above)'
-        );
-      return await runOnce(this.#host, zk, {
-        signal,
-        waitMs,
-        oncePerMs,
-        lead: (z, term, leash) => leadTerm(this.#host, z, lease, term, leash, signal, true),
-      });
-    } finally {
-      lease?.stop();
-      zk.close();
-      this.#transition('shutting-down', 'once done');
-      this.#transition('stopped', 'once done');
-    }
+  runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
+    return onceOnNewSession(this.#host, this.digest, { signal, waitMs, oncePerMs });
   }
 
   // Campaigns repeatedly on one session until it ends or we shut down.
