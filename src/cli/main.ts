@@ -40,6 +40,12 @@ async function startSupervisor(file: string, overrides: Overrides) {
     }
   };
   process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  if (config.metrics) {
+    const { serveMetrics } = await import('./metrics.js');
+    await serveMetrics(supervisor, config, log).catch((err: Error) =>
+      fail(EXIT.FAILURE, `metrics.listen ${config.metrics?.listen}: ${err.message}`)
+    );
+  }
   const systemd = SystemdNotifier.fromEnv(log);
   if (systemd) {
     supervisor.on('state', (state) => systemd.state(state, supervisor.term));

@@ -75,27 +75,30 @@ async function pidNodes(zk: Zk, dir: string): Promise<Status['pidNodes']> {
   return out;
 }
 
-/** The current leader (the lowest candidate, described by the leader node) and the queue. */
+/** The current leader (the lowest candidate, described by the leader node) and the queue, on a session of its own. */
 export async function readStatus(config: Config, digest?: string): Promise<Status> {
-  return withZk(config, digest, async (zk) => {
-    const election = new Election(zk, config.election.path);
-    const queue = await election.contenders();
-    const leader = await election.leader();
-    const { sessionTimeout, serverTickTime } = config.zookeeper;
-    const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
-    return {
-      session: {
-        requestedTimeoutMs: sessionTimeout,
-        grantedTimeoutMs: zk.sessionTimeoutMs,
-        leaseCoversStopTimeout: fits,
-      },
-      leader: leader ? { ...leader.info, token: leader.token } : null,
-      candidates: queue,
-      pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
-      drained: (await pidNodes(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
-      schedule: await scheduleStatus(zk, config),
-    };
-  });
+  return withZk(config, digest, (zk) => statusOf(zk, config));
+}
+
+/** {@link readStatus} on the session `zk` (the supervisor's own, for its `/status` endpoint). */
+export async function statusOf(zk: Zk, config: Config): Promise<Status> {
+  const election = new Election(zk, config.election.path);
+  const queue = await election.contenders();
+  const leader = await election.leader();
+  const { sessionTimeout, serverTickTime } = config.zookeeper;
+  const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
+  return {
+    session: {
+      requestedTimeoutMs: sessionTimeout,
+      grantedTimeoutMs: zk.sessionTimeoutMs,
+      leaseCoversStopTimeout: fits,
+    },
+    leader: leader ? { ...leader.info, token: leader.token } : null,
+    candidates: queue,
+    pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
+    drained: (await pidNodes(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
+    schedule: await scheduleStatus(zk, config),
+  };
 }
 
 /**

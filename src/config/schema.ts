@@ -144,6 +144,12 @@ export const ConfigSchema = z.strictObject({
           message: 'restart does not apply with task.schedule (each tick runs the command once)',
         });
     }),
+  /** Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status), e.g. "127.0.0.1:9464". */
+  metrics: z
+    .strictObject({
+      listen: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "127.0.0.1:9464"'),
+    })
+    .optional(),
   pidNode: z
     .strictObject({
       /** Default `<election.path>/pids/<id>`. */
