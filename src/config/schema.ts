@@ -32,6 +32,8 @@ const optionalDuration = () => z.union([z.string(), z.number()]).transform(toMs)
 const zkPath = z.string().regex(/^\/[^\0]*[^/]$|^\/$/, 'must be an absolute ZooKeeper path without a trailing slash');
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
 
+const command = z.union([z.array(z.string().min(1)).min(1), z.string().min(1)]);
+
 export const ConfigSchema = z.strictObject({
   zookeeper: z.strictObject({
     /** `host:port[,host:port…][/chroot]` */
@@ -144,6 +146,19 @@ export const ConfigSchema = z.strictObject({
           message: 'restart does not apply with task.schedule (each tick runs the command once)',
         });
     }),
+  /** Commands run on leadership changes, in order, one at a time (argv list, or a string for /bin/sh -c). */
+  hooks: z
+    .strictObject({
+      onLeader: command.optional(),
+      onStepDown: command.optional(),
+      onLeaseLost: command.optional(),
+      /** Run before each start of the child; if it fails, the child does not start and the host steps down. */
+      preStart: command.optional(),
+      postStop: command.optional(),
+      /** Each hook is killed after this long (and counts as failed). */
+      timeout: duration('10s'),
+    })
+    .optional(),
   /** Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status), e.g. "127.0.0.1:9464". */
   metrics: z
     .strictObject({

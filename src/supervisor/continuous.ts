@@ -13,6 +13,7 @@ import {
   type ModeHost,
 } from './mode.js';
 import { RestartTracker } from './restart-policy.js';
+import type { EndReason } from './states.js';
 
 /**
  * Runs the command under `l` (the first run on `leash`, already spawned) until leadership ends, we shut down
@@ -35,6 +36,12 @@ export async function runContinuous(
       host.log.error('task cannot start', { error: err.message, code: err.code });
       return { kind: 'spawn-failed', error: err };
     }
+    const about = { term: l.term.term, token: l.term.token };
+    if (!(await host.hooks.gate('preStart', { reason: run ? 'restart' : 'won election', ...about }, l.signal))) {
+      if (run > 0) task.dispose();
+      host.transition('stopping', 'preStart hook failed');
+      return { kind: 'lost', reason: 'preStart hook failed' as EndReason };
+    }
     const thin = thinLease(l);
     if (thin) {
       if (run > 0) task.dispose();
@@ -51,10 +58,12 @@ export async function runContinuous(
       host.transition(shutdown ? 'shutting-down' : 'stopping', reason, { childPgid: task.pid });
       const stopped = await task.stop(graceMs(host, l));
       host.log.info('child stopped', { childPgid: task.pid, ...stopped });
+      host.hooks.fire('postStop', { reason, ...about });
       if (shutdown) throw l.outer.reason;
       return { kind: 'lost', reason };
     }
     host.log.info('child exited', { childPgid: task.pid, ...exit });
+    host.hooks.fire('postStop', { reason: 'child exited', ...about });
     if (l.lease.remainingMs() <= 0) {
       // the leash stopped it at the lease end, a hair before our own timer
       host.transition('stopping', 'lease expired (child stopped by the leash)');

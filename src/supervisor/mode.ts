@@ -8,6 +8,7 @@ import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import type { EndReason, Reason, State } from './states.js';
 import type { Schedule } from '../schedule/cron.js';
+import type { Hooks } from './hooks.js';
 
 /** How a term of leadership ended. */
 export type LeadEnd =
@@ -36,6 +37,8 @@ export interface ModeHost {
   beginSession(id: string): void;
   /** The compiled `task.schedule` (scheduled mode), or undefined. */
   schedule(): Schedule | undefined;
+  /** The configured hooks (a no-op for those not set). */
+  readonly hooks: Hooks;
 }
 
 /** One term, as the mode runs it. */

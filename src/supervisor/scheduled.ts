@@ -157,6 +157,16 @@ export async function runSchedule(
         continue;
       }
       leash = undefined;
+      const about = { term: l.term.term, token: l.term.token };
+      if (!(await host.hooks.gate('preStart', { reason: `tick ${iso}`, ...about }, l.signal))) {
+        task.dispose(); // the tick is skipped and recorded so
+        const reason = 'preStart hook failed';
+        await runs.write(
+          { ...record, state: 'finished', finishedAt: new Date().toISOString(), exitCode: null, reason },
+          version
+        );
+        continue;
+      }
       host.setTask(task);
       task.run(l.lease.remainingMs(), l.term.term, l.term.token, iso);
       host.transition('running', late ? 'late tick started' : 'tick started', {
@@ -172,6 +182,7 @@ export async function runSchedule(
       if (end.kind === 'lost') {
         const exit = await task.stop(graceMs(host, l));
         host.log.info('child stopped', { tick: iso, childPgid: task.pid, ...exit });
+        host.hooks.fire('postStop', { reason: end.reason, ...about });
         await Promise.race([
           runs.write(
             {
@@ -192,6 +203,10 @@ export async function runSchedule(
         return lost();
       }
       const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
+      host.hooks.fire('postStop', {
+        reason: end.kind === 'replaced' ? 'replaced by the next tick' : 'tick finished',
+        ...about,
+      });
       const reason =
         end.kind === 'replaced'
           ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)`

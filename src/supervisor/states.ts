@@ -42,6 +42,7 @@ export type Reason =
   | 'restart'
   | 'restart delay'
   | 'crash loop'
+  | 'preStart hook failed'
   | 'child exited'
   | 'lease expired (child stopped by the leash)'
   | 'next tick'

@@ -24,6 +24,7 @@ import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry } from './connect.js';
 import { taskSpec } from '../task/spec.js';
 import { checkTransition, type Reason, type State } from './states.js';
+import { Hooks } from './hooks.js';
 import { planReload, type ReloadPlan } from './reload.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
@@ -43,6 +44,7 @@ export class Supervisor extends EventEmitter<Events> {
   #spec!: TaskSpec;
   #acl: readonly Acl[] = [];
   #info!: LeaderInfo;
+  #hooks!: Hooks;
   #pending: Config | undefined; // a reloaded config waiting for the next term or session
   #session: AbortController | undefined;
   readonly #host: ModeHost;
@@ -66,6 +68,9 @@ export class Supervisor extends EventEmitter<Events> {
       },
       get info() {
         return self.#info;
+      },
+      get hooks() {
+        return self.#hooks;
       },
       forced: () => this.#force,
       transition: (to, reason, fields) => this.#transition(to, reason, fields),
@@ -92,6 +97,7 @@ export class Supervisor extends EventEmitter<Events> {
     const { id, description } = config.election;
     this.#info = { id, host: hostname(), pid: process.pid, description };
     this.#spec = taskSpec(config, (stream, line) => this.log.info('child output', { stream, line }));
+    this.#hooks = new Hooks(config, this.log);
     this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
   }
 
@@ -184,6 +190,7 @@ export class Supervisor extends EventEmitter<Events> {
         await pause(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal);
       }
     }
+    await this.#hooks.idle(); // onStepDown and postStop of the last term run before we exit
     this.#transition('shutting-down', fatal ? 'not allowed' : 'signal');
     this.#transition('stopped', 'shutdown complete');
     if (fatal) throw fatal; // the session (and with it every ephemeral node of ours) is closed

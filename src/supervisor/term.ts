@@ -94,6 +94,8 @@ export async function leadTerm(
 ): Promise<LeadEnd> {
   host.beginTerm(term.term);
   host.transition('starting', 'won election', { node: term.node, token: term.token });
+  const about = { term: term.term, token: term.token };
+  host.hooks.fire('onLeader', { reason: 'won election', ...about });
   const onRenewed = (leftMs: number) => {
     host.task()?.renew(leftMs); // the leash holds the child on the same lease
     if (host.state() === 'fenced') host.transition('running', 'lease renewed');
@@ -119,6 +121,9 @@ export async function leadTerm(
   } finally {
     host.setTask(undefined);
     await baton.drop(); // the mode returned: the child is confirmed gone
+    const why = l.signal.aborted ? reasonOf(l.signal) : 'term ended';
+    if (/lease expired/.test(why)) host.hooks.fire('onLeaseLost', { reason: why, ...about });
+    host.hooks.fire('onStepDown', { reason: why, ...about });
     lease.release();
     lease.off('renewed', onRenewed).off('fenced', onFenced);
   }

@@ -1,0 +1,75 @@
+// hooks: run in order, one at a time, with the term's variables; a slow one is cut at hooks.timeout; a failing
+// preStart keeps the child from starting; a stop never waits for a hook.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { readRuns } from '../../helpers/overlap.js';
+import { SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const { fx, work, procs } = useSupervisors();
+
+const recorder = (file: string) =>
+  ['onLeader', 'onStepDown', 'preStart', 'postStop']
+    .map((h) => `  ${h}: 'echo "${h} $ZK_SUPERVISOR_ID term=$ZK_SUPERVISOR_TERM $ZK_SUPERVISOR_REASON" >> ${file}'`)
+    .join('\n');
+const lines = (file: string) => {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+test('hooks: onLeader, preStart, postStop, onStepDown in order, with the term, on both sides of a hand-over', async () => {
+  const hookLog = join(work.dir, 'hooks.log');
+  const childLog = join(work.dir, 'hooked.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: '/hooks/job',
+    childLog,
+    extra: `hooks:\n${recorder(hookLog)}`,
+  });
+  const a = new SupervisorProc('hk-a', config);
+  procs.push(a);
+  await a.waitLog(/to=running/, 10_000);
+  const b = new SupervisorProc('hk-b', config);
+  procs.push(b);
+  await b.waitLog(/candidate position/, 10_000);
+  a.signal('SIGTERM');
+  await b.waitLog(/to=running/, 10_000);
+  assert.equal(await a.exited, 0);
+  await waitFor(() => lines(hookLog).length >= 6, { timeoutMs: 5000, what: 'six hook runs' });
+  const got = lines(hookLog);
+  const who = got.map((l) => l.split(' ').slice(0, 2).join(' '));
+  assert.deepEqual(who.slice(0, 6), [
+    'onLeader hk-a',
+    'preStart hk-a',
+    'postStop hk-a',
+    'onStepDown hk-a',
+    'onLeader hk-b',
+    'preStart hk-b',
+  ]);
+  for (const i of [0, 1, 4, 5]) assert.match(got[i]!, /term=\d+ won election$/);
+  for (const i of [2, 3]) assert.match(got[i]!, /term=\d+ SIGTERM$/);
+  await waitFor(() => readRuns(childLog).length === 2, { timeoutMs: 5000, what: "b's child" });
+});
+
+test('hooks: a slow hook is killed at hooks.timeout; a failing preStart keeps the child from starting', async () => {
+  const childLog = join(work.dir, 'gated.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: '/hooks/gated',
+    childLog,
+    extra: "hooks:\n  onLeader: [sleep, '30']\n  preStart: 'echo refusing; exit 3'\n  timeout: 300ms",
+  });
+  const a = new SupervisorProc('hk-gate', config);
+  procs.push(a);
+  const slow = await a.waitLog(/hook failed.*hook=onLeader/, 10_000);
+  assert.match(slow, /timed out after 300 ms/);
+  await a.waitLog(/hook output.*hook=preStart.*refusing/, 5000);
+  await a.waitLog(/to=stopping reason="preStart hook failed"/, 5000);
+  await a.waitLog(/to=backoff/, 5000);
+  assert.equal(readRuns(childLog).length, 0, 'the child never started');
+});
