@@ -17,7 +17,7 @@ type Overrides = { id?: string; logLevel?: string };
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
 // SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
 async function startSupervisor(file: string, overrides: Overrides) {
-  const { config, digest } = load(file);
+  const { config, digest, warnings } = load(file);
   if (overrides.id) config.election.id = overrides.id;
   const log = createLogger({
     level: overrides.logLevel ?? config.logging.level,
@@ -25,6 +25,7 @@ async function startSupervisor(file: string, overrides: Overrides) {
     fields: { id: config.election.id },
   });
   if (config.zookeeper.acl === 'open') log.warn(OPEN_WARNING, { path: config.election.path });
+  for (const w of warnings) log.warn('config', { warning: w });
   const { Supervisor } = await import('../supervisor/supervisor.js');
   const supervisor = new Supervisor(config, log, digest);
   const ac = new AbortController();
@@ -218,6 +219,7 @@ export async function main(argv: string[]): Promise<void> {
           .example('$0 validate -c /etc/zk-supervisor/report.yaml', ''),
       async (a) => {
         const loaded = load(a.config);
+        if (!a.quiet) for (const w of loaded.warnings) process.stderr.write(`zk-supervisor: warning: ${w}\n`);
         if (!a.quiet) {
           const { redactedConfig } = await import('../config/redact.js');
           process.stdout.write(`# ${a.config}: valid\n${stringify(redactedConfig(loaded))}`);

@@ -22,15 +22,17 @@ export interface LoadedConfig {
   interpolated: { path: (string | number)[]; vars: string[] }[];
   /** True when the file gives no `election.id` (each process uses its hostname:pid). */
   defaultId: boolean;
+  /** Problems that may resolve themselves later (a command not installed yet): said, not refused. */
+  warnings: string[];
 }
 
 /**
  * A check of a config whose shape is valid (the layers above config own these: the lease arithmetic, the cron
- * parser): the key path it is about and the problem, or undefined.
+ * parser): the key path it is about and the problem, or undefined. A `warning` is said but does not refuse the file.
  */
 export type ConfigCheck = (
   config: Config
-) => { path: readonly string[]; message: string; showValue?: boolean } | undefined;
+) => { path: readonly string[]; message: string; showValue?: boolean; warning?: boolean } | undefined;
 
 /** `${VAR}`, `${VAR:-default}`, or `$${` (a literal `${`). */
 const ENV_REF = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -113,18 +115,15 @@ export function parseConfig(
     );
   }
   const config = parsed.data;
-  const failed = checks.flatMap((check) => check(config) ?? []);
-  if (failed.length) {
-    throw new ConfigError(
-      failed.map(
-        (f) =>
-          `${file}${at(nodeAt(doc, f.path)?.range?.[0])}: ${f.path.join('.')}: ${f.message}` +
-          (f.showValue ? ` (got ${JSON.stringify(valueAt(raw, f.path))})` : '')
-      )
-    );
-  }
+  const results = checks.flatMap((check) => check(config) ?? []);
+  const line = (f: (typeof results)[number]) =>
+    `${file}${at(nodeAt(doc, f.path)?.range?.[0])}: ${f.path.join('.')}: ${f.message}` +
+    (f.showValue ? ` (got ${JSON.stringify(valueAt(raw, f.path))})` : '');
+  const failed = results.filter((f) => !f.warning);
+  if (failed.length) throw new ConfigError(failed.map(line));
+  const warnings = results.filter((f) => f.warning).map(line);
   const defaultId = (raw as { election?: { id?: unknown } }).election?.id === undefined;
-  return { config, digest: readDigest(config, file, env), file, interpolated, defaultId };
+  return { config, digest: readDigest(config, file, env), file, interpolated, defaultId, warnings };
 }
 
 function readDigest(config: Config, file: string, env: NodeJS.ProcessEnv): string | undefined {

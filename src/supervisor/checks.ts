@@ -4,6 +4,8 @@ import { leaseMarginMs, stopBudgetMs } from '../recipes/lease.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { cannotSwitch, resolveIdentity } from '../task/identity.js';
 import { TlsFileError } from '../zk/tls.js';
+import { validatePath } from '../zk/paths.js';
+import { checkCommand, type TaskSpawnError } from '../task/task.js';
 import { tlsOptions } from './connect.js';
 
 /** The stop timeout fits the lease that the configured session timeout keeps (DESIGN §3.1). */
@@ -74,10 +76,55 @@ export const tlsFilesUsable: ConfigCheck = (config) => {
   return undefined;
 };
 
+/** The connect string: host:port pairs ZooKeeper's client can dial (ports 1–65535), and a valid chroot. */
+export const connectValid: ConfigCheck = ({ zookeeper: { connect } }) => {
+  const slash = connect.indexOf('/');
+  const chroot = slash < 0 ? '' : connect.slice(slash);
+  for (const hp of (slash < 0 ? connect : connect.slice(0, slash)).split(',')) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d+)$/.exec(hp);
+    const path = ['zookeeper', 'connect'];
+    if (!m) return { path, message: `${JSON.stringify(hp)} is not host:port`, showValue: true };
+    const port = Number(m[3]);
+    if (!(port >= 1 && port <= 65535)) return { path, message: `port ${m[3]} is outside 1–65535`, showValue: true };
+  }
+  return chroot ? zkPathProblem(['zookeeper', 'connect'], chroot, 'the chroot') : undefined;
+};
+
+function zkPathProblem(path: readonly string[], value: string, what = 'the path') {
+  try {
+    validatePath(value);
+  } catch (err) {
+    return { path, message: `${what}: ${(err as Error).message}` };
+  }
+  if (value === '/zookeeper' || value.startsWith('/zookeeper/')) {
+    return { path, message: `${what} ${value}: /zookeeper is ZooKeeper's own (reserved)` };
+  }
+  return undefined;
+}
+
+/** election.path and pidNode.path follow ZooKeeper's path rules. */
+export const pathsValid: ConfigCheck = ({ election, pidNode }) =>
+  zkPathProblem(['election', 'path'], election.path) ??
+  (pidNode.path === undefined ? undefined : zkPathProblem(['pidNode', 'path'], pidNode.path));
+
+/** task.command and task.cwd exist now (a warning only: they may be deployed later; the host retries). */
+export const commandPresent: ConfigCheck = ({ task }) => {
+  try {
+    checkCommand(typeof task.command === 'string' ? ['/bin/sh'] : task.command, task.cwd);
+  } catch (err) {
+    const field = (err as TaskSpawnError).code === 'BAD_CWD' ? 'cwd' : 'command';
+    return { path: ['task', field], message: `${(err as Error).message} (yet: the host will retry)`, warning: true };
+  }
+  return undefined;
+};
+
 /** Every check `run`, `once` and `validate` apply after the shape. */
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  connectValid,
+  pathsValid,
   stopTimeoutFits,
   scheduleCompiles,
   identityUsable,
   tlsFilesUsable,
+  commandPresent,
 ];

@@ -62,9 +62,10 @@ export function fourLetter(port: number, cmd: string, timeoutMs = 1000, tlsCa?: 
 interface MemberSpec {
   id: number;
   clientPort: number;
-  /** TLS client port and the CA that verifies it (clusters started with `tls`) */
+  /** TLS client port and the CA that verifies it (clusters started with `tls`); `tlsOnly`: no plain port */
   securePort?: number;
   tlsCa?: string;
+  tlsOnly?: boolean;
   peerPort: number;
   electionPort: number;
 }
@@ -125,11 +126,18 @@ export class ZkServer {
   }
 
   /** Waits until the server answers `srvr` as serving (standalone, leader or follower). */
+  // A four-letter word on the plain port, or on the secure one when the member has no plain port.
+  #four(cmd: string): Promise<string> {
+    return this.spec.tlsOnly
+      ? fourLetter(this.spec.securePort!, cmd, 500, this.spec.tlsCa)
+      : fourLetter(this.port, cmd, 500);
+  }
+
   async waitServing(timeoutMs = 30_000): Promise<string> {
     let mode = '';
     await waitFor(
       async () => {
-        const out = await fourLetter(this.port, 'srvr', 500);
+        const out = await this.#four('srvr');
         mode = /Mode: (\w+)/.exec(out)?.[1] ?? '';
         return mode !== '';
       },
@@ -154,13 +162,12 @@ export class ZkServer {
 
   /** Current mode (`standalone`, `leader`, `follower`) or '' when not serving. */
   async mode(): Promise<string> {
-    return /Mode: (\w+)/.exec(await fourLetter(this.port, 'srvr', 500))?.[1] ?? '';
+    return /Mode: (\w+)/.exec(await this.#four('srvr'))?.[1] ?? '';
   }
 
-  /** Session ids (hex, as Zk.sessionId) of the clients connected to this server. */
-  /** Sessions connected to this member, on its plain and (with TLS) its secure client port. */
+  /** Session ids (hex, as Zk.sessionId) of the clients on this member, on its plain and (TLS) secure port. */
   async sessions(): Promise<string[]> {
-    let out = await fourLetter(this.port, 'cons', 500);
+    let out = this.spec.tlsOnly ? '' : await fourLetter(this.port, 'cons', 500);
     if (this.spec.securePort && this.spec.tlsCa)
       out += await fourLetter(this.spec.securePort, 'cons', 500, this.spec.tlsCa);
     return [...out.matchAll(/sid=0x([0-9a-f]+)/g)].map((m) => m[1]!);
@@ -272,7 +279,7 @@ export interface ClusterOptions {
   /** route every link between members through a TCP proxy, so that a member can be isolated */
   quorumProxies?: boolean;
   /** also serve TLS on a secureClientPort: PEM key+certificate, PEM trusted CAs, client certificates asked */
-  tls?: { keyStore: string; trustStore: string; clientAuth?: 'need' | 'want' | 'none' };
+  tls?: { keyStore: string; trustStore: string; clientAuth?: 'need' | 'want' | 'none'; only?: boolean };
 }
 
 /** Starts `size` members on free loopback ports and waits until every one serves. */
@@ -289,6 +296,7 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       clientPort: await freePort(),
       securePort,
       tlsCa: opts.tls?.trustStore,
+      tlsOnly: opts.tls?.only,
       peerPort: await freePort(),
       electionPort: await freePort(),
     });
@@ -315,8 +323,7 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       'initLimit=20',
       `syncLimit=${opts.syncLimit ?? 10}`,
       `dataDir=${dataDir}`,
-      `clientPort=${spec.clientPort}`,
-      'clientPortAddress=127.0.0.1',
+      ...(opts.tls?.only ? [] : [`clientPort=${spec.clientPort}`, 'clientPortAddress=127.0.0.1']),
       ...(opts.tls
         ? [
             `secureClientPort=${spec.securePort}`,

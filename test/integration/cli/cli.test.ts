@@ -141,3 +141,20 @@ test('cli: run with nothing listening says so at once, once, with the next retry
     await proxy.stop();
   }
 });
+
+test('cli: validate warns (exit 0) about a command that is not installed yet; --quiet says nothing', () => {
+  const config = join(work.dir, 'later.yaml');
+  writeFileSync(
+    config,
+    'zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: ["/opt/later/tool"]\n'
+  );
+  const r = cli('validate', '--config', config);
+  assert.equal(r.code, 0, r.err);
+  assert.match(
+    r.err,
+    /^zk-supervisor: warning: .*later\.yaml:\d+:\d+: task\.command: .*\/opt\/later\/tool: not found .*retry/m
+  );
+  const quiet = cli('validate', '--quiet', '--config', config);
+  assert.equal(quiet.code, 0);
+  assert.equal(quiet.err + quiet.out, '');
+});

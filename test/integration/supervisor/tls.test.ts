@@ -14,8 +14,10 @@ import { ZkConnectError } from '../../../src/zk/errors.js';
 import type { ZkTlsOptions } from '../../../src/zk/tls.js';
 import { TlsBridge } from '../../../src/zk/tls-bridge.js';
 import { makePki } from '../../helpers/certs.js';
+import { readRuns } from '../../helpers/overlap.js';
 import { trackDir, untrackDir } from '../../helpers/reaper.js';
 import { BIN, SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { waitFor } from '../../helpers/wait.js';
 import { startCluster } from '../../helpers/zk-server.js';
 
 const pkiDir = mkdtempSync(join(tmpdir(), 'zks-pki-'));
@@ -175,5 +177,31 @@ test('tls: the bridge carries only connections of this process; another process 
     assert.equal(answer, 'imok');
   } finally {
     bridge.close();
+  }
+});
+
+test('tls: a supervisor runs its job on a TLS-only ZooKeeper (no plaintext port), certificates verified', async () => {
+  const only = await startCluster(1, { tls: { keyStore: pki.serverPem, trustStore: pki.ca, only: true } });
+  try {
+    const admin = await Zk.connect({ connect: only.secureConnectString, tls: { ca: mtls.ca } });
+    await admin.create('/only');
+    admin.close();
+    const childLog = join(work.dir, 'only.log');
+    const config = writeConfig(work.dir, {
+      connect: `${only.secureConnectString}/only`,
+      path: '/job',
+      childLog,
+      extraZk: `  tls:\n    ca: ${pki.ca}\n    rejectUnauthorized: true`,
+    });
+    const sup = new SupervisorProc('tls-only', config);
+    procs.push(sup);
+    await sup.waitLog(/to=running/, 15_000);
+    await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 5000, what: 'the child running' });
+    const plain = await Zk.connect({ connect: only.servers[0]!.address, connectTimeoutMs: 1500 }).catch((e) => e);
+    assert.ok(plain instanceof ZkConnectError, 'no plaintext port to talk to');
+    sup.signal('SIGTERM');
+    assert.equal(await sup.exited, 0);
+  } finally {
+    await only.stop();
   }
 });

@@ -28,6 +28,26 @@ const CASES: [string, string, RegExp][] = [
     /^c\.yaml:3:19: zookeeper\.connectTimeout: must be a duration .*got "-5s"/,
   ],
   [
+    'a port out of range',
+    `zookeeper:\n  connect: "zk1:2181,zk2:70000"\n${EL}${TASK}`,
+    /^c\.yaml:2:\d+: zookeeper\.connect: port 70000 is outside 1–65535/,
+  ],
+  [
+    'a host that is not a host name',
+    `zookeeper:\n  connect: "zk_1!:2181"\n${EL}${TASK}`,
+    /zookeeper\.connect: "zk_1!:2181" is not host:port/,
+  ],
+  [
+    'a chroot ZooKeeper would refuse',
+    `zookeeper:\n  connect: "zk1:2181/ops//jobs"\n${EL}${TASK}`,
+    /zookeeper\.connect: the chroot: invalid zookeeper path "\/ops\/\/jobs": empty segment/,
+  ],
+  [
+    "an election under ZooKeeper's reserved /zookeeper",
+    `${ZK}election:\n  path: /zookeeper/job\n${TASK}`,
+    /election\.path: the path \/zookeeper\/job: \/zookeeper is ZooKeeper's own \(reserved\)/,
+  ],
+  [
     'a mistyped key (did you mean)',
     `${ZK}${EL}${TASK}  stopTimout: 1s\n`,
     /task: unknown key "stopTimout" \(did you mean "stopTimeout"\?\)$/,
