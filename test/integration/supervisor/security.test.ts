@@ -51,6 +51,13 @@ test('security: with digest auth, only members can write the election; credentia
   await noauth(stranger.delete('/sec/job/candidates'), 'deleting the candidates directory');
   await noauth(stranger.create('/sec/job/runs/x', ''), 'adding a run record');
   await noauth(stranger.set('/sec/job/runs/2026-01-01T00:00:00.000Z', '{}'), 'rewriting a run record');
+  await noauth(stranger.delete('/sec/job/active'), "deleting the leader's baton");
+  await noauth(stranger.create('/sec/job/resign', '{"term":1}'), 'asking the leader to resign');
+  await noauth(stranger.create('/sec/job/last-run', '{}'), 'writing the once-per record');
+  await noauth(stranger.create('/sec/job/drained', ''), 'draining hosts');
+  const [pid] = (await stranger.children('/sec/job/pids')).children;
+  await noauth(stranger.delete(`/sec/job/pids/${pid}`), "deleting a supervisor's pid node");
+  await noauth(stranger.create('/sec/job/pids/fake', ''), 'adding a pid node');
   assert.equal(leader.state, 'running');
 
   process.env.ZKS_TEST_DIGEST = SECRET;
