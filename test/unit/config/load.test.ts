@@ -2,23 +2,14 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { problems } from '../../helpers/config-problems.js';
 import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load.js';
-import { CONFIG_CHECKS } from '../../../src/supervisor/checks.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseDuration } from '../../../src/config/schema.js';
 
 const CONFIG_DIR = join(import.meta.dirname, '../../../config');
 const base = (extra = '') =>
   `zookeeper:\n  connect: "127.0.0.1:2181"\nelection:\n  path: /e\ntask:\n  command: [sleep, "1"]\n${extra}`;
-const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
-  try {
-    parseConfig(text, 'c.yaml', env, CONFIG_CHECKS);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-};
 
 test('config: the shipped examples validate', () => {
   const files = readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml'));

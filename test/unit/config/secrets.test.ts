@@ -4,21 +4,13 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { problems } from '../../helpers/config-problems.js';
+import { parseConfig } from '../../../src/config/load.js';
 import { redactedConfig } from '../../../src/config/redact.js';
 import { CONFIG_CHECKS } from '../../../src/supervisor/checks.js';
 
 const yaml = (task: string, zk = '') =>
   `zookeeper:\n  connect: "\${ZK:-127.0.0.1:2181}"\n${zk}election:\n  path: /e\ntask:\n${task}`;
-const problems = (text: string, env: NodeJS.ProcessEnv = {}) => {
-  try {
-    parseConfig(text, 'c.yaml', env, CONFIG_CHECKS);
-  } catch (err) {
-    assert.ok(err instanceof ConfigError, String(err));
-    return err.problems;
-  }
-  assert.fail('expected a ConfigError');
-};
 
 test('secrets: validate output shows where a value came from, never the value; secret-looking env keys hidden', () => {
   const text = yaml(
