@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -184,6 +185,10 @@ static void stop_and_exit(int sig, long grace_ms) {
   exit(0);
 }
 
+/* The job's user and group (`ZKS_LEASH_UIDGID=uid:gid`, from task.user/task.group); -1: stay who we are. The
+   leash itself keeps its identity, so it can always stop the job and everything the job started. */
+static long job_uid = -1, job_gid = -1;
+
 static void run_job(char **argv, const char *line) {
   long long dl = 0;
   char term[64] = "", token[64] = "", tick[128] = "";
@@ -203,6 +208,14 @@ static void run_job(char **argv, const char *line) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
+    if (job_gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)job_gid) < 0)) {
+      fprintf(stderr, "zks-leash: cannot switch to group %ld: %s\n", job_gid, strerror(errno));
+      _exit(126);
+    }
+    if (job_uid >= 0 && setuid((uid_t)job_uid) < 0) {
+      fprintf(stderr, "zks-leash: cannot switch to user %ld: %s\n", job_uid, strerror(errno));
+      _exit(126);
+    }
     execvp(argv[0], argv);
     fprintf(stderr, "zks-leash: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
@@ -218,6 +231,9 @@ int main(int argc, char **argv) {
     if (name && (strcmp(argv[2], name) == 0 || (strncmp(argv[2], "SIG", 3) == 0 && strcmp(argv[2] + 3, name) == 0))) sig = s;
   }
   if (!sig || grace < 0) { fprintf(stderr, "zks-leash: bad grace %s or signal %s\n", argv[1], argv[2]); return 2; }
+  const char *ids = getenv("ZKS_LEASH_UIDGID");
+  if (ids && sscanf(ids, "%ld:%ld", &job_uid, &job_gid) != 2) { fprintf(stderr, "zks-leash: bad ZKS_LEASH_UIDGID\n"); return 2; }
+  unsetenv("ZKS_LEASH_UIDGID");
   if (close_range(CTL + 1, ~0U, 0) < 0) { /* older kernels: close what /proc lists */
     for (int fd = CTL + 1; fd < 65536; fd++) close(fd);
   }

@@ -18,7 +18,7 @@ export interface TaskSpec {
   cwd?: string;
   /** The leash's and the child's whole environment (default: the supervisor's own). See spec.ts. */
   env?: Record<string, string>;
-  /** Run the leash and the job as this user / group (the supervisor must be root to switch). */
+  /** Run the job as this user / group (the leash switches it; the supervisor must be root). */
   uid?: number;
   gid?: number;
   stopSignal?: NodeJS.Signals;
@@ -122,9 +122,11 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   try {
     child = spawn(leash.file, leash.args, {
       cwd: spec.cwd,
-      env,
-      uid: spec.uid,
-      gid: spec.gid,
+      // The leash keeps our identity (it must be able to stop everything the job starts); it switches the job.
+      env:
+        spec.uid === undefined && spec.gid === undefined
+          ? env
+          : { ...env, ZKS_LEASH_UIDGID: `${spec.uid ?? -1}:${spec.gid ?? -1}` },
       detached: true,
       stdio: ['ignore', out, out, 'pipe'],
     });

@@ -77,8 +77,12 @@ test('status --watch prints one line per change of leadership until interrupted 
   a.signal('SIGTERM');
   await b.waitLog(/to=running/, 10_000);
   await waitFor(() => lines.some((l) => l.leader?.id === 'w-b'), { timeoutMs: 5000, what: 'the hand-over seen' });
+  let err = '';
+  watcher.stderr.setEncoding('utf8').on('data', (d: string) => {
+    err += d;
+  });
   watcher.kill('SIGINT');
-  assert.equal(await exited, 0);
+  assert.equal(await exited, 0, err);
   const leaders = lines.map((l) => l.leader?.id ?? 'none');
   assert.deepEqual(
     leaders.filter((id, i) => id !== leaders[i - 1]),

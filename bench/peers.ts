@@ -1,0 +1,157 @@
+// npm run bench:peers -- [--trials N] [--idle S]: zk-supervisor side by side with the kazoo reference peer
+// (bench/peers/kazoo_peer.py, Debian python3-kazoo) on one private ZooKeeper (tickTime 100 ms), T = 2 s, the same
+// child program (test/fixtures/child.mjs), interleaved trials. Prints medians, p90 and the ratio ours / kazoo.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { Zk } from '../src/zk/client.js';
+import { readRuns } from '../test/helpers/overlap.js';
+import { track } from '../test/helpers/reaper.js';
+import { CHILD, SupervisorProc, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
+import { waitFor } from '../test/helpers/wait.js';
+import { startCluster } from '../test/helpers/zk-server.js';
+
+const { values } = parseArgs({
+  options: { trials: { type: 'string', default: '20' }, idle: { type: 'string', default: '30' } },
+});
+const TRIALS = Number(values.trials);
+const IDLE_S = Number(values.idle);
+const PEER = resolve(import.meta.dirname, 'peers/kazoo_peer.py');
+execFileSync('/usr/bin/python3', ['-c', 'import kazoo'], { stdio: 'ignore' }); // throws: apt-get install python3-kazoo
+const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-peers-'));
+const cluster = await startCluster(1);
+type Kind = 'ours' | 'kazoo';
+let seq = 0;
+
+/** One host of `kind` on election `root`: its process, when its child runs, and how to end it. */
+interface Host {
+  proc: ChildProcess;
+  leading(): Promise<void>;
+  pid: number;
+}
+
+async function host(kind: Kind, root: string, childLog: string, id: string): Promise<Host> {
+  if (kind === 'ours') {
+    const config = writeConfig(dir, { connect: `${cluster.connectString}${root}`, path: '/job', childLog });
+    const p = new SupervisorProc(id, config);
+    return { proc: p.proc, pid: p.pid, leading: () => p.waitLog(/to=running/, 20_000).then(() => {}) };
+  }
+  const args = [PEER, `${cluster.connectString}${root}`, '/job', id, '2', '0.3', '--', process.execPath, CHILD];
+  const proc = spawn('/usr/bin/python3', args, {
+    env: { ...process.env, CHILD_LOG: childLog },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  track(proc);
+  let out = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+  });
+  return {
+    proc,
+    pid: proc.pid!,
+    leading: () => waitFor(() => out.includes('leading'), { timeoutMs: 20_000, what: `${id} leading` }).then(() => {}),
+  };
+}
+
+async function freshRoot(): Promise<string> {
+  const root = `/peers-${seq++}`;
+  const zk = await Zk.connect({ connect: cluster.connectString });
+  await zk.create(root);
+  zk.close();
+  return root;
+}
+
+const end = (hosts: Host[]) => {
+  for (const h of hosts) {
+    try {
+      process.kill(-h.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+};
+const killChildren = (childLog: string) => {
+  for (const r of readRuns(childLog)) {
+    try {
+      process.kill(-(pgidOf(r.pid) ?? r.pid), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+};
+
+const figures: Record<string, Record<Kind, number[]>> = {};
+const add = (name: string, kind: Kind, v: number) => {
+  figures[name] ??= { ours: [], kazoo: [] };
+  figures[name]![kind].push(v);
+};
+const cpuTicks = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+try {
+  for (let i = 0; i < TRIALS; i++) {
+    for (const kind of (i % 2 ? ['kazoo', 'ours'] : ['ours', 'kazoo']) as Kind[]) {
+      process.stderr.write(`\rtrial ${i + 1}/${TRIALS} ${kind}    `);
+      // Cold start, then a graceful hand-over (SIGTERM of the leader), then a crash failover (kill -9 of the
+      // leader's host: supervisor and child), on one election.
+      const root = await freshRoot();
+      const childLog = join(dir, `c-${kind}-${i}.log`);
+      const t0 = performance.now();
+      const a = await host(kind, root, childLog, `a${i}`);
+      await a.leading();
+      add('cold start: spawn → leading (child spawned), ms', kind, performance.now() - t0);
+      const b = await host(kind, root, childLog, `b${i}`);
+      await sleep(500); // b queued
+      a.proc.kill('SIGTERM');
+      await waitFor(() => readRuns(childLog).length >= 2, { timeoutMs: 20_000, what: 'the second child' });
+      const [first, second] = readRuns(childLog);
+      add(
+        'graceful hand-over: old child last sign → new child first line, ms',
+        kind,
+        Number(second!.startNs - first!.endNs) / 1e6
+      );
+      const c = await host(kind, root, childLog, `c${i}`);
+      await sleep(500); // c queued
+      const kill0 = process.hrtime.bigint();
+      process.kill(-b.pid, 'SIGKILL');
+      killChildren(childLog);
+      await waitFor(() => readRuns(childLog).length >= 3, { timeoutMs: 20_000, what: 'the third child' });
+      add(
+        'crash failover: kill -9 of the leader host → new child first line, ms',
+        kind,
+        Number(readRuns(childLog)[2]!.startNs - kill0) / 1e6
+      );
+      if (i < 3) {
+        // Idle leader: CPU and RSS of the supervisor process alone.
+        const t = cpuTicks(c.pid);
+        await sleep(IDLE_S * 1000);
+        add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuTicks(c.pid) - t) / 100 / IDLE_S) * 100);
+        add('idle leader: RSS, MB', kind, rssMb(c.pid));
+      }
+      end([a, b, c]);
+      killChildren(childLog);
+    }
+  }
+} finally {
+  process.stderr.write('\n');
+  await cluster.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+console.log(`\nzk-supervisor vs the kazoo reference peer (T = 2 s, ZooKeeper tickTime 100 ms, ${TRIALS} trials):\n`);
+console.log('| figure | ours median | ours p90 | kazoo median | kazoo p90 | ratio ours / kazoo (median) |');
+console.log('|---|---|---|---|---|---|');
+for (const [name, f] of Object.entries(figures)) {
+  const [om, km] = [pct(f.ours, 0.5), pct(f.kazoo, 0.5)];
+  console.log(
+    `| ${name} | ${om.toFixed(2)} | ${pct(f.ours, 0.9).toFixed(2)} | ${km.toFixed(2)} | ${pct(f.kazoo, 0.9).toFixed(2)} | ${(om / km).toFixed(2)} |`
+  );
+}
