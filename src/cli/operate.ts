@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { parseDuration } from '../config/schema.js';
 import { EXIT, fail, load } from './common.js';
+import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
 export async function status(file: string, json: boolean): Promise<void> {
@@ -56,26 +57,32 @@ export async function drain(file: string, id: string | undefined, on: boolean): 
   process.exit(EXIT.OK);
 }
 
-/** `status --watch`: one line (or one JSON object) per change of leadership, until SIGINT/SIGTERM (exit 0). */
+/**
+ * `status --watch`: one line (or one JSON object) per change of leadership, until SIGINT/SIGTERM (exit 0). A lost
+ * session is re-opened (said on stderr); only a ZooKeeper unreachable from the start is a failure (exit 1).
+ */
 export async function watch(file: string, json: boolean): Promise<void> {
   const { config, digest } = load(file);
   const { watchLeader } = await import('./status.js');
   const ac = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
-  try {
-    await watchLeader(
-      config,
-      digest,
-      (l) => {
-        const at = new Date().toISOString();
-        if (json) process.stdout.write(`${JSON.stringify({ at, leader: l })}\n`);
-        else if (!l) process.stdout.write(`${at} leader: none\n`);
-        else process.stdout.write(`${at} leader: ${l.id} (host ${l.host}, term ${l.term}, token ${l.token})\n`);
-      },
-      ac.signal
-    );
-  } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
+  let last: string | undefined;
+  const print = (l: Status['leader']) => {
+    const at = new Date().toISOString();
+    const line = !l ? 'leader: none' : `leader: ${l.id} (host ${l.host}, term ${l.term}, token ${l.token})`;
+    if (line === last) return; // the same leader seen again after a new session
+    last = line;
+    process.stdout.write(json ? `${JSON.stringify({ at, leader: l })}\n` : `${at} ${line}\n`);
+  };
+  while (!ac.signal.aborted) {
+    try {
+      await watchLeader(config, digest, print, ac.signal);
+    } catch (err) {
+      if (ac.signal.aborted) break;
+      if (last === undefined) return fail(EXIT.FAILURE, (err as Error).message);
+      process.stderr.write(`zk-supervisor: ${(err as Error).message}; watching again on a new session\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
   process.exit(EXIT.OK);
 }
