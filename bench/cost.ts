@@ -1,5 +1,5 @@
 // npm run bench:cost -- [--trials N]: what an optional feature costs a supervisor that does not use it and one
-// that does: start-up (spawn → child running) and RSS after start-up, with and without `metrics.listen`.
+// that does: start-up (spawn → child running) and RSS after start-up, with neither, `metrics.listen`, or hooks.
 // Interleaved trials on one private ZooKeeper; prints medians.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +15,23 @@ const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-cost-'));
 const cluster = await startCluster(1);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-const results: Record<string, { startMs: number[]; rss: number[] }> = {
-  plain: { startMs: [], rss: [] },
-  metrics: { startMs: [], rss: [] },
-};
+const KINDS = ['plain', 'metrics', 'hooks'] as const;
+const results: Record<string, { startMs: number[]; rss: number[] }> = Object.fromEntries(
+  KINDS.map((k) => [k, { startMs: [], rss: [] }])
+);
 try {
   for (let i = 0; i < TRIALS; i++) {
-    for (const kind of ['plain', 'metrics'] as const) {
+    for (const kind of KINDS) {
       const root = `/cost-${kind}-${i}`;
       const admin = await Zk.connect({ connect: cluster.connectString });
       await admin.create(root);
       admin.close();
-      const extra = kind === 'metrics' ? `metrics:\n  listen: "127.0.0.1:${await freePort()}"` : undefined;
+      const extra =
+        kind === 'metrics'
+          ? `metrics:\n  listen: "127.0.0.1:${await freePort()}"`
+          : kind === 'hooks'
+            ? "hooks:\n  onLeader: 'true'\n  preStart: 'true'"
+            : undefined;
       const config = writeConfig(dir, {
         connect: `${cluster.connectString}${root}`,
         path: '/job',
@@ -51,8 +56,11 @@ try {
 console.log(
   `| supervisor (${TRIALS} trials, medians) | start → child running, ms | RSS after 1 s, MB |\n|---|---|---|`
 );
+const WHAT: Record<string, string> = {
+  plain: 'neither',
+  metrics: 'with metrics.listen',
+  hooks: 'with hooks (onLeader, preStart: `true`)',
+};
 for (const [kind, r] of Object.entries(results)) {
-  console.log(
-    `| ${kind === 'plain' ? 'without metrics' : 'with metrics.listen'} | ${median(r.startMs).toFixed(0)} | ${median(r.rss).toFixed(1)} |`
-  );
+  console.log(`| ${WHAT[kind]} | ${median(r.startMs).toFixed(0)} | ${median(r.rss).toFixed(1)} |`);
 }
