@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { BIN, SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { BIN, SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 import { track } from '../../helpers/reaper.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -17,12 +17,10 @@ const cli = (...args: string[]) => run(process.execPath, [BIN, ...args], { encod
 test('drain: the drained leader hands over, stays visible, never leads (even restarted) until undrained', async () => {
   const childLog = join(work.dir, 'drain.log');
   const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/drain/job', childLog });
-  const a = new SupervisorProc('dr-a', config);
-  procs.push(a);
-  await a.waitLog(/to=running/, 10_000);
-  const b = new SupervisorProc('dr-b', config);
-  procs.push(b);
-  await b.waitLog(/candidate position/, 10_000);
+  const [a, b] = (await startElection(procs, { ids: ['dr-a', 'dr-b'], config, childLog })) as [
+    SupervisorProc,
+    SupervisorProc,
+  ];
 
   const drained = await cli('drain', '--config', config, '--id', 'dr-a');
   assert.match(drained.stdout, /^drained: dr-a\nit leads: asked it to step down/);

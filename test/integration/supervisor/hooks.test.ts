@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
-import { SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
@@ -31,12 +31,10 @@ test('hooks: onLeader, preStart, postStop, onStepDown in order, with the term, o
     childLog,
     extra: `hooks:\n${recorder(hookLog)}`,
   });
-  const a = new SupervisorProc('hk-a', config);
-  procs.push(a);
-  await a.waitLog(/to=running/, 10_000);
-  const b = new SupervisorProc('hk-b', config);
-  procs.push(b);
-  await b.waitLog(/candidate position/, 10_000);
+  const [a, b] = (await startElection(procs, { ids: ['hk-a', 'hk-b'], config, childLog })) as [
+    SupervisorProc,
+    SupervisorProc,
+  ];
   a.signal('SIGTERM');
   await b.waitLog(/to=running/, 10_000);
   assert.equal(await a.exited, 0);

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
-import { SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
@@ -13,12 +13,10 @@ const { fx, work, procs } = useSupervisors();
 test('reload: SIGHUP applies a good file (the leader after its term, the candidate at once), keeps a bad one out', async () => {
   const childLog = join(work.dir, 'reload.log');
   const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/reload/job', childLog });
-  const a = new SupervisorProc('rl-a', config);
-  procs.push(a);
-  await a.waitLog(/to=running/, 10_000);
-  const b = new SupervisorProc('rl-b', config);
-  procs.push(b);
-  await b.waitLog(/candidate position/, 10_000);
+  const [a, b] = (await startElection(procs, { ids: ['rl-a', 'rl-b'], config, childLog })) as [
+    SupervisorProc,
+    SupervisorProc,
+  ];
   const original = readFileSync(config, 'utf8');
 
   writeFileSync(
