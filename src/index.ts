@@ -2,6 +2,8 @@
 export { AppError } from './errors.js';
 export { Zk, type ZkState, type ZkOptions, type Stat, type CreateMode, type WatchEvent } from './zk/client.js';
 export { ZkError, ZkConnectError, isZkError, type ZkErrorCode } from './zk/errors.js';
+export { readTlsFiles, TlsFileError, type ZkTlsOptions, type TlsFiles } from './zk/tls.js';
+export { TlsBridge } from './zk/tls-bridge.js';
 export * from './zk/acl.js';
 export { PathError, join, parent, basename, validatePath, hasWildcard, match } from './zk/paths.js';
 export {
@@ -21,7 +23,7 @@ export {
   sequenceOf,
   type QueueLockOptions,
 } from './recipes/queue-lock.js';
-export { Mutex, type LockOptions, type Position } from './recipes/mutex.js';
+export { Mutex, CONTENDER_NAME, type LockOptions, type Position } from './recipes/mutex.js';
 export {
   Election,
   lead,
@@ -42,6 +44,6 @@ export {
 } from './recipes/lease.js';
 export { Baton, type BatonHolder } from './recipes/baton.js';
 export { maintainPidNode, removePidNode } from './recipes/pid-node.js';
-export { backoffDelay, sleep } from './recipes/backoff.js';
+export { backoffDelay, sleep, pause } from './recipes/backoff.js';
 export { RecipeError, type RecipeErrorCode } from './recipes/errors.js';
 export { cleanArgv, CLOSE_FDS_PROLOGUE } from './util/clean-exec.js';
