@@ -65,6 +65,23 @@ async function freshRoot(): Promise<string> {
   return root;
 }
 
+/** Resolves once `n` contenders are queued in the election at `root` (ours: candidates/; kazoo: the path). */
+async function queued(kind: Kind, root: string, n: number): Promise<void> {
+  const zk = await Zk.connect({ connect: `${cluster.connectString}${root}` });
+  try {
+    const dir = kind === 'ours' ? '/job/candidates' : '/job';
+    await waitFor(
+      async () => ((await zk.children(dir).catch(() => ({ children: [] }))).children.length >= n ? true : undefined),
+      {
+        timeoutMs: 20_000,
+        what: `${n} contenders queued`,
+      }
+    );
+  } finally {
+    zk.close();
+  }
+}
+
 const end = (hosts: Host[]) => {
   for (const h of hosts) {
     try {
@@ -108,7 +125,7 @@ try {
       await a.leading();
       add('cold start: spawn → leading (child spawned), ms', kind, performance.now() - t0);
       const b = await host(kind, root, childLog, `b${i}`);
-      await sleep(500); // b queued
+      await queued(kind, root, 2);
       a.proc.kill('SIGTERM');
       await waitFor(() => readRuns(childLog).length >= 2, { timeoutMs: 20_000, what: 'the second child' });
       const [first, second] = readRuns(childLog);
@@ -118,7 +135,7 @@ try {
         Number(second!.startNs - first!.endNs) / 1e6
       );
       const c = await host(kind, root, childLog, `c${i}`);
-      await sleep(500); // c queued
+      await queued(kind, root, 2);
       const kill0 = process.hrtime.bigint();
       process.kill(-b.pid, 'SIGKILL');
       killChildren(childLog);
