@@ -102,6 +102,7 @@ const killChildren = (childLog: string) => {
 };
 
 const figures: Record<string, Record<Kind, number[]>> = {};
+const failed: Record<Kind, number> = { ours: 0, kazoo: 0 };
 const add = (name: string, kind: Kind, v: number) => {
   figures[name] ??= { ours: [], kazoo: [] };
   figures[name]![kind].push(v);
@@ -116,44 +117,54 @@ try {
   for (let i = 0; i < TRIALS; i++) {
     for (const kind of (i % 2 ? ['kazoo', 'ours'] : ['ours', 'kazoo']) as Kind[]) {
       process.stderr.write(`\rtrial ${i + 1}/${TRIALS} ${kind}    `);
-      // Cold start, then a graceful hand-over (SIGTERM of the leader), then a crash failover (kill -9 of the
-      // leader's host: supervisor and child), on one election.
-      const root = await freshRoot();
+      const hosts: Host[] = [];
       const childLog = join(dir, `c-${kind}-${i}.log`);
-      const t0 = performance.now();
-      const a = await host(kind, root, childLog, `a${i}`);
-      await a.leading();
-      add('cold start: spawn → leading (child spawned), ms', kind, performance.now() - t0);
-      const b = await host(kind, root, childLog, `b${i}`);
-      await queued(kind, root, 2);
-      a.proc.kill('SIGTERM');
-      await waitFor(() => readRuns(childLog).length >= 2, { timeoutMs: 20_000, what: 'the second child' });
-      const [first, second] = readRuns(childLog);
-      add(
-        'graceful hand-over: old child last sign → new child first line, ms',
-        kind,
-        Number(second!.startNs - first!.endNs) / 1e6
-      );
-      const c = await host(kind, root, childLog, `c${i}`);
-      await queued(kind, root, 2);
-      const kill0 = process.hrtime.bigint();
-      process.kill(-b.pid, 'SIGKILL');
-      killChildren(childLog);
-      await waitFor(() => readRuns(childLog).length >= 3, { timeoutMs: 20_000, what: 'the third child' });
-      add(
-        'crash failover: kill -9 of the leader host → new child first line, ms',
-        kind,
-        Number(readRuns(childLog)[2]!.startNs - kill0) / 1e6
-      );
-      if (i < 3) {
-        // Idle leader: CPU and RSS of the supervisor process alone.
-        const t = cpuTicks(c.pid);
-        await sleep(IDLE_S * 1000);
-        add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuTicks(c.pid) - t) / 100 / IDLE_S) * 100);
-        add('idle leader: RSS, MB', kind, rssMb(c.pid));
+      try {
+        // Cold start, then a graceful hand-over (SIGTERM of the leader), then a crash failover (kill -9 of the
+        // leader's host: supervisor and child), on one election.
+        const root = await freshRoot();
+        const t0 = performance.now();
+        const a = await host(kind, root, childLog, `a${i}`);
+        hosts.push(a);
+        await a.leading();
+        add('cold start: spawn → leading (child spawned), ms', kind, performance.now() - t0);
+        const b = await host(kind, root, childLog, `b${i}`);
+        hosts.push(b);
+        await queued(kind, root, 2);
+        a.proc.kill('SIGTERM');
+        await waitFor(() => readRuns(childLog).length >= 2, { timeoutMs: 20_000, what: 'the second child' });
+        const [first, second] = readRuns(childLog);
+        add(
+          'graceful hand-over: old child last sign → new child first line, ms',
+          kind,
+          Number(second!.startNs - first!.endNs) / 1e6
+        );
+        const c = await host(kind, root, childLog, `c${i}`);
+        hosts.push(c);
+        await queued(kind, root, 2);
+        const kill0 = process.hrtime.bigint();
+        process.kill(-b.pid, 'SIGKILL');
+        killChildren(childLog);
+        await waitFor(() => readRuns(childLog).length >= 3, { timeoutMs: 20_000, what: 'the third child' });
+        add(
+          'crash failover: kill -9 of the leader host → new child first line, ms',
+          kind,
+          Number(readRuns(childLog)[2]!.startNs - kill0) / 1e6
+        );
+        if (i < 3) {
+          // Idle leader: CPU and RSS of the supervisor process alone.
+          const t = cpuTicks(c.pid);
+          await sleep(IDLE_S * 1000);
+          add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuTicks(c.pid) - t) / 100 / IDLE_S) * 100);
+          add('idle leader: RSS, MB', kind, rssMb(c.pid));
+        }
+      } catch (err) {
+        failed[kind]++; // counted and reported: a stuck trial must not end the run
+        process.stderr.write(`\ntrial ${i + 1} ${kind} failed: ${(err as Error).message}\n`);
+      } finally {
+        end(hosts);
+        killChildren(childLog);
       }
-      end([a, b, c]);
-      killChildren(childLog);
     }
   }
 } finally {
@@ -164,6 +175,7 @@ try {
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 console.log(`\nzk-supervisor vs the kazoo reference peer (T = 2 s, ZooKeeper tickTime 100 ms, ${TRIALS} trials):\n`);
+console.log(`trials that failed (timed out): ours ${failed.ours}, kazoo ${failed.kazoo}\n`);
 console.log('| figure | ours median | ours p90 | kazoo median | kazoo p90 | ratio ours / kazoo (median) |');
 console.log('|---|---|---|---|---|---|');
 for (const [name, f] of Object.entries(figures)) {
