@@ -4,9 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
-import type { State } from '../supervisor/states.js';
+import { LEADING, type State } from '../supervisor/states.js';
 
-const LEADING: readonly State[] = ['starting', 'waiting-for-baton', 'waiting', 'running', 'fenced'];
 const JOINED: readonly State[] = [...LEADING, 'candidate', 'stopping'];
 const ZK_STATES = ['connecting', 'connected', 'disconnected', 'expired', 'closed'] as const;
 

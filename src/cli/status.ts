@@ -6,6 +6,7 @@ import { probeServers } from '../zk/probe.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
 import { basename, join } from '../zk/paths.js';
 import { drainedDir } from '../supervisor/drain.js';
+import { untilAborted } from '../supervisor/mode.js';
 import { ensurePath } from '../zk/helpers.js';
 import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
@@ -63,7 +64,8 @@ const parsed = (text: string): unknown => {
   }
 };
 
-async function pidNodes(zk: Zk, dir: string): Promise<Status['pidNodes']> {
+// The children of `dir` with their data (JSON as objects), sorted; those gone meanwhile are left out.
+async function nodesWithData(zk: Zk, dir: string): Promise<{ node: string; data: unknown }[]> {
   const out = [];
   for (const name of (await childrenOrEmpty(zk, dir)).sort()) {
     try {
@@ -95,8 +97,8 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
     },
     leader: leader ? { ...leader.info, token: leader.token } : null,
     candidates: queue,
-    pidNodes: await pidNodes(zk, join(config.election.path, 'pids')),
-    drained: (await pidNodes(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
+    pidNodes: await nodesWithData(zk, join(config.election.path, 'pids')),
+    drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
     schedule: await scheduleStatus(zk, config),
   };
 }
@@ -193,8 +195,7 @@ export async function watchLeader(
       const key = leader ? `${leader.node}#${leader.term}` : 'none';
       if (key !== last) onChange(leader);
       last = key;
-      const aborted = new Promise((r) => both.addEventListener('abort', r, { once: true }));
-      await Promise.race([...events.map((e) => e.catch(() => {})), aborted]); // a cancelled watch rejects
+      await untilAborted(Promise.race(events.map((e) => e.catch(() => {}))), both); // a cancelled watch rejects
       round.abort();
     }
   });

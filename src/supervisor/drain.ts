@@ -6,7 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Zk } from '../zk/client.js';
 import { join } from '../zk/paths.js';
-import type { ModeHost } from './mode.js';
+import { type ModeHost, untilAborted } from './mode.js';
 
 /** Directory of the drain markers. */
 export const drainedDir = (config: Config): string => join(config.election.path, 'drained');
@@ -47,10 +47,10 @@ export async function untilUndrained(
     }
     transition('drained', 'drained by an operator');
     log.warn('drained: not a candidate until undrained', { markers: found.map((n) => join(drainedDir(config), n)) });
-    await Promise.race([
+    await untilAborted(
       changed.catch(() => {}),
-      new Promise((r) => signal.addEventListener('abort', r, { once: true })),
-    ]);
+      signal
+    );
     done();
   }
   return undefined;

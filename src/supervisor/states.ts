@@ -55,6 +55,11 @@ export type Reason =
 /** Why a term ended, as its `lost` or lease signal says (term lost, lease expired, shutting down, …). */
 export type EndReason = string & { readonly __endReason: unique symbol };
 
+/** The states in which this host leads: it won a term, and its child may run. */
+export const LEADING: readonly State[] = ['starting', 'waiting-for-baton', 'waiting', 'running', 'fenced'];
+/** Leading, or still stopping the child of the term that ended: a reload waits until the term is over. */
+export const HOLDING_TERM: readonly State[] = [...LEADING, 'stopping'];
+
 export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   idle: ['connecting', 'shutting-down'],
   connecting: ['candidate', 'drained', 'backoff', 'shutting-down'],

@@ -23,7 +23,7 @@ import { AccessError, accessError, secureDirectories } from './secure.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { connectWithRetry } from './connect.js';
 import { taskSpec } from '../task/spec.js';
-import { checkTransition, type Reason, type State } from './states.js';
+import { checkTransition, HOLDING_TERM, type Reason, type State } from './states.js';
 import { Hooks } from './hooks.js';
 import { planReload, type ReloadPlan } from './reload.js';
 
@@ -110,7 +110,7 @@ export class Supervisor extends EventEmitter<Events> {
     const plan = planReload(this.#pending ?? this.config, next);
     this.log.level = next.logging.level;
     const later = plan.nextTerm.length + plan.nextSession.length > 0;
-    const leading = ['starting', 'waiting-for-baton', 'waiting', 'running', 'fenced', 'stopping'].includes(this.#state);
+    const leading = HOLDING_TERM.includes(this.#state);
     const appliesWhen = !later ? 'now' : leading ? 'when the term ends' : 'now (new session)';
     this.log.info('config reloaded', { ...plan, appliesWhen });
     if (!later) return plan;
