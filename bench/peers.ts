@@ -2,7 +2,7 @@
 // (bench/peers/kazoo_peer.py, Debian python3-kazoo) on one private ZooKeeper (tickTime 100 ms), T = 2 s, the same
 // child program (test/fixtures/child.mjs), interleaved trials. Prints medians, p90 and the ratio ours / kazoo.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,7 @@ import { readRuns } from '../test/helpers/overlap.js';
 import { track } from '../test/helpers/reaper.js';
 import { CHILD, SupervisorProc, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
 import { waitFor } from '../test/helpers/wait.js';
-import { startCluster } from '../test/helpers/zk-server.js';
+import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
 
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '20' }, idle: { type: 'string', default: '30' } },
@@ -107,10 +107,18 @@ const add = (name: string, kind: Kind, v: number) => {
   figures[name] ??= { ours: [], kazoo: [] };
   figures[name]![kind].push(v);
 };
-const cpuTicks = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
+/** CPU time (ms) of every thread of `pid` so far, from schedstat (ns; /proc/<pid>/stat counts 10 ms ticks). */
+const cpuMs = (pid: number) =>
+  readdirSync(`/proc/${pid}/task`).reduce(
+    (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+    0
+  );
+/** Packets the ZooKeeper server has received on all its current connections (`cons`). */
+const packets = async () =>
+  [...(await fourLetter(cluster.servers[0]!.port, 'cons')).matchAll(/recved=(\d+)/g)].reduce(
+    (n, m) => n + Number(m[1]),
+    0
+  );
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 try {
@@ -152,10 +160,12 @@ try {
           Number(readRuns(childLog)[2]!.startNs - kill0) / 1e6
         );
         if (i < 3) {
-          // Idle leader: CPU and RSS of the supervisor process alone.
-          const t = cpuTicks(c.pid);
+          // Idle leader: CPU and RSS of the supervisor process alone, and what it asks of ZooKeeper (it is the
+          // only client left connected).
+          const [t, n] = [cpuMs(c.pid), await packets()];
           await sleep(IDLE_S * 1000);
-          add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuTicks(c.pid) - t) / 100 / IDLE_S) * 100);
+          add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuMs(c.pid) - t) / 1000 / IDLE_S) * 100);
+          add('idle leader: ZooKeeper requests per minute', kind, (((await packets()) - n) * 60) / IDLE_S);
           add('idle leader: RSS, MB', kind, rssMb(c.pid));
         }
       } catch (err) {

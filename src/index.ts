@@ -26,14 +26,13 @@ export {
 export { Mutex, CONTENDER_NAME, type LockOptions, type Position } from './recipes/mutex.js';
 export {
   Election,
-  lead,
   type Term,
   type LeaderInfo,
   type Contender,
   type CampaignOptions,
-  type LeadOptions,
   type ResignRequest,
 } from './recipes/election.js';
+export { lead, type LeadOptions } from './recipes/lead.js';
 export {
   Lease,
   HeartbeatLedger,

@@ -30,16 +30,28 @@ export class Baton {
   }
 
   /**
-   * Waits until no other session holds the baton, then takes it with `data`. `onWait` is called each time we
-   * find another session holding it. Rejects with the signal's reason when it aborts first, or a ZkError.
+   * Waits until no other session holds the baton, then takes it with `data`; resolves with the creation zxid of
+   * our baton node (a fencing token: each holder's node is created after the previous one is gone). `onWait` is
+   * called each time we find another session holding it. Rejects with the signal's reason when it aborts first,
+   * or a ZkError.
    */
-  async take(data: string, opts: { signal?: AbortSignal; onWait?: (holder: BatonHolder) => void } = {}): Promise<void> {
+  async take(
+    data: string,
+    opts: { signal?: AbortSignal; onWait?: (holder: BatonHolder) => void } = {}
+  ): Promise<number> {
     for (;;) {
       opts.signal?.throwIfAborted();
+      const created = createRecursive(this.zk, this.path, data, { mode: 'ephemeral', acl: this.opts.acl });
+      const after = this.zk.exists(this.path); // answered right after the create: its stat, in the same round trip
+      after.catch(() => {});
       try {
-        await createRecursive(this.zk, this.path, data, { mode: 'ephemeral', acl: this.opts.acl });
-        this.#mine = true;
-        return;
+        await created;
+        const stat = (await after.catch(() => null)) ?? (await this.zk.exists(this.path));
+        if (stat?.ephemeralOwner === this.zk.sessionId) {
+          this.#mine = true;
+          return stat.czxid;
+        }
+        continue; // deleted at once (by hand): take it again
       } catch (err) {
         if (!isZkError(err, 'NODEEXISTS', 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
         if (!isZkError(err, 'NODEEXISTS')) await this.zk.sync('/').catch(() => {}); // lost reply: look again
@@ -47,10 +59,9 @@ export class Baton {
       const { stat, event } = await this.zk.existsW(this.path, { signal: opts.signal });
       if (!stat) continue;
       if (stat.ephemeralOwner === this.zk.sessionId) {
-        // ours: a create whose reply was lost, or a term before
-        await this.zk.set(this.path, data, stat.version);
-        this.#mine = true;
-        return;
+        // ours: a create whose reply was lost. Made again, so that its zxid is new (a token is used once).
+        await this.zk.delete(this.path, stat.version).catch(() => {});
+        continue;
       }
       const holder = await this.zk.get(this.path).then(
         (r) => r.data.toString(),
@@ -62,17 +73,20 @@ export class Baton {
   }
 
   /**
-   * Drops the baton — call it only once the child is confirmed gone. Retries through a disconnect; gives up
-   * only when the session is gone (which removes the node). Never rejects.
+   * Drops the baton — call it only once the child is confirmed gone. The delete is sent before this returns, so
+   * a request the caller sends next is answered after it. Retries through a disconnect; gives up only when the
+   * session is gone (which removes the node). Never rejects.
    */
   async drop(): Promise<void> {
     for (let attempt = 0; this.#mine; attempt++) {
       try {
-        const stat = await this.zk.exists(this.path);
-        if (stat && stat.ephemeralOwner === this.zk.sessionId) await this.zk.delete(this.path, stat.version);
+        // Version 0: we made the node and never change it. (Another session's node — possible only after
+        // someone deleted ours and our candidate node by hand — has version 0 too: the owner cannot be checked
+        // in the same request.)
+        await this.zk.delete(this.path, 0);
         this.#mine = false;
       } catch (err) {
-        if (this.zk.state === 'expired' || this.zk.state === 'closed' || isZkError(err, 'NONODE')) {
+        if (isZkError(err, 'NONODE', 'BADVERSION') || this.zk.state === 'expired' || this.zk.state === 'closed') {
           this.#mine = false;
           return;
         }

@@ -1,15 +1,13 @@
 // Leader election on the Mutex (kazoo's Election on Lock; etcd's concurrency.Election): candidates queue under
 // `<path>/candidates`, the lowest leads, and the leader writes `<path>/leader` (JSON of the term). Winning gives
-// a Term whose `lost` signal aborts when leadership ends; `release()` leaves. `lead()` is the seed's RunTask.
+// a Term whose `lost` signal aborts when leadership ends; `release()` leaves. `lead()` (lead.ts) is the seed's RunTask.
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { childrenOrEmpty, createOrUpdate, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { bySequence } from './queue-lock.js';
-import { backoffDelay, pause } from './backoff.js';
 import { RecipeError } from './errors.js';
-import { Lease } from './lease.js';
 import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
 
@@ -21,6 +19,8 @@ export interface LeaderInfo {
   description: string;
   node?: string;
   term?: number;
+  /** The term's fencing token (see {@link Term.token}). */
+  token?: number;
   since?: string;
 }
 
@@ -30,10 +30,18 @@ export interface Term {
   node: string;
   /** The leader node's version after our write: grows by one per term. */
   term: number;
-  /** The zxid of that write: the fencing token, strictly increasing across terms and hosts. */
+  /**
+   * The fencing token: our candidate node's creation zxid. Strictly increasing across terms and hosts — the
+   * lowest live candidate leads and ZooKeeper numbers a queue's nodes in creation order.
+   */
   token: number;
   /** Aborts (reason: an Error naming why) when the candidate node or the leader node is deleted or rewritten. */
   lost: AbortSignal;
+  /**
+   * Writes the leader node (with `term` and `token`) and arms the watches behind `lost`; resolves once they are
+   * set. Never rejects: when the leader node was written by someone else first, `lost` aborts. Idempotent.
+   */
+  announce(opts?: { token?: number }): Promise<void>;
   /** Ends the term: stops watching and deletes our candidate node (retrying through a disconnect). */
   release(): Promise<void>;
 }
@@ -48,6 +56,8 @@ export interface CampaignOptions {
   onIgnored?: (node: string, why: 'name' | 'created-after') => void;
   /** Called when deleting our candidate node failed and is retried (e.g. to log it once). */
   onRetry?: (node: string, err: unknown) => void;
+  /** Resolve before the term is announced; the caller calls `term.announce()` (see {@link Election.campaign}). */
+  deferAnnounce?: boolean;
 }
 
 /** A queued candidate, lowest first. */
@@ -75,64 +85,106 @@ export class Election {
   }
 
   /**
-   * Queues and waits until we lead; checks our node is ours, writes the leader node and resolves with the term.
-   * Rejects RecipeError LOCK_TIMEOUT, NOT_QUEUED (our node was deleted) or NOT_OWNED, or the signal's reason;
-   * our candidate node is deleted again in every case.
+   * Queues and waits until we lead; checks our node is ours and resolves with the term, announced: the leader
+   * node written and the term's watches armed. With `deferAnnounce` it resolves before that (two round trips
+   * after our predecessor left: the queue listing, then our node and the leader node read together) and the
+   * caller calls `term.announce()` — e.g. right after starting its work. Rejects RecipeError LOCK_TIMEOUT,
+   * NOT_QUEUED (our node was deleted) or NOT_OWNED, or the signal's reason; our candidate node is deleted again
+   * in every case.
    */
   async campaign(opts: CampaignOptions = {}): Promise<Term> {
     const me = this.opts.info;
     if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
     await ensurePath(this.zk, this.candidates, this.opts.acl);
+    await ensurePath(this.zk, this.leaderPath, this.opts.acl); // now, not on the way from winning to running
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
     const release = () => releaseNode(this.zk, mutex, opts.signal, opts.onRetry);
     try {
       const { signal, timeoutMs, onPosition, onIgnored } = opts;
       await mutex.lock({ signal, timeoutMs, onPosition, onIgnored });
-      if (!(await mutex.owned())) {
-        throw new RecipeError('NOT_OWNED', mutex.node ?? this.candidates, 'candidate node not owned by this session');
+      const node = mutex.node!;
+      // One round trip: a session's requests are answered in order.
+      const [own, seen] = await Promise.all([this.zk.exists(node), this.zk.exists(this.leaderPath)]);
+      if (own?.ephemeralOwner !== this.zk.sessionId) {
+        throw new RecipeError('NOT_OWNED', node, 'candidate node not owned by this session');
       }
-      await ensurePath(this.zk, this.leaderPath, this.opts.acl);
-      const before = await this.zk.exists(this.leaderPath);
-      const term = (before?.version ?? 0) + 1;
-      const info: LeaderInfo = { ...me, node: mutex.node, term, since: new Date().toISOString() };
-      const written = await this.zk.set(this.leaderPath, JSON.stringify(info), before?.version ?? -1);
-      const ended = new AbortController();
-      const lost = (reason: string) => {
-        if (!ended.signal.aborted) ended.abort(new Error(reason));
-      };
-      // The watches are set before the term is handed out, and the leader node is still our write when they are.
-      let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
-      const onResign = () => {
-        resignSeen = true;
-        void this.#resignRequest().then((r) => {
-          if (r && r.term === written.version) lost(`resign requested by ${r.by}`);
-        });
-      };
+      const before =
+        seen ?? (await ensurePath(this.zk, this.leaderPath, this.opts.acl), await this.zk.exists(this.leaderPath));
+      if (!before) throw new RecipeError('NOT_OWNED', this.leaderPath, 'leader node deleted while we won');
+      const term = this.#term(node, own.czxid, before.version, release);
+      if (!opts.deferAnnounce) await term.announce();
+      if (term.lost.aborted) throw term.lost.reason;
+      return term;
+    } catch (err) {
+      await release();
+      throw err;
+    }
+  }
+
+  // The term on `node` once we lead: announce() writes the leader node over version `seen` (the term number is
+  // the version that write makes) and arms the watches that end the term.
+  #term(node: string, token: number, seen: number, releaseNode: () => Promise<void>): Term {
+    const ended = new AbortController();
+    const lost = (reason: string) => {
+      if (!ended.signal.aborted) ended.abort(new Error(reason));
+    };
+    const term = seen + 1;
+    const since = new Date().toISOString();
+    let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
+    const onResign = () => {
+      resignSeen = true;
+      void this.#resignRequest().then((r) => {
+        if (r && r.term === term) lost(`resign requested by ${r.by}`);
+      });
+    };
+    let announced: Promise<void> | undefined;
+    const announce = async (as: number): Promise<void> => {
+      const info: LeaderInfo = { ...this.opts.info!, node, term, token: as, since };
+      // Watches are set right behind the write, so they see it unless someone else wrote after us.
+      const written = this.#write(JSON.stringify(info), seen, ended.signal);
       await Promise.all([
-        watchNode(this.zk, mutex.node!, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
+        watchNode(this.zk, node, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
         watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal, {
-          armed: (stat) => stat?.version !== written.version && lost('leader node changed'),
+          armed: (stat) =>
+            void written.then((v) => v !== undefined && stat?.version !== v && lost('leader node changed')),
         }),
         watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal, {
           mayBeAbsent: true,
           armed: (stat) => stat && onResign(),
         }),
+        written.then((v) => v === undefined && lost('leader node changed before we wrote it')),
       ]);
-      return {
-        node: mutex.node!,
-        term: written.version,
-        token: written.mzxid,
-        lost: ended.signal,
-        release: async () => {
-          lost('leadership released');
-          if (resignSeen) await this.#clearResign(written.version);
-          await release();
-        },
-      };
-    } catch (err) {
-      await release();
-      throw err;
+    };
+    return {
+      node,
+      term,
+      token,
+      lost: ended.signal,
+      announce: (o) => (announced ??= announce(o?.token ?? token)),
+      release: async () => {
+        lost('leadership released');
+        await releaseNode(); // first: the next candidate is waiting for it
+        if (resignSeen) await this.#clearResign(term);
+      },
+    };
+  }
+
+  // Writes the leader node over version `seen`, retrying through a lost connection until the term ends;
+  // resolves with the version written, or undefined when someone else wrote it first (or the term ended).
+  async #write(data: string, seen: number, signal: AbortSignal): Promise<number | undefined> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        return (await this.zk.set(this.leaderPath, data, seen)).version;
+      } catch (err) {
+        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) return undefined;
+        // The write may have been applied: it was, if the node now holds our data.
+        await this.zk.settled(Math.min(1000, 50 * 2 ** attempt));
+        const now = await this.zk.get(this.leaderPath).catch(() => undefined);
+        if (now?.data.toString() === data) return now.stat.version;
+        if (now && now.stat.version !== seen) return undefined;
+      }
     }
+    return undefined;
   }
 
   /**
@@ -200,7 +252,7 @@ export class Election {
     try {
       const { data, stat } = await this.zk.get(this.leaderPath);
       const info = JSON.parse(data.toString()) as LeaderInfo;
-      return info.node === first.node ? { info, token: stat.mzxid } : undefined;
+      return info.node === first.node ? { info, token: info.token ?? stat.mzxid } : undefined;
     } catch {
       return undefined;
     }
@@ -239,57 +291,5 @@ async function releaseNode(
       await zk.settled(Math.min(1000, 50 * 2 ** attempt));
       if (signal?.aborted && (zk.state as string) !== 'connected') return;
     }
-  }
-}
-
-export interface LeadOptions {
-  /** Stops leading: the routine's signal aborts, then we release and resolve. */
-  signal: AbortSignal;
-  /**
-   * Also hold a {@link Lease} with this stop time (ms): the routine's signal aborts when ZooKeeper's leader can
-   * no longer vouch for us (unreachable for too long), not only when the term is lost.
-   */
-  stopTimeoutMs?: number;
-  /** The servers' tickTime (ms) for the lease; default 2000 (ZooKeeper's stock value). */
-  serverTickMs?: number;
-  /** Called with every failed campaign or routine before the next try (after a backoff). */
-  onError?: (err: unknown) => void;
-}
-
-/**
- * The seed's `RunTask`: campaigns, runs `routine` while we lead (its signal aborts when leadership ends —
- * it must then return promptly), releases, and campaigns again, until `opts.signal` aborts. Resolves then;
- * never rejects (errors go to `onError`, followed by a backoff of 100 ms up to 1 min). Throws RangeError at
- * once when `stopTimeoutMs` does not fit the session timeout.
- */
-export async function lead(
-  election: Election,
-  opts: LeadOptions,
-  routine: (term: Term, signal: AbortSignal) => Promise<void>
-): Promise<void> {
-  const lease =
-    opts.stopTimeoutMs === undefined
-      ? undefined
-      : new Lease(election.zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
-  try {
-    for (let failures = 0; !opts.signal.aborted; ) {
-      let term: Term | undefined;
-      try {
-        term = await election.campaign({ signal: opts.signal });
-        await routine(term, AbortSignal.any([opts.signal, term.lost, ...(lease ? [lease.hold(term.node)] : [])]));
-        failures = 0;
-      } catch (err) {
-        if (opts.signal.aborted) break;
-        opts.onError?.(err);
-        failures++;
-      } finally {
-        lease?.release();
-        await term?.release();
-      }
-      const delay = backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 });
-      if (failures) await pause(delay, opts.signal);
-    }
-  } finally {
-    lease?.stop();
   }
 }

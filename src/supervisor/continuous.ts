@@ -50,6 +50,7 @@ export async function runContinuous(
     }
     host.setTask(task);
     task.run(l.lease.remainingMs(), l.term.term, l.term.token);
+    void l.term.announce(); // the leader node and the term's watches: after the start, off the hand-over path
     host.transition('running', run ? 'restarted' : 'child started', { childPgid: task.pid, token: l.term.token });
     const exit = await untilAborted(task.exited, l.signal);
     if (exit === 'aborted') {

@@ -37,7 +37,7 @@ export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promis
     host.transition('candidate', 'once');
     task = host.spawn();
     try {
-      term = await election.campaign({ signal: opts.signal, timeoutMs: opts.waitMs });
+      term = await election.campaign({ signal: opts.signal, timeoutMs: opts.waitMs, deferAnnounce: true });
     } catch (err) {
       if (err instanceof RecipeError && err.code === 'LOCK_TIMEOUT') return { kind: 'held' };
       throw err;

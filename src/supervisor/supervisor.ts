@@ -222,7 +222,7 @@ export class Supervisor extends EventEmitter<Events> {
       let term: Term | undefined;
       try {
         task = this.#host.spawn();
-        term = await election.campaign({ signal: gate.signal, ...campaignLog(this.log) });
+        term = await election.campaign({ signal: gate.signal, deferAnnounce: true, ...campaignLog(this.log) });
         const end = await leadTerm(this.#host, zk, lease, term, task, signal, false);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
         else failures++;

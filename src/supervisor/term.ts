@@ -45,15 +45,16 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
 
 /**
  * Takes the baton (DESIGN §3.2) for term `l`, waiting (state `waiting-for-baton`) while a previous term's child
- * may still run; false when the term ended, or we shut down, first. Rejects on ZooKeeper errors.
+ * may still run; resolves with the term's fencing token (the baton node's creation zxid), or undefined when the
+ * term ended, or we shut down, first. Rejects on ZooKeeper errors.
  */
-export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership): Promise<boolean> {
+export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership): Promise<number | undefined> {
   const { id, host: hostName } = host.info;
-  const { term, token } = l.term;
-  const data = JSON.stringify({ id, host: hostName, term, token, sessionId: l.zk.sessionId });
+  const data = JSON.stringify({ id, host: hostName, term: l.term.term, node: l.term.node, sessionId: l.zk.sessionId });
   const since = performance.now();
+  let token: number;
   try {
-    await baton.take(data, {
+    token = await baton.take(data, {
       signal: l.signal,
       onWait: (h) =>
         host.transition('waiting-for-baton', 'a previous term may still run its child', {
@@ -62,13 +63,13 @@ export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership): Pr
         }),
     });
   } catch (err) {
-    if (l.signal.aborted) return false;
+    if (l.signal.aborted) return undefined;
     throw err;
   }
   if (host.state() === 'waiting-for-baton') {
     host.log.info('baton taken', { waitedMs: Math.round(performance.now() - since) });
   }
-  return true;
+  return token;
 }
 
 /** How a campaign reports its progress in the log. */
@@ -80,22 +81,22 @@ export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'time
 
 /**
  * Holds a term on the session's lease: takes the baton, runs the mode that runs the child (`once`: one run, then
- * release) and drops the baton once the child is confirmed gone. Resolves with why the term ended; rejects with
- * the shutdown reason when we shut down first, or on ZooKeeper errors.
+ * release) and, once the child is confirmed gone, drops the baton and releases the term. `won` comes from a
+ * campaign with `deferAnnounce`: the term is announced (leader node, watches) once the child started — or at once
+ * in scheduled mode. Resolves with why the term ended; rejects with the shutdown reason when we shut down first, or on
+ * ZooKeeper errors.
  */
 export async function leadTerm(
   host: ModeHost,
   zk: Zk,
   lease: Lease,
-  term: Term,
+  won: Term,
   leash: LeashedTask,
   outer: AbortSignal,
   once: boolean
 ): Promise<LeadEnd> {
-  host.beginTerm(term.term);
-  host.transition('starting', 'won election', { node: term.node, token: term.token });
-  const about = { term: term.term, token: term.token };
-  host.hooks.fire('onLeader', { reason: 'won election', ...about });
+  host.beginTerm(won.term);
+  host.transition('starting', 'won election', { node: won.node });
   const onRenewed = (leftMs: number) => {
     host.task()?.renew(leftMs); // the leash holds the child on the same lease
     if (host.state() === 'fenced') host.transition('running', 'lease renewed');
@@ -106,21 +107,34 @@ export async function leadTerm(
     }
   };
   lease.on('renewed', onRenewed).on('fenced', onFenced);
-  const ended = AbortSignal.any([term.lost, lease.hold(term.node)]);
-  const l: Leadership = { zk, term, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
+  const ended = AbortSignal.any([won.lost, lease.hold(won.node)]);
+  const l: Leadership = { zk, term: won, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
   const baton = new Baton(zk, join(host.config.election.path, 'active'), { acl: host.acl });
+  let about: { term: number; token?: number } = { term: won.term };
   try {
-    if (!(await takeBaton(host, baton, l))) {
+    const token = await takeBaton(host, baton, l);
+    if (token === undefined) {
       host.transition(shuttingDown(l) ? 'shutting-down' : 'stopping', reasonOf(l.signal));
       if (shuttingDown(l)) throw outer.reason;
       return { kind: 'lost', reason: reasonOf(l.signal) };
     }
+    const term: Term = { ...won, token, announce: () => won.announce({ token }) };
+    l.term = term;
+    about = { term: term.term, token };
+    host.hooks.fire('onLeader', { reason: 'won election', ...about });
     const schedule = host.schedule();
-    if (schedule && !once) return await runSchedule(host, l, schedule, leash);
+    if (schedule && !once) {
+      void term.announce();
+      return await runSchedule(host, l, schedule, leash);
+    }
     return await runContinuous(host, l, leash, once ? 'release' : host.config.task.onExit);
   } finally {
     host.setTask(undefined);
-    await baton.drop(); // the mode returned: the child is confirmed gone
+    // The mode returned: the child is confirmed gone. The baton's delete goes first, our candidate node's right
+    // behind it in the same round trip (answered in order: the next leader finds the baton gone).
+    const dropped = baton.drop();
+    const released = won.release();
+    await Promise.all([dropped, released.catch(() => {})]); // a failed release is the caller's, on its own call
     const why = l.signal.aborted ? reasonOf(l.signal) : 'term ended';
     if (/lease expired/.test(why)) host.hooks.fire('onLeaseLost', { reason: why, ...about });
     host.hooks.fire('onStepDown', { reason: why, ...about });
