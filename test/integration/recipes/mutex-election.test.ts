@@ -106,6 +106,28 @@ test('election: the term is lost when its candidate node is deleted or the leade
   assert.deepEqual((await op.children('/e/candidates')).children, [], 'released: no candidate node left');
 });
 
+test('election: deferAnnounce hands the term out before the leader node is written; announce writes it', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  const op = await fx.client({ connect: root });
+  const e = new Election(zk, '/e', { info: me('a') });
+  const t1 = await e.campaign({ deferAnnounce: true });
+  assert.equal(await e.leader(), undefined, 'not announced yet');
+  await t1.announce({ token: 4242 });
+  const led = await e.leader();
+  assert.deepEqual([led?.info.id, led?.info.term, led?.token], ['a', t1.term, 4242]);
+  await op.set('/e/leader', '{"id":"intruder"}');
+  await within(aborted(t1.lost), 5000, 'announced: the watches end the term when the leader node is rewritten');
+  await t1.release();
+  // Written by someone else between the campaign's read and our write: the term is lost, nothing overwritten.
+  const t2 = await e.campaign({ deferAnnounce: true });
+  await op.set('/e/leader', '{"id":"intruder again"}');
+  await t2.announce();
+  assert.match(String((t2.lost.reason as Error).message), /leader node changed before we wrote it/);
+  assert.equal((await op.get('/e/leader')).data.toString(), '{"id":"intruder again"}');
+  await t2.release();
+});
+
 test('election: a campaign that times out leaves no node; one without info is refused', async () => {
   const root = await fx.chroot();
   const zk = await fx.client({ connect: root });
@@ -128,8 +150,10 @@ test('baton: a second session waits while the first holds it, and takes it when 
     fx.client({ connect: root, sessionTimeoutMs: 1000 }),
   ]);
   const a = new Baton(za, '/e/active');
-  await a.take('a');
-  await a.take('a again'); // ours already: taken again at once
+  const t1 = await a.take('a');
+  const t2 = await a.take('a again'); // ours already: made again at once, so that the token is new
+  assert.ok(t2 > t1, `token ${t1} → ${t2}`);
+  assert.equal((await za.exists('/e/active'))?.czxid, t2, "the token is the baton node's creation zxid");
   const waits: string[] = [];
   const b = new Baton(zb, '/e/active');
   const bTakes = b.take('b', { onWait: (h) => waits.push(`${h.data} ${h.session}`) });
@@ -148,8 +172,9 @@ test('baton: a second session waits while the first holds it, and takes it when 
   assert.deepEqual(waits, [`a again ${za.sessionId}`]);
   assert.equal(b.held, false);
   await a.drop();
-  await within(bTakes, 5000, 'b taking the dropped baton');
+  const tb = await within(bTakes, 5000, 'b taking the dropped baton');
   assert.equal(b.held, true);
+  assert.ok(tb > t2, `token ${t2} → ${tb}`);
   await b.drop();
   const c = new Baton(zc, '/e/active');
   await c.take('c');
