@@ -108,8 +108,12 @@ export class Election {
       if (own?.ephemeralOwner !== this.zk.sessionId) {
         throw new RecipeError('NOT_OWNED', node, 'candidate node not owned by this session');
       }
-      const before =
-        seen ?? (await ensurePath(this.zk, this.leaderPath, this.opts.acl), await this.zk.exists(this.leaderPath));
+      let before = seen;
+      if (!before) {
+        // deleted by hand since we joined: made again (a rare extra round trip)
+        await ensurePath(this.zk, this.leaderPath, this.opts.acl);
+        before = await this.zk.exists(this.leaderPath);
+      }
       if (!before) throw new RecipeError('NOT_OWNED', this.leaderPath, 'leader node deleted while we won');
       const term = this.#term(node, own.czxid, before.version, release);
       if (!opts.deferAnnounce) await term.announce();
