@@ -43,6 +43,6 @@ export {
 } from './recipes/lease.js';
 export { Baton, type BatonHolder } from './recipes/baton.js';
 export { maintainPidNode, removePidNode } from './recipes/pid-node.js';
-export { backoffDelay, sleep, pause } from './recipes/backoff.js';
+export { backoffDelay } from './util/backoff.js';
 export { RecipeError, type RecipeErrorCode } from './recipes/errors.js';
 export { cleanArgv, CLOSE_FDS_PROLOGUE } from './util/clean-exec.js';

@@ -4,9 +4,11 @@ import { zkOptions } from '../supervisor/connect.js';
 import { Zk } from '../zk/client.js';
 import { probeServers } from '../zk/probe.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
-import { basename, join } from '../zk/paths.js';
+import { basename, join, parent } from '../zk/paths.js';
 import { drainedDir } from '../supervisor/drain.js';
-import { untilAborted } from '../supervisor/mode.js';
+import { untilAborted } from '../util/abort.js';
+import { layoutOf } from '../recipes/layout.js';
+import { pidNodePathOf } from '../supervisor/pid.js';
 import { ensurePath } from '../zk/helpers.js';
 import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
@@ -35,7 +37,7 @@ const RECENT_RUNS = 20;
 async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule']> {
   const { schedule: expression, timezone } = config.task;
   if (!expression) return undefined;
-  const all = (await new RunLog(zk, join(config.election.path, 'runs')).list()).map((r) => r.record);
+  const all = (await new RunLog(zk, layoutOf(config.election.path).runs).list()).map((r) => r.record);
   const waiting = all.find((r) => r.state === 'scheduled' && Date.parse(r.tick) >= Date.now());
   const nextTick = waiting?.tick ?? compileSchedule(expression, timezone).next(new Date())?.toISOString() ?? null;
   return { expression, timezone, nextTick, runs: all.filter((r) => r.state !== 'scheduled').slice(-RECENT_RUNS) };
@@ -97,7 +99,7 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
     },
     leader: leader ? { ...leader.info, token: leader.token } : null,
     candidates: queue,
-    pidNodes: await nodesWithData(zk, join(config.election.path, 'pids')),
+    pidNodes: await nodesWithData(zk, parent(pidNodePathOf(config))),
     drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
     schedule: await scheduleStatus(zk, config),
   };

@@ -6,6 +6,7 @@ import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
+import { retry } from '../zk/retry.js';
 
 /** Who holds the baton, as a waiter sees it. */
 export interface BatonHolder {
@@ -74,24 +75,15 @@ export class Baton {
 
   /**
    * Drops the baton — call it only once the child is confirmed gone. The delete is sent before this returns, so
-   * a request the caller sends next is answered after it. Retries through a disconnect; gives up only when the
-   * session is gone (which removes the node). Never rejects.
+   * a request the caller sends next is answered after it. Retries through a disconnect until the session is over
+   * (which removes the node) or `signal` aborts (then the session's end removes it: close the session). Never
+   * rejects.
    */
-  async drop(): Promise<void> {
-    for (let attempt = 0; this.#mine; attempt++) {
-      try {
-        // Version 0: we made the node and never change it. (Another session's node — possible only after
-        // someone deleted ours and our candidate node by hand — has version 0 too: the owner cannot be checked
-        // in the same request.)
-        await this.zk.delete(this.path, 0);
-        this.#mine = false;
-      } catch (err) {
-        if (isZkError(err, 'NONODE', 'BADVERSION') || this.zk.state === 'expired' || this.zk.state === 'closed') {
-          this.#mine = false;
-          return;
-        }
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-      }
-    }
+  async drop(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.#mine) return;
+    // Version 0: we made the node and never change it. (Another session's node — possible only after someone
+    // deleted ours and our candidate node by hand — has version 0 too: the owner cannot be checked in one request.)
+    await retry(this.zk, () => this.zk.delete(this.path, 0), { signal: opts.signal }).catch(() => {});
+    this.#mine = false;
   }
 }

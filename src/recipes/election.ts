@@ -6,7 +6,9 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { childrenOrEmpty, createOrUpdate, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
+import { retry } from '../zk/retry.js';
 import { bySequence } from './queue-lock.js';
+import { layoutOf } from './layout.js';
 import { RecipeError } from './errors.js';
 import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
@@ -54,6 +56,13 @@ export interface CampaignOptions {
   onPosition?: (p: Position) => void;
   /** A node in the queue that is not a contender was skipped (called once per node). */
   onIgnored?: (node: string, why: 'name' | 'created-after') => void;
+  /**
+   * Deleting our candidate node (after a failed or aborted campaign, or at the term's release) is retried until
+   * it is done or the session is over; once this signal aborts (we shut down) it stops as soon as ZooKeeper is
+   * unreachable: closing the session removes the node then. Not `signal`: a campaign aborted for any other reason
+   * must still leave the queue.
+   */
+  shutdown?: AbortSignal;
   /** Called when deleting our candidate node failed and is retried (e.g. to log it once). */
   onRetry?: (node: string, err: unknown) => void;
   /** Resolve before the term is announced; the caller calls `term.announce()` (see {@link Election.campaign}). */
@@ -79,9 +88,10 @@ export class Election {
     readonly path: string,
     readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}
   ) {
-    this.candidates = join(path, 'candidates');
-    this.leaderPath = join(path, 'leader');
-    this.resignPath = join(path, 'resign');
+    const layout = layoutOf(path);
+    this.candidates = layout.candidates;
+    this.leaderPath = layout.leader;
+    this.resignPath = layout.resign;
   }
 
   /**
@@ -98,7 +108,7 @@ export class Election {
     await ensurePath(this.zk, this.candidates, this.opts.acl);
     await ensurePath(this.zk, this.leaderPath, this.opts.acl); // now, not on the way from winning to running
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
-    const release = () => releaseNode(this.zk, mutex, opts.signal, opts.onRetry);
+    const release = () => mutex.release({ signal: opts.shutdown, onRetry: opts.onRetry });
     try {
       const { signal, timeoutMs, onPosition, onIgnored } = opts;
       await mutex.lock({ signal, timeoutMs, onPosition, onIgnored });
@@ -176,19 +186,16 @@ export class Election {
   // Writes the leader node over version `seen`, retrying through a lost connection until the term ends;
   // resolves with the version written, or undefined when someone else wrote it first (or the term ended).
   async #write(data: string, seen: number, signal: AbortSignal): Promise<number | undefined> {
-    for (let attempt = 0; !signal.aborted; attempt++) {
-      try {
-        return (await this.zk.set(this.leaderPath, data, seen)).version;
-      } catch (err) {
-        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) return undefined;
-        // The write may have been applied: it was, if the node now holds our data.
-        await this.zk.settled(Math.min(1000, 50 * 2 ** attempt));
-        const now = await this.zk.get(this.leaderPath).catch(() => undefined);
-        if (now?.data.toString() === data) return now.stat.version;
-        if (now && now.stat.version !== seen) return undefined;
+    const write = async (tries: number): Promise<number | undefined> => {
+      if (tries > 0) {
+        // The last write may have been applied: it was, if the node now holds our data.
+        const now = await this.zk.get(this.leaderPath);
+        if (now.data.toString() === data) return now.stat.version;
+        if (now.stat.version !== seen) return undefined;
       }
-    }
-    return undefined;
+      return (await this.zk.set(this.leaderPath, data, seen)).version;
+    };
+    return retry(this.zk, write, { signal }).catch(() => undefined);
   }
 
   /**
@@ -269,31 +276,4 @@ export interface ResignRequest {
   id?: string;
   by: string;
   at: string;
-}
-
-// Deletes our candidate node, retrying through a disconnect: while it exists (our session lives on) nobody else
-// can lead, so it must not be left behind. Gives up only when the session is gone (or, after an abort, when
-// the connection is down: the session's end removes it); rejects NOAUTH (the caller must end the session).
-async function releaseNode(
-  zk: Zk,
-  mutex: Mutex,
-  signal?: AbortSignal,
-  onRetry?: (node: string, err: unknown) => void
-): Promise<void> {
-  let saidAt = -Infinity;
-  for (let attempt = 0; mutex.node; attempt++) {
-    try {
-      await mutex.unlock();
-      return;
-    } catch (err) {
-      if (zk.state === 'expired' || zk.state === 'closed') return;
-      if (isZkError(err, 'NOAUTH')) throw err; // retrying cannot help: only the session's end removes it
-      if (performance.now() - saidAt >= 30_000) {
-        saidAt = performance.now(); // at once, then every 30 s: never silent while waiting for ZooKeeper
-        onRetry?.(mutex.node, err);
-      }
-      await zk.settled(Math.min(1000, 50 * 2 ** attempt));
-      if (signal?.aborted && (zk.state as string) !== 'connected') return;
-    }
-  }
 }

@@ -1,6 +1,7 @@
 // The seed's `RunTask` on the Election: campaign, run a routine while we lead, release, again — with a Lease when
 // the routine must stop before ZooKeeper's leader can no longer vouch for us.
-import { backoffDelay, pause } from './backoff.js';
+import { backoffDelay } from '../util/backoff.js';
+import { pause } from '../util/abort.js';
 import type { Election, Term } from './election.js';
 import { Lease } from './lease.js';
 
@@ -37,7 +38,7 @@ export async function lead(
     for (let failures = 0; !opts.signal.aborted; ) {
       let term: Term | undefined;
       try {
-        term = await election.campaign({ signal: opts.signal });
+        term = await election.campaign({ signal: opts.signal, shutdown: opts.signal });
         await routine(term, AbortSignal.any([opts.signal, term.lost, ...(lease ? [lease.hold(term.node)] : [])]));
         failures = 0;
       } catch (err) {

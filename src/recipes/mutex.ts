@@ -7,8 +7,8 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
+import { offlineAfter, retry, RetryError } from '../zk/retry.js';
 import { QueueLockError, obtainQueueLock } from './queue-lock.js';
-import { sleep } from './backoff.js';
 import { RecipeError } from './errors.js';
 
 /** Where a contender stands: 0 = holds the lock. */
@@ -36,6 +36,7 @@ export interface LockOptions {
 export class Mutex {
   readonly guid = randomUUID();
   #node: string | undefined;
+  #uncertain = false; // a create whose answer was lost, not found again: the node may exist
 
   constructor(
     readonly zk: Zk,
@@ -48,6 +49,11 @@ export class Mutex {
     return this.#node;
   }
 
+  /** True while a contender node of ours may exist ({@link unlock} deletes it). */
+  get pending(): boolean {
+    return this.#node !== undefined || this.#uncertain;
+  }
+
   /**
    * Queues and waits until we hold the lock. On timeout, abort or error our node is deleted again.
    * Rejects RecipeError LOCK_TIMEOUT / NOT_QUEUED (our node was deleted, e.g. by an operator), or signal.reason.
@@ -56,7 +62,7 @@ export class Mutex {
     opts.signal?.throwIfAborted();
     let node: string | undefined;
     try {
-      this.#node ??= await this.#createNode();
+      this.#node ??= await this.#createNode(opts.signal);
       const mine = this.#node;
       node = mine;
       await obtainQueueLock(this.zk, mine, {
@@ -81,6 +87,10 @@ export class Mutex {
    * CONNECTIONLOSS while disconnected, keeping the node name so a later call can finish the job.
    */
   async unlock(): Promise<void> {
+    if (!this.#node && this.#uncertain) {
+      this.#node = await this.#findOwn(); // rejects CONNECTIONLOSS while disconnected: a later call finishes
+      this.#uncertain = false;
+    }
     const node = this.#node;
     if (!node) return;
     try {
@@ -92,6 +102,34 @@ export class Mutex {
     this.#node = undefined;
   }
 
+  /**
+   * Deletes our contender node, retrying through a disconnect: while it exists (our session lives on) nobody else
+   * can get the lock, so it must not be left behind. Gives up only when the session is gone (or, after `signal`
+   * aborts, when the connection is down: the session's end removes it then); rejects NOAUTH (retrying cannot help:
+   * the caller must end the session). `onRetry` is told at once, then every 30 s while it retries.
+   */
+  async release(opts: { signal?: AbortSignal; onRetry?: (node: string, err: unknown) => void } = {}): Promise<void> {
+    if (!this.pending) return;
+    const node = this.#node ?? this.path;
+    let saidAt = -Infinity;
+    const offline = opts.signal ? offlineAfter(this.zk, opts.signal) : undefined;
+    try {
+      await retry(this.zk, () => this.unlock(), {
+        signal: offline?.signal,
+        retryable: (err) => !isZkError(err, 'NOAUTH'),
+        onRetry: (err) => {
+          if (performance.now() - saidAt < 30_000) return;
+          saidAt = performance.now();
+          opts.onRetry?.(node, err);
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof RetryError)) throw err;
+    } finally {
+      offline?.dispose();
+    }
+  }
+
   /** True when our node exists and belongs to the client's current session (check after every reconnect). */
   async owned(): Promise<boolean> {
     if (!this.#node) return false;
@@ -99,25 +137,27 @@ export class Mutex {
     return stat !== null && stat.ephemeralOwner === this.zk.sessionId;
   }
 
-  // Creates our node; after a lost reply, finds it by GUID instead of creating a second one.
-  async #createNode(): Promise<string> {
+  // Creates our node; after a lost reply, finds it by GUID instead of creating a second one. When `signal` aborts
+  // (or the session ends) between tries, the node may exist: unlock() looks for it.
+  async #createNode(signal?: AbortSignal): Promise<string> {
     const prefix = join(this.path, `${this.guid}-lock-`);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await createRecursive(this.zk, prefix, this.opts.data ?? '', {
-          mode: 'ephemeral_sequential',
-          acl: this.opts.acl,
-        });
-      } catch (err) {
-        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT') || attempt >= 20) throw err;
-        await sleep(Math.min(1000, 50 * 2 ** attempt));
-        const found = await this.#findOwn().catch(() => undefined);
-        if (!found) continue;
+    const create = async (tries: number): Promise<string> => {
+      const found = tries > 0 ? await this.#findOwn() : undefined;
+      if (found) {
         // The create was applied but its answer (and our setACL after it) lost: the node is still open.
         if (this.opts.acl) await this.zk.narrow(found, this.opts.acl);
+        this.#uncertain = false;
         return found;
       }
-    }
+      this.#uncertain = true;
+      const node = await createRecursive(this.zk, prefix, this.opts.data ?? '', {
+        mode: 'ephemeral_sequential',
+        acl: this.opts.acl,
+      });
+      this.#uncertain = false;
+      return node;
+    };
+    return retry(this.zk, create, { signal, maxTries: 20 });
   }
 
   async #findOwn(): Promise<string | undefined> {

@@ -4,6 +4,8 @@ import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { createRecursive } from '../zk/helpers.js';
+import { pause } from '../util/abort.js';
+import { isFinal } from '../zk/types.js';
 
 /** Keeps `path` present as our ephemeral node until `signal` aborts or the session ends. */
 export async function maintainPidNode(
@@ -13,7 +15,7 @@ export async function maintainPidNode(
   opts: { acl?: readonly Acl[]; signal: AbortSignal; onConflict?: (owner: string) => void; onCreated?: () => void }
 ): Promise<void> {
   const { signal } = opts;
-  while (!signal.aborted && zk.state !== 'expired' && zk.state !== 'closed') {
+  while (!signal.aborted && !isFinal(zk.state)) {
     try {
       const { stat, event } = await zk.existsW(path, { signal });
       if (!stat) {
@@ -30,7 +32,7 @@ export async function maintainPidNode(
     } catch (err) {
       if (signal.aborted || isZkError(err, 'SESSIONEXPIRED', 'CLOSED')) return;
       if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
-      await new Promise((r) => setTimeout(r, 100));
+      await pause(100, signal);
     }
   }
 }

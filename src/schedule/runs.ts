@@ -6,6 +6,7 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { childrenOrEmpty, ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
+import { retry } from '../zk/retry.js';
 import type { Schedule } from './cron.js';
 
 /**
@@ -80,29 +81,20 @@ export class RunLog {
   /**
    * Like {@link write}, but a lost reply (CONNECTIONLOSS, OPERATIONTIMEOUT) is read back instead of failing:
    * resolves with the new version once our record is stored, retrying through a disconnect until `signal`
-   * aborts (then rejects with its reason); rejects NODEEXISTS / BADVERSION / NONODE when another writer won.
+   * aborts or the session ends (then rejects RetryError); rejects NODEEXISTS / BADVERSION / NONODE when another
+   * writer won.
    */
-  async writeConfirmed(record: RunRecord, version: number | undefined, signal?: AbortSignal): Promise<number> {
+  writeConfirmed(record: RunRecord, version: number | undefined, signal?: AbortSignal): Promise<number> {
     const mine = JSON.stringify(record);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.write(record, version);
-      } catch (err) {
-        if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
+    const write = async (tries: number): Promise<number> => {
+      if (tries > 0) {
+        // the last write may or may not have landed: look before writing again (a version conflict says who won)
+        const stored = await this.read(record.tick);
+        if (stored && JSON.stringify(stored.record) === mine) return stored.version;
       }
-      for (;;) {
-        // the write may or may not have landed: look before writing again
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** attempt)));
-        signal?.throwIfAborted();
-        try {
-          const stored = await this.read(record.tick);
-          if (stored && JSON.stringify(stored.record) === mine) return stored.version;
-          break; // not ours: write again (a version conflict then says who won)
-        } catch (err) {
-          if (!isZkError(err, 'CONNECTIONLOSS', 'OPERATIONTIMEOUT')) throw err;
-        }
-      }
-    }
+      return this.write(record, version);
+    };
+    return retry(this.zk, write, { signal });
   }
 
   /** Creates or overwrites `record` unconditionally (for ticks nobody else can be handling). */

@@ -1,7 +1,8 @@
 // Opening a session for the supervisor: the options from the config, and retries while nothing answers.
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { backoffDelay, pause } from '../recipes/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
+import { pause } from '../util/abort.js';
 import { Zk, type ZkOptions } from '../zk/client.js';
 import { probeServers } from '../zk/probe.js';
 import { readTlsFiles, type ZkTlsOptions } from '../zk/tls.js';

@@ -1,17 +1,8 @@
 // Continuous mode: while we lead, the child runs; when it exits by itself the restart policy decides
 // (release leadership, restart here after a backoff, or step down on a crash loop).
-import { pause } from '../recipes/backoff.js';
+import { pause, untilAborted } from '../util/abort.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
-import {
-  graceMs,
-  reasonOf,
-  shuttingDown,
-  thinLease,
-  untilAborted,
-  type LeadEnd,
-  type Leadership,
-  type ModeHost,
-} from './mode.js';
+import { graceMs, reasonOf, shuttingDown, thinLease, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
 import { RestartTracker } from './restart-policy.js';
 import type { EndReason } from './states.js';
 

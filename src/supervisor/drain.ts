@@ -4,12 +4,14 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { layoutOf } from '../recipes/layout.js';
 import type { Zk } from '../zk/client.js';
 import { join } from '../zk/paths.js';
-import { type ModeHost, untilAborted } from './mode.js';
+import type { ModeHost } from './mode.js';
+import { untilAborted } from '../util/abort.js';
 
 /** Directory of the drain markers. */
-export const drainedDir = (config: Config): string => join(config.election.path, 'drained');
+export const drainedDir = (config: Config): string => layoutOf(config.election.path).drained;
 
 /** The marker names that drain this process: its candidate id and its host name. */
 export const drainNames = (config: Config): string[] => [...new Set([config.election.id, hostname()])];

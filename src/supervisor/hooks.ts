@@ -20,9 +20,11 @@ export interface HookEvent {
 export class Hooks {
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** `load` brings execa (tests give one that fails). */
   constructor(
     readonly config: Config,
-    readonly log: Logger
+    readonly log: Logger,
+    readonly load: () => Promise<Pick<typeof import('execa'), 'execa'>> = () => import('execa')
   ) {}
 
   /** Resolves once every queued hook has run (at shutdown, so that `onStepDown` is not cut off). */
@@ -35,10 +37,10 @@ export class Hooks {
     return this.config.hooks?.[name] !== undefined;
   }
 
-  /** Queues `name` after the hooks before it; never waited for, never throws. */
+  /** Queues `name` after the hooks before it; never waited for, never throws (a failure is logged). */
   fire(name: HookName, event: HookEvent): void {
     if (!this.has(name)) return;
-    this.#queue = this.#queue.then(() => this.#run(name, event));
+    this.#queue = this.#queue.then(() => this.#safely(name, event));
   }
 
   /**
@@ -47,15 +49,23 @@ export class Hooks {
    */
   async gate(name: HookName, event: HookEvent, signal?: AbortSignal): Promise<boolean> {
     if (!this.has(name)) return true;
-    const done = this.#queue.then(() => this.#run(name, event, signal));
+    const done = this.#queue.then(() => this.#safely(name, event, signal));
     this.#queue = done;
     return done;
+  }
+
+  // A hook that could not even be started (execa failed to load, …) fails alone: the queue goes on.
+  #safely(name: HookName, event: HookEvent, signal?: AbortSignal): Promise<boolean> {
+    return this.#run(name, event, signal).catch((err: unknown) => {
+      this.log.warn('hook failed', { hook: name, error: String(err) });
+      return false;
+    });
   }
 
   async #run(name: HookName, event: HookEvent, signal?: AbortSignal): Promise<boolean> {
     const command = this.config.hooks![name]!;
     const timeout = this.config.hooks!.timeout;
-    const { execa } = await import('execa');
+    const { execa } = await this.load();
     const env = {
       ...childEnv(this.config),
       ZK_SUPERVISOR_HOOK: name,

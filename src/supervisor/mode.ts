@@ -1,5 +1,6 @@
 // What a mode (continuous, scheduled, once) gets from the supervisor while it leads, and how a term ends.
 import type { Config } from '../config/schema.js';
+import { reasonOf as messageOf } from '../util/abort.js';
 import type { Logger } from '../log.js';
 import type { LeaderInfo, Term } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
@@ -73,20 +74,4 @@ export const graceMs = (host: ModeHost, l: Leadership): number =>
 export const shuttingDown = (l: Leadership): boolean => l.outer.aborted && !l.ended.aborted;
 
 /** The message of an aborted signal's reason. */
-export const reasonOf = (signal: AbortSignal): EndReason =>
-  String((signal.reason as Error)?.message ?? signal.reason) as EndReason;
-
-/** Resolves with `p`'s value, or 'aborted' as soon as `signal` aborts (without leaving a listener behind). */
-export async function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | 'aborted'> {
-  if (signal.aborted) return 'aborted';
-  let onAbort!: () => void;
-  const aborted = new Promise<'aborted'>((r) => {
-    onAbort = () => r('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([p, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
+export const reasonOf = (signal: AbortSignal): EndReason => messageOf(signal) as EndReason;

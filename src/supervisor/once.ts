@@ -6,7 +6,7 @@ import type { LeashedTask } from '../task/task.js';
 import { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
-import { join } from '../zk/paths.js';
+import { layoutOf } from '../recipes/layout.js';
 import { zkOptions } from './connect.js';
 import type { LeadEnd, ModeHost } from './mode.js';
 import { leadTerm, openLease } from './term.js';
@@ -37,7 +37,8 @@ export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promis
     host.transition('candidate', 'once');
     task = host.spawn();
     try {
-      term = await election.campaign({ signal: opts.signal, timeoutMs: opts.waitMs, deferAnnounce: true });
+      const { signal, waitMs } = opts;
+      term = await election.campaign({ signal, shutdown: signal, timeoutMs: waitMs, deferAnnounce: true });
     } catch (err) {
       if (err instanceof RecipeError && err.code === 'LOCK_TIMEOUT') return { kind: 'held' };
       throw err;
@@ -66,7 +67,7 @@ async function claimPeriod(
   if (!lock) throw new Error('lock node vanished');
   const now = lock.ctime.getTime();
   const period = Math.floor(now / periodMs);
-  const path = join(host.config.election.path, 'last-run');
+  const path = layoutOf(host.config.election.path).lastRun;
   let version = -1;
   try {
     const { data, stat } = await zk.get(path);

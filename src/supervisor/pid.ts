@@ -3,12 +3,13 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { maintainPidNode } from '../recipes/pid-node.js';
 import type { Acl } from '../zk/acl.js';
+import { layoutOf } from '../recipes/layout.js';
 import type { Zk } from '../zk/client.js';
 import { join } from '../zk/paths.js';
 
 /** `pidNode.path`, else `<election.path>/pids/<id>` (slashes in the id become underscores). */
 export const pidNodePathOf = (config: Config): string =>
-  config.pidNode.path ?? join(config.election.path, 'pids', config.election.id.replace(/\//g, '_'));
+  config.pidNode.path ?? join(layoutOf(config.election.path).pids, config.election.id.replace(/\//g, '_'));
 
 /** Keeps the pid node until `signal` aborts; resolves then. Problems are logged, never thrown. */
 export function keepPidNode(

@@ -1,6 +1,6 @@
 // What to do when the child exits by itself while we lead (pure): release leadership, restart after a backoff,
 // or step down because it crash-loops.
-import { backoffDelay } from '../recipes/backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 
 export interface RestartPolicy {
   /** `release`: step down after every exit; `restart`: run it again here. */

@@ -1,22 +1,13 @@
 // Scheduled mode: while we lead, run the command once per tick and record every tick under <path>/runs/.
 // Ticks before we took over are settled first (interrupted, missed, or one run late per catchUp).
-import { pause, sleep } from '../recipes/backoff.js';
+import { pause, sleep, untilAborted } from '../util/abort.js';
 import type { Schedule } from '../schedule/cron.js';
 import { RunLog, planCatchUp, type RunRecord } from '../schedule/runs.js';
 import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { isZkError } from '../zk/errors.js';
-import { join } from '../zk/paths.js';
+import { layoutOf } from '../recipes/layout.js';
 import type { EndReason } from './states.js';
-import {
-  graceMs,
-  reasonOf,
-  shuttingDown,
-  thinLease,
-  untilAborted,
-  type LeadEnd,
-  type Leadership,
-  type ModeHost,
-} from './mode.js';
+import { graceMs, reasonOf, shuttingDown, thinLease, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
 
 /**
  * While we lead, runs the command once per tick of `schedule` (the first run on `firstLeash`) until leadership
@@ -29,7 +20,7 @@ export async function runSchedule(
   firstLeash: LeashedTask
 ): Promise<LeadEnd> {
   const t = host.config.task;
-  const runs = new RunLog(l.zk, join(host.config.election.path, 'runs'), host.acl);
+  const runs = new RunLog(l.zk, layoutOf(host.config.election.path).runs, host.acl);
   await runs.ensure();
   const who = { id: host.config.election.id, host: host.info.host, term: l.term.term, token: String(l.term.token) };
   const now = new Date();
@@ -178,9 +169,9 @@ export async function runSchedule(
       const end = await awaitRun(host, schedule, task, iso, runs, who, l, why, (next) => {
         cursor = next;
       });
-      host.setTask(undefined);
       if (end.kind === 'lost') {
-        const exit = await task.stop(graceMs(host, l));
+        const exit = await task.stop(graceMs(host, l)); // still the task: a second signal SIGKILLs it at once
+        host.setTask(undefined);
         host.log.info('child stopped', { tick: iso, childPgid: task.pid, ...exit });
         host.hooks.fire('postStop', { reason: end.reason, ...about });
         await Promise.race([
@@ -203,6 +194,7 @@ export async function runSchedule(
         return lost();
       }
       const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
+      host.setTask(undefined);
       host.hooks.fire('postStop', {
         reason: end.kind === 'replaced' ? 'replaced by the next tick' : 'tick finished',
         ...about,

@@ -6,14 +6,15 @@ import { childrenOrEmpty } from '../zk/helpers.js';
 import type { Zk } from '../zk/client.js';
 import { isZkError, type ZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
+import { layoutOf } from '../recipes/layout.js';
 
 /**
  * Narrows every node the tool owns that was created earlier with an open ACL (anyone could delete or add nodes,
  * rewrite `leader` or the run records) to read-only for everyone but the members: the election node, its
- * directories (`candidates`, `runs`, and `pids` when the pid node lives there), `leader`, `active`, `resign`,
- * `last-run` and each run record. A pid-node parent outside the election path is shared, not ours: it is left
- * alone (with a warning when it is open). A missing node is skipped; another failure is logged and the rest
- * are still done; NOAUTH is thrown (our credentials are not the members').
+ * directories (`candidates`, `runs`, `drained`, and `pids` when the pid node lives there), `leader`, `active`,
+ * `resign`, `last-run`, each run record and each drain marker. A pid-node parent outside the election path is
+ * shared, not ours: it is left alone (with a warning when it is open). A missing node is skipped; another failure
+ * is logged and the rest are still done; NOAUTH is thrown (our credentials are not the members').
  */
 export async function secureDirectories(
   zk: Zk,
@@ -24,10 +25,11 @@ export async function secureDirectories(
 ): Promise<void> {
   const dirAcl = directoryAcl(acl);
   const owned = pidParent === electionPath || pidParent.startsWith(`${electionPath}/`);
-  const runs = join(electionPath, 'runs');
-  const records = (await childrenOrEmpty(zk, runs)).map((r) => join(runs, r));
-  const dirs = [electionPath, join(electionPath, 'candidates'), runs, ...(owned ? [pidParent] : [])];
-  const files = ['leader', 'active', 'resign', 'last-run'].map((n) => join(electionPath, n));
+  const at = layoutOf(electionPath);
+  const inside = async (dir: string) => (await childrenOrEmpty(zk, dir)).map((r) => join(dir, r));
+  const records = [...(await inside(at.runs)), ...(await inside(at.drained))];
+  const dirs = [at.root, at.candidates, at.runs, at.drained, ...(owned ? [pidParent] : [])];
+  const files = [at.leader, at.active, at.resign, at.lastRun];
   for (const [path, want] of [
     ...dirs.map((d) => [d, dirAcl] as const),
     ...[...files, ...records].map((f) => [f, acl] as const),

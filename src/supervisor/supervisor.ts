@@ -4,14 +4,16 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { backoffDelay, pause } from '../recipes/backoff.js';
-import { Election, type LeaderInfo, type Term } from '../recipes/election.js';
+import { backoffDelay } from '../util/backoff.js';
+import { FOREVER_MS, pause } from '../util/abort.js';
+import { Election, type LeaderInfo } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
 import { spawnTask, TaskSpawnError, type LeashedTask, type TaskSpec } from '../task/task.js';
 import { memberAcl, type Acl } from '../zk/acl.js';
-import { Zk, type ZkState } from '../zk/client.js';
+import type { Zk, ZkState } from '../zk/client.js';
+import { isFinal } from '../zk/types.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { parent } from '../zk/paths.js';
@@ -151,18 +153,22 @@ export class Supervisor extends EventEmitter<Events> {
       if (this.#pending) this.#adopt(this.#pending);
       this.#pending = undefined;
       this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
-      const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, signal);
-      if (!zk) break;
-      this.#host.beginSession(zk.sessionId);
+      // A reload while we dial aborts `session` too: then we dial again, with the new config.
       const session = new AbortController();
       this.#session = session;
+      const sessionSignal = AbortSignal.any([signal, session.signal]);
+      const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, sessionSignal);
+      if (!zk) {
+        if (signal.aborted) break;
+        continue;
+      }
+      this.#host.beginSession(zk.sessionId);
       const onState = (s: ZkState, prev: ZkState) => {
         this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
         this.emit('zookeeper', s);
-        if (s === 'expired' || s === 'closed') session.abort(new Error(`session ${s}`));
+        if (isFinal(s)) session.abort(new Error(`session ${s}`));
       };
       zk.on('state', onState);
-      const sessionSignal = AbortSignal.any([signal, session.signal]);
       const lease = openLease(zk, this.config, this.log);
       lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
       this.current = { zk, lease };
@@ -171,7 +177,7 @@ export class Supervisor extends EventEmitter<Events> {
       const pidNode = keepPidNode(zk, this.config, JSON.stringify(info), acl, this.log, sessionSignal);
       try {
         if (lease) await this.#campaigns(zk, lease, sessionSignal);
-        else await pause(2 ** 31 - 1, sessionSignal); // keep the pid node; retry on a new session
+        else await pause(FOREVER_MS, sessionSignal); // keep the pid node; retry on a new session
       } catch (err) {
         if (isZkError(err, 'NOAUTH')) fatal = accessError(err, this.digest);
         else if (err instanceof AccessError) fatal = err;
@@ -180,7 +186,8 @@ export class Supervisor extends EventEmitter<Events> {
         session.abort(new Error('session done'));
         lease?.stop();
         await pidNode;
-        if (signal.aborted) await removePidNode(zk, this.pidNodePath).catch(() => {});
+        const connected = zk.state === 'connected'; // else closing the session removes the pid node
+        if (signal.aborted && connected) await removePidNode(zk, this.pidNodePath).catch(() => {});
         zk.off('state', onState);
         zk.close();
         this.current = undefined;
@@ -219,10 +226,10 @@ export class Supervisor extends EventEmitter<Events> {
       this.#transition('candidate', failures ? 'rejoin' : 'joined');
       // The leash is started now, while we wait, so that winning costs no process start.
       let task: LeashedTask | undefined;
-      let term: Term | undefined;
       try {
         task = this.#host.spawn();
-        term = await election.campaign({ signal: gate.signal, deferAnnounce: true, ...campaignLog(this.log) });
+        const campaign = { signal: gate.signal, shutdown: signal, deferAnnounce: true, ...campaignLog(this.log) };
+        const term = await election.campaign(campaign);
         const end = await leadTerm(this.#host, zk, lease, term, task, signal, false);
         if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
         else failures++;
@@ -235,7 +242,6 @@ export class Supervisor extends EventEmitter<Events> {
         task?.dispose(); // an idle leash exits; a started one is unaffected
         gate.done();
       }
-      await term?.release();
       if (signal.aborted) return;
       this.#transition('backoff', 'stepped down');
       await pause(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal);

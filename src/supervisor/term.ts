@@ -7,7 +7,8 @@ import type { CampaignOptions, Term } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
 import type { Zk } from '../zk/client.js';
 import type { LeashedTask } from '../task/task.js';
-import { join } from '../zk/paths.js';
+import { layoutOf } from '../recipes/layout.js';
+import { offlineAfter } from '../zk/retry.js';
 import { runContinuous } from './continuous.js';
 import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
 import { runSchedule } from './scheduled.js';
@@ -109,7 +110,7 @@ export async function leadTerm(
   lease.on('renewed', onRenewed).on('fenced', onFenced);
   const ended = AbortSignal.any([won.lost, lease.hold(won.node)]);
   const l: Leadership = { zk, term: won, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
-  const baton = new Baton(zk, join(host.config.election.path, 'active'), { acl: host.acl });
+  const baton = new Baton(zk, layoutOf(host.config.election.path).active, { acl: host.acl });
   let about: { term: number; token?: number } = { term: won.term };
   try {
     const token = await takeBaton(host, baton, l);
@@ -132,9 +133,12 @@ export async function leadTerm(
     host.setTask(undefined);
     // The mode returned: the child is confirmed gone. The baton's delete goes first, our candidate node's right
     // behind it in the same round trip (answered in order: the next leader finds the baton gone).
-    const dropped = baton.drop();
+    // After a shutdown while ZooKeeper is unreachable we stop trying: closing the session removes both nodes.
+    const offline = offlineAfter(zk, outer);
+    const dropped = baton.drop({ signal: offline.signal });
     const released = won.release();
     await Promise.all([dropped, released.catch(() => {})]); // a failed release is the caller's, on its own call
+    offline.dispose();
     const why = l.signal.aborted ? reasonOf(l.signal) : 'term ended';
     if (/lease expired/.test(why)) host.hooks.fire('onLeaseLost', { reason: why, ...about });
     host.hooks.fire('onStepDown', { reason: why, ...about });

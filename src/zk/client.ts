@@ -2,6 +2,7 @@ import { OPEN_ACL, type Acl } from './acl.js';
 import { ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
+import { retry, RetryError } from './retry.js';
 import { TlsBridge } from './tls-bridge.js';
 import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState } from './types.js';
 
@@ -12,8 +13,7 @@ export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.j
  *
  * Emits `state` (ZkState, previous) on every change. After `expired` or `closed` the instance is dead
  * (every call rejects with code CLOSED or SESSIONEXPIRED): create a new one with {@link Zk.connect}.
- * Every answered request moves {@link Zk.lastAckedAt}, the basis of the leadership lease. A stalled
- * reconnect is re-dialled with a fresh native handle ({@link ZkSession}).
+ * A stalled reconnect is re-dialled with a fresh native handle ({@link ZkSession}).
  *
  * Processes spawned while a client is open must not inherit its socket (see `util/clean-exec`).
  */
@@ -130,14 +130,11 @@ export class Zk extends ZkSession {
    * session ends first, NOAUTH when we may not.
    */
   async narrow(path: string, acl: readonly Acl[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.setACL(path, acl);
-        return;
-      } catch (err) {
-        if (!(err instanceof ZkError && (err.code === 'CONNECTIONLOSS' || err.code === 'OPERATIONTIMEOUT'))) throw err;
-        await this.settled(Math.min(1000, 50 * 2 ** attempt));
-      }
+    try {
+      await retry(this, () => this.setACL(path, acl));
+    } catch (err) {
+      if (!(err instanceof RetryError)) throw err;
+      await this.setACL(path, acl); // the session ended: this one rejects SESSIONEXPIRED / CLOSED
     }
   }
 

@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import { CLOSED_RC, ZkError } from './errors.js';
 import { nativeBinding, type NativeHandle } from './native.js';
 import {
-  CLOSING,
   CONNECTION_LOSS,
   EXPIRED_STATE,
   RESPONSE_COUNTER_LIMIT,
@@ -31,7 +30,6 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
   #state: ZkState = 'connecting';
   #sessionId = '0';
   #sessionTimeoutMs: number;
-  #lastAckedAt = -Infinity;
   #requestedAt = -Infinity;
   #pendingWatches = new Set<(e: WatchEvent) => void>();
   #pendingOps = new Set<(rc: number) => void>();
@@ -124,10 +122,6 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
   get redials(): number {
     return this.#redials;
   }
-  /** `performance.now()` at which the most recently answered request was sent (the server heard us then). */
-  get lastAckedAt(): number {
-    return this.#lastAckedAt;
-  }
 
   #setState(next: ZkState): void {
     const prev = this.#state;
@@ -196,16 +190,12 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
       return Promise.reject(new ZkError(this.#state === 'expired' ? EXPIRED_STATE : CLOSED_RC, op, path));
     }
     return new Promise<T>((resolve, reject) => {
-      const sentAt = performance.now();
       const settle = (rc: number, rest?: T) => {
         if (!this.#pendingOps.delete(settle)) return;
         if (rc === 0) {
-          this.#ack(sentAt);
           resolve((rest ?? []) as T);
           return;
         }
-        // answered by the server (NONODE, NODEEXISTS, …): it heard us then
-        if (rc <= -100 && rc > CLOSED_RC && rc !== EXPIRED_STATE && rc !== CLOSING) this.#ack(sentAt);
         reject(new ZkError(rc, op, path));
       };
       this.#pendingOps.add(settle);
@@ -219,10 +209,6 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
       }
       if (rc !== 0) settle(rc);
     });
-  }
-
-  #ack(sentAt: number): void {
-    if (sentAt > this.#lastAckedAt) this.#lastAckedAt = sentAt;
   }
 
   /** A one-shot watcher: the native callback, the promise of its event, and `drop` for a failed call. */

@@ -5,6 +5,9 @@ import type { NativeStat } from './native.js';
 /** Session state as seen by this client. `expired` and `closed` are final: make a new client. */
 export type ZkState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'closed';
 
+/** True for the states a session never leaves (`expired`, `closed`). */
+export const isFinal = (s: ZkState): s is 'expired' | 'closed' => s === 'expired' || s === 'closed';
+
 /** Node metadata. Zxids are numbers (exact up to 2^53). `ephemeralOwner` is a hex session id, "0" if persistent. */
 export interface Stat {
   czxid: number;

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
 import { SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
+import { freePort } from '../../helpers/zk-server.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -42,4 +43,21 @@ test('reload: SIGHUP applies a good file (the leader after its term, the candida
   const child = await waitFor(() => readRuns(childLog)[1], { timeoutMs: 5000, what: "b's child" });
   assert.match(readFileSync(`/proc/${child.pid}/environ`, 'latin1'), /MARK=v2/);
   assert.equal(await a.exited, 0, 'SIGHUP did not kill it; SIGTERM ended it cleanly');
+});
+
+test('reload: SIGHUP with a corrected connect string while ZooKeeper is unreachable connects to the new one', async () => {
+  const childLog = join(work.dir, 'reload-connect.log');
+  const chroot = (await fx.chroot()).slice(fx.connectString().length);
+  const dead = await freePort(); // nothing listens there: refused at once
+  const good = writeConfig(work.dir, { connect: `${fx.connectString()}${chroot}`, path: '/reload/conn', childLog });
+  const text = readFileSync(good, 'utf8');
+  const config = join(work.dir, 'reload-connect.yaml');
+  writeFileSync(config, text.replace(`${fx.connectString()}${chroot}`, `127.0.0.1:${dead}${chroot}`));
+  const a = new SupervisorProc('rl-c', config);
+  procs.push(a);
+  await a.waitLog(/zookeeper unreachable, retrying/, 10_000);
+  writeFileSync(config, text);
+  a.signal('SIGHUP');
+  await a.waitLog(/config reloaded.*appliesWhen="now \(new session\)"/, 5000);
+  await a.waitLog(/to=running/, 5000);
 });

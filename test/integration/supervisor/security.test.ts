@@ -21,7 +21,8 @@ test('security: with digest auth, only members can write the election; credentia
   // Someone created the election path earlier with an open ACL: the supervisor narrows it.
   const early = await fx.client({ connect: root });
   await early.create('/sec');
-  for (const n of ['/sec/job', '/sec/job/leader', '/sec/job/runs', '/sec/job/runs/2026-01-01T00:00:00.000Z']) {
+  const openNodes = ['/sec/job', '/sec/job/leader', '/sec/job/runs', '/sec/job/runs/2026-01-01T00:00:00.000Z'];
+  for (const n of [...openNodes, '/sec/job/drained', '/sec/job/drained/old-host']) {
     await early.create(n, '{}'); // nodes of an earlier open-mode run: narrowed at start-up
   }
   const config = writeConfig(work.dir, {
@@ -54,7 +55,9 @@ test('security: with digest auth, only members can write the election; credentia
   await noauth(stranger.delete('/sec/job/active'), "deleting the leader's baton");
   await noauth(stranger.create('/sec/job/resign', '{"term":1}'), 'asking the leader to resign');
   await noauth(stranger.create('/sec/job/last-run', '{}'), 'writing the once-per record');
-  await noauth(stranger.create('/sec/job/drained', ''), 'draining hosts');
+  await noauth(stranger.create('/sec/job/drained/sec-a', ''), 'draining a host');
+  await noauth(stranger.delete('/sec/job/drained/old-host'), 'undraining a host');
+  await noauth(stranger.set('/sec/job/drained/old-host', '{}'), 'rewriting a drain marker');
   const [pid] = (await stranger.children('/sec/job/pids')).children;
   await noauth(stranger.delete(`/sec/job/pids/${pid}`), "deleting a supervisor's pid node");
   await noauth(stranger.create('/sec/job/pids/fake', ''), 'adding a pid node');

@@ -120,9 +120,7 @@ test('client: a blip shorter than the session timeout → disconnected → conne
       sessionTimeoutMs: 4000,
     });
     const session = zk.sessionId;
-    const ackBefore = zk.lastAckedAt;
     await zk.exists('/');
-    assert.ok(zk.lastAckedAt > ackBefore, 'an answered request moves lastAckedAt');
     proxy.blackhole();
     await stateReached(zk, 'disconnected', 4000);
     proxy.heal();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay } from '../../../src/recipes/backoff.js';
+import { backoffDelay } from '../../../src/util/backoff.js';
 import { HeartbeatLedger, leaseMarginMs, leaseTiming, stopBudgetMs } from '../../../src/recipes/lease.js';
 
 test('backoff: grows exponentially, is capped, and jitters', () => {
