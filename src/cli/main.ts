@@ -104,7 +104,7 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
         r.exit.exitCode ??
         128 + (r.exit.signal ? ((osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0) : 0);
     else if (r.kind === 'lost') {
-      log.error('leadership lost while running', { reason: r.reason });
+      log.error('leadership lost while running', { reason: r.end.message, end: r.end.kind });
       code = EXIT.LOST;
     } else {
       log.error('task cannot start', { error: r.error.message });

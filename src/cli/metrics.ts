@@ -5,23 +5,18 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { LEADING, type State } from '../supervisor/states.js';
+import type { SupervisorEvent } from '../supervisor/transitions.js';
 
 const JOINED: readonly State[] = [...LEADING, 'candidate', 'stopping'];
 const ZK_STATES = ['connecting', 'connected', 'disconnected', 'expired', 'closed'] as const;
 
-/** A bounded label for why leadership ended: the fixed reasons as they are, the free-text ones by kind. */
-export function endKind(reason: string): string {
-  const kinds: [RegExp, string][] = [
-    [/lease expired|no answer from the zookeeper leader/, 'lease-expired'],
-    [/resign/, 'resigned'],
-    [/candidate node/, 'candidate-node-lost'],
-    [/leader node/, 'leader-node-changed'],
-    [/session (expired|closed)|lease stopped/, 'session-lost'],
-    [/child exited|crash loop/, 'child-exited'],
-    [/shutting down|SIGTERM|SIGINT|signal/, 'shutdown'],
-    [/released/, 'released'],
-  ];
-  return kinds.find(([re]) => re.test(reason))?.[1] ?? 'other';
+/** A bounded label for why leadership ended: the term's typed end, or what the child did. */
+export function endKind(e: SupervisorEvent): string {
+  if (e.type === 'term-ended') return e.shutdown ? 'shutdown' : e.end.kind;
+  if (e.type === 'child-exited') return 'child-exited';
+  if (e.type === 'child-fenced') return 'lease-expired';
+  if (e.type === 'start-refused') return e.why === 'thin lease' ? 'lease-expired' : 'start-refused';
+  return 'other';
 }
 
 /** Starts the endpoints on `config.metrics.listen`; resolves once listening. Rejects when the port is taken. */
@@ -77,16 +72,16 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     },
   });
   let leading = false;
-  const onState = (state: State, reason: string) => {
+  const onState = (state: State, _reason: string, e: SupervisorEvent) => {
     const lead = LEADING.includes(state);
     if (state === 'starting') m.transitions.inc({ reason: 'won' });
-    else if (leading && !lead) m.transitions.inc({ reason: endKind(reason) });
+    else if (leading && !lead) m.transitions.inc({ reason: endKind(e) });
     leading = lead;
     m.leader.set(lead ? 1 : 0);
     m.term.set(supervisor.term);
     m.child.set(state === 'running' || state === 'fenced' ? 1 : 0);
     m.baton.set(state === 'waiting-for-baton' ? 1 : 0);
-    if (state === 'running' && reason === 'restarted') m.restarts.inc();
+    if (e.type === 'child-started' && e.restart) m.restarts.inc();
   };
   supervisor.on('state', onState);
   supervisor.on('heartbeat', (ms) => m.rtt.observe(ms / 1000));

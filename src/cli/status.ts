@@ -6,7 +6,7 @@ import { probeServers } from '../zk/probe.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
 import { basename, join, parent } from '../zk/paths.js';
 import { drainedDir } from '../supervisor/drain.js';
-import { untilAborted } from '../util/abort.js';
+import { observeLeader } from '../recipes/observe.js';
 import { layoutOf } from '../recipes/layout.js';
 import { pidNodePathOf } from '../supervisor/pid.js';
 import { ensurePath } from '../zk/helpers.js';
@@ -20,7 +20,7 @@ import { RunLog, type RunRecord } from '../schedule/runs.js';
 
 export interface Status {
   /** The leader and its term's fencing token; null when nobody leads. */
-  leader: (LeaderInfo & { token: number }) | null;
+  leader: LeaderInfo | null;
   candidates: { node: string; id?: string }[];
   /** Each pid node's data: the JSON it holds as an object, or the text. */
   pidNodes: { node: string; data: unknown }[];
@@ -97,7 +97,7 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
       grantedTimeoutMs: zk.sessionTimeoutMs,
       leaseCoversStopTimeout: fits,
     },
-    leader: leader ? { ...leader.info, token: leader.token } : null,
+    leader: leader ?? null,
     candidates: queue,
     pidNodes: await nodesWithData(zk, parent(pidNodePathOf(config))),
     drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
@@ -123,7 +123,7 @@ export async function resignLeader(
     while (performance.now() < deadline) {
       const { event } = await zk.existsW(election.leaderPath);
       const now = await election.leader();
-      if (now && (now.info.term ?? 0) > asked.term) return { asked, next: now.info };
+      if (now && (now.term ?? 0) > asked.term) return { asked, next: now };
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         event,
@@ -164,7 +164,7 @@ export async function setDrain(
     if (!on) return { changed: true };
     const election = new Election(zk, config.election.path, { acl });
     const leader = await election.leader();
-    const leads = leader && (leader.info.id === name || leader.info.host === name);
+    const leads = leader && (leader.id === name || leader.host === name);
     return { changed: true, resign: leads ? await election.requestResign(by) : undefined };
   });
 }
@@ -179,26 +179,7 @@ export async function watchLeader(
   onChange: (leader: Status['leader']) => void,
   signal: AbortSignal
 ): Promise<void> {
-  await withZk(config, digest, async (zk) => {
-    const election = new Election(zk, config.election.path);
-    let last = '';
-    while (!signal.aborted) {
-      const round = new AbortController();
-      const both = AbortSignal.any([signal, round.signal]);
-      const events = [
-        zk.existsW(election.leaderPath, { signal: both }).then((r) => r.event),
-        zk.childrenW(election.candidates, { signal: both }).then(
-          (r) => r.event,
-          () => zk.existsW(election.candidates, { signal: both }).then((r) => r.event) // no queue yet
-        ),
-      ];
-      const now = await election.leader();
-      const leader = now ? { ...now.info, token: now.token } : null;
-      const key = leader ? `${leader.node}#${leader.term}` : 'none';
-      if (key !== last) onChange(leader);
-      last = key;
-      await untilAborted(Promise.race(events.map((e) => e.catch(() => {}))), both); // a cancelled watch rejects
-      round.abort();
-    }
-  });
+  await withZk(config, digest, (zk) =>
+    observeLeader(new Election(zk, config.election.path), (l) => onChange(l ?? null), signal)
+  );
 }

@@ -10,6 +10,7 @@ import { retry } from '../zk/retry.js';
 import { bySequence } from './queue-lock.js';
 import { layoutOf } from './layout.js';
 import { RecipeError } from './errors.js';
+import { TermEnd, type TermEndKind } from './end.js';
 import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
 
@@ -21,27 +22,23 @@ export interface LeaderInfo {
   description: string;
   node?: string;
   term?: number;
-  /** The term's fencing token (see {@link Term.token}). */
+  /** The term's fencing token (see {@link Term.token}), once announced with one. */
   token?: number;
   since?: string;
 }
 
-/** One term of leadership. */
-export interface Term {
+/** An election won: our place at the head of the queue, for one term (the {@link Term} recipe adds the rest). */
+export interface Won {
   /** Our candidate node. */
   node: string;
-  /** The leader node's version after our write: grows by one per term. */
+  /** The term number: the leader node's version after our write (grows by one per term). */
   term: number;
-  /**
-   * The fencing token: our candidate node's creation zxid. Strictly increasing across terms and hosts — the
-   * lowest live candidate leads and ZooKeeper numbers a queue's nodes in creation order.
-   */
-  token: number;
-  /** Aborts (reason: an Error naming why) when the candidate node or the leader node is deleted or rewritten. */
+  /** Aborts (reason: a TermEnd) when the candidate node or the leader node is deleted or rewritten, or on resign. */
   lost: AbortSignal;
   /**
-   * Writes the leader node (with `term` and `token`) and arms the watches behind `lost`; resolves once they are
-   * set. Never rejects: when the leader node was written by someone else first, `lost` aborts. Idempotent.
+   * Writes the leader node (with `term` and, when given, the fencing token) and arms the watches behind `lost`;
+   * resolves once they are set. Never rejects: when the leader node was written by someone else first, `lost`
+   * aborts. Idempotent.
    */
   announce(opts?: { token?: number }): Promise<void>;
   /** Ends the term: stops watching and deletes our candidate node (retrying through a disconnect). */
@@ -102,7 +99,7 @@ export class Election {
    * NOT_QUEUED (our node was deleted) or NOT_OWNED, or the signal's reason; our candidate node is deleted again
    * in every case.
    */
-  async campaign(opts: CampaignOptions = {}): Promise<Term> {
+  async campaign(opts: CampaignOptions = {}): Promise<Won> {
     const me = this.opts.info;
     if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
     await ensurePath(this.zk, this.candidates, this.opts.acl);
@@ -125,7 +122,7 @@ export class Election {
         before = await this.zk.exists(this.leaderPath);
       }
       if (!before) throw new RecipeError('NOT_OWNED', this.leaderPath, 'leader node deleted while we won');
-      const term = this.#term(node, own.czxid, before.version, release);
+      const term = this.#term(node, before.version, release);
       if (!opts.deferAnnounce) await term.announce();
       if (term.lost.aborted) throw term.lost.reason;
       return term;
@@ -137,10 +134,10 @@ export class Election {
 
   // The term on `node` once we lead: announce() writes the leader node over version `seen` (the term number is
   // the version that write makes) and arms the watches that end the term.
-  #term(node: string, token: number, seen: number, releaseNode: () => Promise<void>): Term {
+  #term(node: string, seen: number, releaseNode: () => Promise<void>): Won {
     const ended = new AbortController();
-    const lost = (reason: string) => {
-      if (!ended.signal.aborted) ended.abort(new Error(reason));
+    const lost = (kind: TermEndKind, reason: string) => {
+      if (!ended.signal.aborted) ended.abort(new TermEnd(kind, reason));
     };
     const term = seen + 1;
     const since = new Date().toISOString();
@@ -148,35 +145,41 @@ export class Election {
     const onResign = () => {
       resignSeen = true;
       void this.#resignRequest().then((r) => {
-        if (r && r.term === term) lost(`resign requested by ${r.by}`);
+        if (r && r.term === term) lost('resigned', `resign requested by ${r.by}`);
       });
     };
     let announced: Promise<void> | undefined;
-    const announce = async (as: number): Promise<void> => {
-      const info: LeaderInfo = { ...this.opts.info!, node, term, token: as, since };
+    const announce = async (token?: number): Promise<void> => {
+      const info: LeaderInfo = { ...this.opts.info!, node, term, ...(token === undefined ? {} : { token }), since };
       // Watches are set right behind the write, so they see it unless someone else wrote after us.
       const written = this.#write(JSON.stringify(info), seen, ended.signal);
       await Promise.all([
-        watchNode(this.zk, node, (e) => e === 'deleted' && lost('candidate node deleted'), ended.signal),
-        watchNode(this.zk, this.leaderPath, (e) => lost(`leader node ${e}`), ended.signal, {
+        watchNode(
+          this.zk,
+          node,
+          (e) => e === 'deleted' && lost('candidate-lost', 'candidate node deleted'),
+          ended.signal
+        ),
+        watchNode(this.zk, this.leaderPath, (e) => lost('leader-changed', `leader node ${e}`), ended.signal, {
           armed: (stat) =>
-            void written.then((v) => v !== undefined && stat?.version !== v && lost('leader node changed')),
+            void written.then(
+              (v) => v !== undefined && stat?.version !== v && lost('leader-changed', 'leader node changed')
+            ),
         }),
         watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal, {
           mayBeAbsent: true,
           armed: (stat) => stat && onResign(),
         }),
-        written.then((v) => v === undefined && lost('leader node changed before we wrote it')),
+        written.then((v) => v === undefined && lost('leader-changed', 'leader node changed before we wrote it')),
       ]);
     };
     return {
       node,
       term,
-      token,
       lost: ended.signal,
-      announce: (o) => (announced ??= announce(o?.token ?? token)),
+      announce: (o) => (announced ??= announce(o?.token)),
       release: async () => {
-        lost('leadership released');
+        lost('released', 'leadership released');
         await releaseNode(); // first: the next candidate is waiting for it
         if (resignSeen) await this.#clearResign(term);
       },
@@ -204,8 +207,8 @@ export class Election {
    */
   async requestResign(by: string): Promise<ResignRequest | undefined> {
     const current = await this.leader();
-    if (!current?.info.term) return undefined;
-    const req: ResignRequest = { term: current.info.term, id: current.info.id, by, at: new Date().toISOString() };
+    if (!current?.term) return undefined;
+    const req: ResignRequest = { term: current.term, id: current.id, by, at: new Date().toISOString() };
     await createOrUpdate(this.zk, this.resignPath, JSON.stringify(req), { acl: this.opts.acl });
     return req;
   }
@@ -255,15 +258,15 @@ export class Election {
 
   /**
    * The current leader: the leader node's term, if it names the lowest live candidate (a leader node left by a
-   * dead term does not count), with its fencing token; undefined when nobody leads.
+   * dead term does not count), with its fencing token when it has one; undefined when nobody leads.
    */
-  async leader(): Promise<{ info: LeaderInfo; token: number } | undefined> {
+  async leader(): Promise<LeaderInfo | undefined> {
     const [first] = await this.contenders();
     if (!first) return undefined;
     try {
-      const { data, stat } = await this.zk.get(this.leaderPath);
+      const { data } = await this.zk.get(this.leaderPath);
       const info = JSON.parse(data.toString()) as LeaderInfo;
-      return info.node === first.node ? { info, token: info.token ?? stat.mzxid } : undefined;
+      return info.node === first.node ? info : undefined;
     } catch {
       return undefined;
     }

@@ -1,8 +1,11 @@
 import { AppError } from '../errors.js';
 
-export type RecipeErrorCode = 'LOCK_TIMEOUT' | 'NOT_QUEUED' | 'NOT_OWNED' | 'CANCELLED';
+export type RecipeErrorCode = 'LOCK_TIMEOUT' | 'NOT_QUEUED' | 'NOT_OWNED' | 'SESSION_ENDED';
 
-/** A recipe gave up: the lock was not won in time, or our candidate node vanished or is not ours. */
+/**
+ * A recipe gave up: the lock was not won in time, our candidate node vanished or is not ours, or the session is
+ * over (SESSION_ENDED: make a new client).
+ */
 export class RecipeError extends AppError<RecipeErrorCode> {
   constructor(
     readonly code: RecipeErrorCode,

@@ -1,9 +1,12 @@
-// The seed's `RunTask` on the Election: campaign, run a routine while we lead, release, again — with a Lease when
-// the routine must stop before ZooKeeper's leader can no longer vouch for us.
-import { backoffDelay } from '../util/backoff.js';
+// The seed's `RunTask` on the Term recipe: take a term (election, lease, baton), run a routine while it lasts,
+// release, again — until the caller stops it or the session is gone.
 import { pause } from '../util/abort.js';
-import type { Election, Term } from './election.js';
+import { backoffDelay } from '../util/backoff.js';
+import { isFinal } from '../zk/types.js';
+import type { Election } from './election.js';
+import { RecipeError } from './errors.js';
 import { Lease } from './lease.js';
+import { Term } from './term.js';
 
 export interface LeadOptions {
   /** Stops leading: the routine's signal aborts, then we release and resolve. */
@@ -20,37 +23,40 @@ export interface LeadOptions {
 }
 
 /**
- * The seed's `RunTask`: campaigns, runs `routine` while we lead (its signal aborts when leadership ends —
- * it must then return promptly), releases, and campaigns again, until `opts.signal` aborts. Resolves then;
- * never rejects (errors go to `onError`, followed by a backoff of 100 ms up to 1 min). Throws RangeError at
- * once when `stopTimeoutMs` does not fit the session timeout.
+ * The seed's `RunTask`: takes a {@link Term} (so a new term starts only once the previous holder's routine has
+ * returned or its session is gone: the baton), runs `routine` while it lasts (its signal aborts when the term is
+ * lost — it must then return promptly), releases, and campaigns again, until `opts.signal` aborts: resolves then.
+ * Rejects RecipeError SESSION_ENDED once the session has expired or was closed (make a new client); other errors
+ * go to `onError`, followed by a backoff of 100 ms up to 1 min. Throws RangeError at once when `stopTimeoutMs`
+ * does not fit the session timeout.
  */
 export async function lead(
   election: Election,
   opts: LeadOptions,
   routine: (term: Term, signal: AbortSignal) => Promise<void>
 ): Promise<void> {
+  const { zk } = election;
   const lease =
     opts.stopTimeoutMs === undefined
       ? undefined
-      : new Lease(election.zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
+      : new Lease(zk, { stopTimeoutMs: opts.stopTimeoutMs, serverTickMs: opts.serverTickMs ?? 2000 });
   try {
     for (let failures = 0; !opts.signal.aborted; ) {
       let term: Term | undefined;
       try {
-        term = await election.campaign({ signal: opts.signal, shutdown: opts.signal });
-        await routine(term, AbortSignal.any([opts.signal, term.lost, ...(lease ? [lease.hold(term.node)] : [])]));
+        term = await Term.take(election, { signal: opts.signal, shutdown: opts.signal, lease });
+        await routine(term, AbortSignal.any([opts.signal, term.lost]));
         failures = 0;
       } catch (err) {
         if (opts.signal.aborted) break;
+        if (isFinal(zk.state)) throw new RecipeError('SESSION_ENDED', election.path, `session ${zk.state}`);
         opts.onError?.(err);
         failures++;
       } finally {
-        lease?.release();
-        await term?.release();
+        await term?.release().catch(() => {});
       }
-      const delay = backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 });
-      if (failures) await pause(delay, opts.signal);
+      if (isFinal(zk.state)) throw new RecipeError('SESSION_ENDED', election.path, `session ${zk.state}`);
+      if (failures) await pause(backoffDelay(failures - 1, { baseMs: 100, maxMs: 60_000 }), opts.signal);
     }
   } finally {
     lease?.stop();

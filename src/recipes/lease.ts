@@ -6,6 +6,7 @@
 // answered (a leader ping fell between them). Lease end = send time of the newest delivered heartbeat + T − margin.
 import { EventEmitter } from 'node:events';
 import type { Zk, ZkState } from '../zk/client.js';
+import { TermEnd, type TermEndKind } from './end.js';
 
 /** The smallest heartbeat period we use: below it the lease is mostly spent on requests. */
 const MIN_PERIOD_MS = 50;
@@ -117,7 +118,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
       if (s === 'connected')
         this.#beat(); // renew at once (DESIGN §3.1)
       else if (s === 'disconnected' && this.#held) this.emit('fenced', this.remainingMs());
-      else if (s === 'expired' || s === 'closed') this.#lose(`session ${s}`);
+      else if (s === 'expired' || s === 'closed') this.#lose('session-lost', `session ${s}`);
     };
     zk.on('state', this.#onState);
     this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
@@ -130,14 +131,14 @@ export class Lease extends EventEmitter<LeaseEvents> {
   }
 
   /**
-   * Starts a term on our candidate `node`: the returned signal aborts (reason: an Error naming why) when the
+   * Starts a term on our candidate `node`: the returned signal aborts (reason: a TermEnd) when the
    * lease runs out, the node is deleted or owned by another session, or the session ends. One term at a time.
    */
   hold(node: string): AbortSignal {
     this.release();
     const controller = new AbortController();
     this.#held = { node, controller };
-    if (this.#stopped) controller.abort(new Error('lease stopped'));
+    if (this.#stopped) controller.abort(new TermEnd('session-lost', 'lease stopped'));
     else this.#arm();
     return controller.signal;
   }
@@ -145,7 +146,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   /** Ends the current term's hold (its signal aborts with "lease released"). */
   release(): void {
     clearTimeout(this.#deadlineTimer);
-    this.#held?.controller.abort(new Error('lease released'));
+    this.#held?.controller.abort(new TermEnd('released', 'lease released'));
     this.#held = undefined;
   }
 
@@ -154,12 +155,12 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.#stopped = true;
     clearInterval(this.#interval);
     this.zk.off('state', this.#onState);
-    this.#lose('lease stopped');
+    this.#lose('session-lost', 'lease stopped');
   }
 
-  #lose(reason: string): void {
+  #lose(kind: TermEndKind, reason: string): void {
     clearTimeout(this.#deadlineTimer);
-    this.#held?.controller.abort(new Error(reason));
+    this.#held?.controller.abort(new TermEnd(kind, reason));
     this.#held = undefined;
   }
 
@@ -168,7 +169,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (!this.#held) return;
     const left = this.remainingMs();
     if (left <= 0) {
-      this.#lose('lease expired (no answer from the zookeeper leader)');
+      this.#lose('lease-expired', 'lease expired (no answer from the zookeeper leader)');
       return;
     }
     this.emit('renewed', left);
@@ -191,8 +192,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
         if (!held) return;
         const stat = await owned;
         if (held !== this.#held) return;
-        if (!stat) this.#lose('candidate node deleted');
-        else if (stat.ephemeralOwner !== this.zk.sessionId) this.#lose('candidate node owned by another session');
+        if (!stat) this.#lose('candidate-lost', 'candidate node deleted');
+        else if (stat.ephemeralOwner !== this.zk.sessionId)
+          this.#lose('candidate-lost', 'candidate node owned by another session');
         else this.#arm();
       },
       () => {

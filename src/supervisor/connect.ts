@@ -41,7 +41,7 @@ export async function connectWithRetry(
   config: Config,
   digest: string | undefined,
   log: Logger,
-  transition: (to: 'backoff' | 'connecting', reason: 'zookeeper unreachable' | 'retry') => void,
+  report: (e: { type: 'unreachable' | 'redial' }) => void,
   signal: AbortSignal
 ): Promise<Zk | undefined> {
   Zk.checkClientLibrary(); // before a probe could hide it behind a refused port
@@ -63,9 +63,9 @@ export async function connectWithRetry(
     if (error !== said)
       log.warn('zookeeper unreachable, retrying', { connect: config.zookeeper.connect, error, retryInMs });
     said = error;
-    transition('backoff', 'zookeeper unreachable');
+    report({ type: 'unreachable' });
     if (!(await pause(retryInMs, signal))) return undefined;
-    transition('connecting', 'retry');
+    report({ type: 'redial' });
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../log.js';
 import { layoutOf } from '../recipes/layout.js';
 import type { Zk } from '../zk/client.js';
 import { join } from '../zk/paths.js';
-import type { ModeHost } from './mode.js';
+import type { ModeContext } from './mode.js';
 import { untilAborted } from '../util/abort.js';
 
 /** Directory of the drain markers. */
@@ -25,7 +25,7 @@ export async function untilUndrained(
   zk: Zk,
   config: Config,
   log: Logger,
-  transition: ModeHost['transition'],
+  report: ModeContext['report'],
   signal: AbortSignal
 ): Promise<{ signal: AbortSignal; done: () => void } | undefined> {
   while (!signal.aborted) {
@@ -47,7 +47,7 @@ export async function untilUndrained(
       );
       return { signal: AbortSignal.any([signal, drained.signal]), done };
     }
-    transition('drained', 'drained by an operator');
+    report({ type: 'drained' });
     log.warn('drained: not a candidate until undrained', { markers: found.map((n) => join(drainedDir(config), n)) });
     await untilAborted(
       changed.catch(() => {}),

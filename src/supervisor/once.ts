@@ -1,15 +1,17 @@
 // One-shot mode (`zk-supervisor once`): win the lock within a wait, run the command once as leader under the
 // same lease and leash, release. With `oncePerMs`, at most one run per period (by ZooKeeper's clock).
 import { RecipeError } from '../recipes/errors.js';
-import { Election, type Term } from '../recipes/election.js';
+import { Election } from '../recipes/election.js';
+import type { Lease } from '../recipes/lease.js';
+import type { Term } from '../recipes/term.js';
 import type { LeashedTask } from '../task/task.js';
 import { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { layoutOf } from '../recipes/layout.js';
 import { zkOptions } from './connect.js';
-import type { LeadEnd, ModeHost } from './mode.js';
-import { leadTerm, openLease } from './term.js';
+import type { LeadEnd, ModeContext } from './mode.js';
+import { leadTerm, openLease, takeTerm } from './term.js';
 
 export type OnceResult = { kind: 'held' } | { kind: 'already-ran'; by: string; at: string } | LeadEnd;
 
@@ -19,6 +21,8 @@ export interface OnceOptions {
   waitMs: number;
   /** At most one run per period of this many ms (periods are multiples since the epoch). */
   oncePerMs?: number;
+  /** The session's lease. */
+  lease: Lease;
   /** Holds the term: runs the command once (the supervisor's lead). */
   lead(zk: Zk, term: Term, leash: LeashedTask): Promise<LeadEnd>;
 }
@@ -28,23 +32,23 @@ export interface OnceOptions {
  * `already-ran` when a run started in this period, otherwise how the run ended. Releases in every case;
  * rejects on ZooKeeper errors or with the signal's reason.
  */
-export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promise<OnceResult> {
-  const election = new Election(zk, host.config.election.path, { info: host.info, acl: host.acl });
+export async function runOnce(ctx: ModeContext, zk: Zk, opts: OnceOptions): Promise<OnceResult> {
+  const election = new Election(zk, ctx.config.election.path, { info: ctx.info, acl: ctx.acl });
   let task: LeashedTask | undefined;
   let term: Term | undefined;
   try {
-    await ensurePath(zk, election.candidates, host.acl);
-    host.transition('candidate', 'once');
-    task = host.spawn();
+    await ensurePath(zk, election.candidates, ctx.acl);
+    ctx.report({ type: 'once', step: 'candidate' });
+    task = ctx.spawn();
+    const { signal, waitMs } = opts;
     try {
-      const { signal, waitMs } = opts;
-      term = await election.campaign({ signal, shutdown: signal, timeoutMs: waitMs, deferAnnounce: true });
+      term = await takeTerm(ctx, election, opts.lease, { signal, shutdown: signal, timeoutMs: waitMs });
     } catch (err) {
       if (err instanceof RecipeError && err.code === 'LOCK_TIMEOUT') return { kind: 'held' };
       throw err;
     }
     if (opts.oncePerMs) {
-      const previous = await claimPeriod(host, zk, term, opts.oncePerMs);
+      const previous = await claimPeriod(ctx, zk, term, opts.oncePerMs);
       if (previous) return { kind: 'already-ran', ...previous };
     }
     return await opts.lead(zk, term, task);
@@ -58,7 +62,7 @@ export async function runOnce(host: ModeHost, zk: Zk, opts: OnceOptions): Promis
 // when). We hold the lock, so nobody writes the node meanwhile. The period comes from our lock node's
 // creation time, so hosts with skewed clocks agree on it.
 async function claimPeriod(
-  host: ModeHost,
+  ctx: ModeContext,
   zk: Zk,
   term: Term,
   periodMs: number
@@ -67,7 +71,7 @@ async function claimPeriod(
   if (!lock) throw new Error('lock node vanished');
   const now = lock.ctime.getTime();
   const period = Math.floor(now / periodMs);
-  const path = layoutOf(host.config.election.path).lastRun;
+  const path = layoutOf(ctx.config.election.path).lastRun;
   let version = -1;
   try {
     const { data, stat } = await zk.get(path);
@@ -78,8 +82,8 @@ async function claimPeriod(
     if (!isZkError(err, 'NONODE')) throw err;
   }
   const startedAt = new Date(now).toISOString();
-  const record = JSON.stringify({ period, periodMs, id: host.config.election.id, host: host.info.host, startedAt });
-  if (version < 0) await zk.create(path, record, { acl: host.acl });
+  const record = JSON.stringify({ period, periodMs, id: ctx.config.election.id, host: ctx.info.host, startedAt });
+  if (version < 0) await zk.create(path, record, { acl: ctx.acl });
   else await zk.set(path, record, version);
   return undefined;
 }
@@ -90,24 +94,24 @@ async function claimPeriod(
  * granted session timeout cannot cover task.stopTimeout.
  */
 export async function onceOnNewSession(
-  host: ModeHost,
+  ctx: ModeContext,
   digest: string | undefined,
-  opts: Omit<OnceOptions, 'lead'>
+  opts: Omit<OnceOptions, 'lead' | 'lease'>
 ): Promise<OnceResult> {
-  host.transition('connecting', 'once');
-  const zk = await Zk.connect(zkOptions(host.config, digest, opts.signal, host.log));
-  host.beginSession(zk.sessionId);
-  const lease = openLease(zk, host.config, host.log);
+  ctx.report({ type: 'once', step: 'connecting' });
+  const zk = await Zk.connect(zkOptions(ctx.config, digest, opts.signal, ctx.log));
+  ctx.report({ type: 'connected', sessionId: zk.sessionId });
+  const lease = openLease(zk, ctx.config, ctx.log);
   try {
     if (!lease) {
       throw new Error('the session timeout the server granted cannot cover task.stopTimeout (see the log line above)');
     }
-    const lead: OnceOptions['lead'] = (z, term, leash) => leadTerm(host, z, lease, term, leash, opts.signal, true);
-    return await runOnce(host, zk, { ...opts, lead });
+    const lead: OnceOptions['lead'] = (z, term, leash) => leadTerm(ctx, z, term, leash, opts.signal, true);
+    return await runOnce(ctx, zk, { ...opts, lead, lease });
   } finally {
     lease?.stop();
     zk.close();
-    host.transition('shutting-down', 'once done');
-    host.transition('stopped', 'once done');
+    ctx.report({ type: 'once', step: 'done' });
+    ctx.report({ type: 'once', step: 'stopped' });
   }
 }

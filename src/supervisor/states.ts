@@ -1,4 +1,4 @@
-// The supervisor's named states and the transitions between them (DESIGN §4).
+// The supervisor's named states and which may follow which (DESIGN §4); transitions.ts says which event leads where.
 import { AppError } from '../errors.js';
 
 export type State =
@@ -15,45 +15,6 @@ export type State =
   | 'backoff'
   | 'shutting-down'
   | 'stopped';
-
-/** Why the state changed: a fixed reason, or why a term ended ({@link EndReason}). Logged as `reason`. */
-export type Reason =
-  | 'start'
-  | 'new session'
-  | 'retry'
-  | 'zookeeper unreachable'
-  | 'session ended'
-  | 'signal'
-  | 'not allowed'
-  | 'shutdown complete'
-  | 'once'
-  | 'once done'
-  | 'joined'
-  | 'rejoin'
-  | 'stepped down'
-  | 'drained by an operator'
-  | 'won election'
-  | 'a previous term may still run its child'
-  | 'lease renewed'
-  | 'zookeeper connection lost'
-  | 'lease too short to start the child (no recent answer from the zookeeper leader)'
-  | 'child started'
-  | 'restarted'
-  | 'restart'
-  | 'restart delay'
-  | 'crash loop'
-  | 'preStart hook failed'
-  | 'child exited'
-  | 'lease expired (child stopped by the leash)'
-  | 'next tick'
-  | 'late tick (catchUp: last)'
-  | 'tick started'
-  | 'late tick started'
-  | 'the schedule fires no more'
-  | EndReason;
-
-/** Why a term ended, as its `lost` or lease signal says (term lost, lease expired, shutting down, …). */
-export type EndReason = string & { readonly __endReason: unique symbol };
 
 /** The states in which this host leads: it won a term, and its child may run. */
 export const LEADING: readonly State[] = ['starting', 'waiting-for-baton', 'waiting', 'running', 'fenced'];

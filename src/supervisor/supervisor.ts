@@ -4,34 +4,34 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { backoffDelay } from '../util/backoff.js';
-import { FOREVER_MS, pause } from '../util/abort.js';
-import { Election, type LeaderInfo } from '../recipes/election.js';
+import type { LeaderInfo } from '../recipes/election.js';
+import { TermEnd } from '../recipes/end.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
-import { spawnTask, TaskSpawnError, type LeashedTask, type TaskSpec } from '../task/task.js';
+import { taskSpec } from '../task/spec.js';
+import { spawnTask, type LeashedTask, type TaskSpec } from '../task/task.js';
+import { FOREVER_MS, pause } from '../util/abort.js';
+import { backoffDelay } from '../util/backoff.js';
 import { memberAcl, type Acl } from '../zk/acl.js';
 import type { Zk, ZkState } from '../zk/client.js';
-import { isFinal } from '../zk/types.js';
 import { isZkError } from '../zk/errors.js';
-import { ensurePath } from '../zk/helpers.js';
-import { parent } from '../zk/paths.js';
-import type { ModeHost } from './mode.js';
-import { onceOnNewSession, type OnceResult } from './once.js';
-import { campaignLog, leadTerm, openLease } from './term.js';
-import { untilUndrained } from './drain.js';
-import { AccessError, accessError, secureDirectories } from './secure.js';
-import { keepPidNode, pidNodePathOf } from './pid.js';
+import { isFinal } from '../zk/types.js';
+import { campaign, type CampaignHost } from './campaigns.js';
 import { connectWithRetry } from './connect.js';
-import { taskSpec } from '../task/spec.js';
-import { checkTransition, HOLDING_TERM, type Reason, type State } from './states.js';
 import { Hooks } from './hooks.js';
+import type { ModeContext } from './mode.js';
+import { onceOnNewSession, type OnceResult } from './once.js';
+import { keepPidNode, pidNodePathOf } from './pid.js';
 import { planReload, type ReloadPlan } from './reload.js';
+import { AccessError, accessError } from './secure.js';
+import { checkTransition, HOLDING_TERM, type State } from './states.js';
+import { openLease } from './term.js';
+import { fieldsOf, step, type SupervisorEvent } from './transitions.js';
 
 export type { LeaderInfo } from '../recipes/election.js';
 
-type Events = { state: [State, string]; zookeeper: [ZkState]; heartbeat: [rttMs: number] };
+type Events = { state: [State, string, SupervisorEvent]; zookeeper: [ZkState]; heartbeat: [rttMs: number] };
 
 /** Runs the election and the child per `config` until `run()`'s signal aborts. */
 export class Supervisor extends EventEmitter<Events> {
@@ -49,7 +49,8 @@ export class Supervisor extends EventEmitter<Events> {
   #hooks!: Hooks;
   #pending: Config | undefined; // a reloaded config waiting for the next term or session
   #session: AbortController | undefined;
-  readonly #host: ModeHost;
+  readonly #ctx: ModeContext;
+  readonly #campaignHost: CampaignHost;
 
   constructor(
     public config: Config,
@@ -58,8 +59,9 @@ export class Supervisor extends EventEmitter<Events> {
   ) {
     super();
     this.#adopt(config);
+    this.#campaignHost = { digest, pending: () => this.#pending !== undefined };
     const self = this;
-    this.#host = {
+    this.#ctx = {
       // the modes' view of us
       get config() {
         return self.config;
@@ -74,20 +76,13 @@ export class Supervisor extends EventEmitter<Events> {
       get hooks() {
         return self.#hooks;
       },
+      report: (e) => this.#report(e),
       forced: () => this.#force,
-      transition: (to, reason, fields) => this.#transition(to, reason, fields),
       spawn: () => spawnTask(this.#spec), // an idle leash: winning costs no process start
       setTask: (task) => {
         this.#task = task;
       },
       task: () => this.#task,
-      state: () => this.#state,
-      beginTerm: (term) => {
-        this.#term = term;
-      },
-      beginSession: (id) => {
-        this.#sessionId = id;
-      },
       schedule: () => this.#schedule,
     };
   }
@@ -131,13 +126,25 @@ export class Supervisor extends EventEmitter<Events> {
     return pidNodePathOf(this.config);
   }
 
-  #transition(to: State, reason: Reason, fields: Record<string, unknown> = {}): void {
+  // The one place a state changes: the table (transitions.ts) decides what `e` leads to from the current state.
+  #report(e: SupervisorEvent): void {
+    if (e.type === 'won') this.#term = e.term;
+    if (e.type === 'connected') this.#sessionId = e.sessionId;
+    const next = step(this.#state, e);
+    if (!next) return;
     const from = this.#state;
-    if (from === to) return;
-    checkTransition(from, to, reason);
-    this.#state = to;
-    this.log.info('state change', { from, to, reason, term: this.#term, sessionId: this.#sessionId, ...fields });
-    this.emit('state', to, reason);
+    checkTransition(from, next.to, next.reason);
+    this.#state = next.to;
+    const { term } = this;
+    this.log.info('state change', {
+      from,
+      to: next.to,
+      reason: next.reason,
+      term,
+      sessionId: this.#sessionId,
+      ...fieldsOf(e),
+    });
+    this.emit('state', next.to, next.reason, e);
   }
 
   /** Second shutdown request: SIGKILL the child's group now instead of waiting for its grace period. */
@@ -152,31 +159,31 @@ export class Supervisor extends EventEmitter<Events> {
     for (let attempt = 0; !signal.aborted && !fatal; attempt++) {
       if (this.#pending) this.#adopt(this.#pending);
       this.#pending = undefined;
-      this.#transition('connecting', attempt === 0 ? 'start' : 'new session');
+      this.#report({ type: 'dial', first: attempt === 0 });
       // A reload while we dial aborts `session` too: then we dial again, with the new config.
       const session = new AbortController();
       this.#session = session;
       const sessionSignal = AbortSignal.any([signal, session.signal]);
-      const zk = await connectWithRetry(this.config, this.digest, this.log, this.#host.transition, sessionSignal);
+      const zk = await connectWithRetry(this.config, this.digest, this.log, this.#ctx.report, sessionSignal);
       if (!zk) {
         if (signal.aborted) break;
         continue;
       }
-      this.#host.beginSession(zk.sessionId);
+      this.#report({ type: 'connected', sessionId: zk.sessionId });
       const onState = (s: ZkState, prev: ZkState) => {
         this.log.info('zookeeper state', { state: s, previous: prev, sessionId: zk.sessionId });
         this.emit('zookeeper', s);
-        if (isFinal(s)) session.abort(new Error(`session ${s}`));
+        if (isFinal(s)) session.abort(new TermEnd('session-lost', `session ${s}`));
       };
       zk.on('state', onState);
       const lease = openLease(zk, this.config, this.log);
       lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
       this.current = { zk, lease };
       this.emit('zookeeper', zk.state);
-      const { acl, info } = this.#host;
+      const { acl, info } = this.#ctx;
       const pidNode = keepPidNode(zk, this.config, JSON.stringify(info), acl, this.log, sessionSignal);
       try {
-        if (lease) await this.#campaigns(zk, lease, sessionSignal);
+        if (lease) await campaign(this.#ctx, this.#campaignHost, zk, lease, sessionSignal);
         else await pause(FOREVER_MS, sessionSignal); // keep the pid node; retry on a new session
       } catch (err) {
         if (isZkError(err, 'NOAUTH')) fatal = accessError(err, this.digest);
@@ -193,13 +200,13 @@ export class Supervisor extends EventEmitter<Events> {
         this.current = undefined;
       }
       if (!signal.aborted && !fatal) {
-        this.#transition('backoff', 'session ended');
+        this.#report({ type: 'session-ended' });
         await pause(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal);
       }
     }
     await this.#hooks.idle(); // onStepDown and postStop of the last term run before we exit
-    this.#transition('shutting-down', fatal ? 'not allowed' : 'signal');
-    this.#transition('stopped', 'shutdown complete');
+    this.#report({ type: 'shutdown', fatal: fatal !== undefined });
+    this.#report({ type: 'stopped' });
     if (fatal) throw fatal; // the session (and with it every ephemeral node of ours) is closed
   }
 
@@ -208,43 +215,6 @@ export class Supervisor extends EventEmitter<Events> {
    * once as leader under the same lease and leash, release, and resolve with what happened (see runOnce).
    */
   runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
-    return onceOnNewSession(this.#host, this.digest, { signal, waitMs, oncePerMs });
-  }
-
-  // Campaigns repeatedly on one session until it ends or we shut down.
-  async #campaigns(zk: Zk, lease: Lease, signal: AbortSignal): Promise<void> {
-    const { acl, info } = this.#host;
-    const election = new Election(zk, this.config.election.path, { info, acl });
-    await ensurePath(zk, election.candidates, acl);
-    if (this.config.zookeeper.acl === 'secured') {
-      await secureDirectories(zk, this.config.election.path, parent(this.pidNodePath), this.#host.acl, this.log);
-    }
-    for (let failures = 0; !signal.aborted; ) {
-      if (this.#pending) return; // a reloaded config: the next session adopts it
-      const gate = await untilUndrained(zk, this.config, this.log, this.#host.transition, signal);
-      if (!gate) return;
-      this.#transition('candidate', failures ? 'rejoin' : 'joined');
-      // The leash is started now, while we wait, so that winning costs no process start.
-      let task: LeashedTask | undefined;
-      try {
-        task = this.#host.spawn();
-        const campaign = { signal: gate.signal, shutdown: signal, deferAnnounce: true, ...campaignLog(this.log) };
-        const term = await election.campaign(campaign);
-        const end = await leadTerm(this.#host, zk, lease, term, task, signal, false);
-        if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
-        else failures++;
-      } catch (err) {
-        if (isZkError(err, 'NOAUTH')) throw accessError(err, this.digest); // retrying cannot help
-        if (err instanceof TaskSpawnError) this.log.error('task cannot start', { error: err.message, code: err.code });
-        else if (!gate.signal.aborted) this.log.warn('campaign failed', { error: String(err) });
-        if (!signal.aborted) failures++;
-      } finally {
-        task?.dispose(); // an idle leash exits; a started one is unaffected
-        gate.done();
-      }
-      if (signal.aborted) return;
-      this.#transition('backoff', 'stepped down');
-      await pause(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal);
-    }
+    return onceOnNewSession(this.#ctx, this.digest, { signal, waitMs, oncePerMs });
   }
 }

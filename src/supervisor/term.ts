@@ -1,16 +1,14 @@
-// The two things a term rests on besides winning: the session's lease (checked against the timeout the server
-// granted) and the baton (no child while a previous term's may still run).
+// A term as the supervisor holds it: the session's lease (checked against the timeout the server granted), the
+// term taken with it (the Term recipe: election, lease, baton), and the mode that runs the child while it lasts.
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { Baton } from '../recipes/baton.js';
-import type { CampaignOptions, Term } from '../recipes/election.js';
+import type { CampaignOptions, Election } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
+import { Term } from '../recipes/term.js';
 import type { Zk } from '../zk/client.js';
 import type { LeashedTask } from '../task/task.js';
-import { layoutOf } from '../recipes/layout.js';
-import { offlineAfter } from '../zk/retry.js';
 import { runContinuous } from './continuous.js';
-import { reasonOf, shuttingDown, type LeadEnd, type Leadership, type ModeHost } from './mode.js';
+import { endOfTerm, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
 import { runSchedule } from './scheduled.js';
 
 /**
@@ -45,32 +43,32 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
 }
 
 /**
- * Takes the baton (DESIGN §3.2) for term `l`, waiting (state `waiting-for-baton`) while a previous term's child
- * may still run; resolves with the term's fencing token (the baton node's creation zxid), or undefined when the
- * term ended, or we shut down, first. Rejects on ZooKeeper errors.
+ * Takes a term on `election` (DESIGN §3: won, the lease held on it, the baton ours), reporting each step; the term
+ * is announced later (`deferAnnounce`). `signal` aborts the campaign and the wait for the baton; `shutdown` is the
+ * supervisor's (see {@link CampaignOptions.shutdown}). Rejects as {@link Term.take} does.
  */
-export async function takeBaton(host: ModeHost, baton: Baton, l: Leadership): Promise<number | undefined> {
-  const { id, host: hostName } = host.info;
-  const data = JSON.stringify({ id, host: hostName, term: l.term.term, node: l.term.node, sessionId: l.zk.sessionId });
-  const since = performance.now();
-  let token: number;
-  try {
-    token = await baton.take(data, {
-      signal: l.signal,
-      onWait: (h) =>
-        host.transition('waiting-for-baton', 'a previous term may still run its child', {
-          holder: h.data,
-          holderSession: h.session,
-        }),
-    });
-  } catch (err) {
-    if (l.signal.aborted) return undefined;
-    throw err;
+export async function takeTerm(
+  ctx: ModeContext,
+  election: Election,
+  lease: Lease,
+  opts: Pick<CampaignOptions, 'signal' | 'shutdown' | 'timeoutMs'>
+): Promise<Term> {
+  let waitingSince: number | undefined;
+  const term = await Term.take(election, {
+    ...opts,
+    ...campaignLog(ctx.log),
+    lease,
+    deferAnnounce: true,
+    onWon: (won) => ctx.report({ type: 'won', term: won.term, node: won.node }),
+    onBatonWait: (h) => {
+      waitingSince ??= performance.now();
+      ctx.report({ type: 'baton-wait', holder: h.data, holderSession: h.session });
+    },
+  });
+  if (waitingSince !== undefined) {
+    ctx.log.info('baton taken', { waitedMs: Math.round(performance.now() - waitingSince) });
   }
-  if (host.state() === 'waiting-for-baton') {
-    host.log.info('baton taken', { waitedMs: Math.round(performance.now() - since) });
-  }
-  return token;
+  return term;
 }
 
 /** How a campaign reports its progress in the log. */
@@ -81,68 +79,44 @@ export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'time
 });
 
 /**
- * Holds a term on the session's lease: takes the baton, runs the mode that runs the child (`once`: one run, then
- * release) and, once the child is confirmed gone, drops the baton and releases the term. `won` comes from a
- * campaign with `deferAnnounce`: the term is announced (leader node, watches) once the child started — or at once
- * in scheduled mode. Resolves with why the term ended; rejects with the shutdown reason when we shut down first, or on
- * ZooKeeper errors.
+ * Holds `term`: runs the mode that runs the child (`once`: one run, then release) and, once the child is confirmed
+ * gone, releases the term (baton, then candidate node). The term is announced (leader node, watches) once the
+ * child started — or at once in scheduled mode. Resolves with why the term ended; rejects with the shutdown reason
+ * when we shut down first, or on ZooKeeper errors.
  */
 export async function leadTerm(
-  host: ModeHost,
+  ctx: ModeContext,
   zk: Zk,
-  lease: Lease,
-  won: Term,
+  term: Term,
   leash: LeashedTask,
   outer: AbortSignal,
   once: boolean
 ): Promise<LeadEnd> {
-  host.beginTerm(won.term);
-  host.transition('starting', 'won election', { node: won.node });
   const onRenewed = (leftMs: number) => {
-    host.task()?.renew(leftMs); // the leash holds the child on the same lease
-    if (host.state() === 'fenced') host.transition('running', 'lease renewed');
+    ctx.task()?.renew(leftMs); // the leash holds the child on the same lease
+    ctx.report({ type: 'lease-renewed' });
   };
-  const onFenced = (leftMs: number) => {
-    if (host.state() === 'running') {
-      host.transition('fenced', 'zookeeper connection lost', { stopInMs: Math.round(leftMs) });
-    }
-  };
-  lease.on('renewed', onRenewed).on('fenced', onFenced);
-  const ended = AbortSignal.any([won.lost, lease.hold(won.node)]);
-  const l: Leadership = { zk, term: won, lease, ended, outer, signal: AbortSignal.any([outer, ended]) };
-  const baton = new Baton(zk, layoutOf(host.config.election.path).active, { acl: host.acl });
-  let about: { term: number; token?: number } = { term: won.term };
+  const onFenced = (leftMs: number) => ctx.report({ type: 'lease-fenced', stopInMs: Math.round(leftMs) });
+  term.lease?.on('renewed', onRenewed).on('fenced', onFenced);
+  const l: Leadership = { zk, term, outer, signal: AbortSignal.any([outer, term.lost]) };
+  const about = { term: term.term, token: term.token };
+  let result: LeadEnd | undefined;
   try {
-    const token = await takeBaton(host, baton, l);
-    if (token === undefined) {
-      host.transition(shuttingDown(l) ? 'shutting-down' : 'stopping', reasonOf(l.signal));
-      if (shuttingDown(l)) throw outer.reason;
-      return { kind: 'lost', reason: reasonOf(l.signal) };
-    }
-    const term: Term = { ...won, token, announce: () => won.announce({ token }) };
-    l.term = term;
-    about = { term: term.term, token };
-    host.hooks.fire('onLeader', { reason: 'won election', ...about });
-    const schedule = host.schedule();
+    ctx.hooks.fire('onLeader', { reason: 'won election', ...about });
+    const schedule = ctx.schedule();
     if (schedule && !once) {
       void term.announce();
-      return await runSchedule(host, l, schedule, leash);
-    }
-    return await runContinuous(host, l, leash, once ? 'release' : host.config.task.onExit);
+      result = await runSchedule(ctx, l, schedule, leash);
+    } else result = await runContinuous(ctx, l, leash, once ? 'release' : ctx.config.task.onExit);
+    return result;
   } finally {
-    host.setTask(undefined);
-    // The mode returned: the child is confirmed gone. The baton's delete goes first, our candidate node's right
-    // behind it in the same round trip (answered in order: the next leader finds the baton gone).
-    // After a shutdown while ZooKeeper is unreachable we stop trying: closing the session removes both nodes.
-    const offline = offlineAfter(zk, outer);
-    const dropped = baton.drop({ signal: offline.signal });
-    const released = won.release();
-    await Promise.all([dropped, released.catch(() => {})]); // a failed release is the caller's, on its own call
-    offline.dispose();
-    const why = l.signal.aborted ? reasonOf(l.signal) : 'term ended';
-    if (/lease expired/.test(why)) host.hooks.fire('onLeaseLost', { reason: why, ...about });
-    host.hooks.fire('onStepDown', { reason: why, ...about });
-    lease.release();
-    lease.off('renewed', onRenewed).off('fenced', onFenced);
+    ctx.setTask(undefined);
+    term.lease?.off('renewed', onRenewed).off('fenced', onFenced);
+    const end = result?.kind === 'lost' ? result.end : l.signal.aborted ? endOfTerm(l) : undefined;
+    // The mode returned: the child is confirmed gone. The baton goes first, our candidate node right behind it.
+    await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
+    const reason = end?.message ?? 'term ended';
+    if (end?.kind === 'lease-expired') ctx.hooks.fire('onLeaseLost', { reason, ...about });
+    ctx.hooks.fire('onStepDown', { reason, ...about });
   }
 }

@@ -1,0 +1,121 @@
+// The term as one recipe: an election won, the session's lease held on it, and the baton taken (DESIGN §3). A
+// term's fencing token is its baton node's creation zxid: each holder's baton is made after the previous one is
+// gone, so tokens grow across terms and hosts. `lost` aborts with a typed TermEnd; `release()` ends it, once.
+import type { Zk } from '../zk/client.js';
+import { offlineAfter } from '../zk/retry.js';
+import { Baton, type BatonHolder } from './baton.js';
+import type { CampaignOptions, Election, Won } from './election.js';
+import { endOf, TermEnd } from './end.js';
+import { layoutOf } from './layout.js';
+import { watchNode } from './watch-node.js';
+import type { Lease } from './lease.js';
+
+const CANDIDATE_DELETED = () => new TermEnd('candidate-lost', 'candidate node deleted');
+
+export interface TakeOptions extends Omit<CampaignOptions, 'deferAnnounce'> {
+  /** The session's lease: the term is lost when it runs out (strongly advised: without it `msUntilStop` is ∞). */
+  lease?: Lease;
+  /** Called once we won, before waiting for the baton. */
+  onWon?: (won: Won) => void;
+  /** Called each time another session is found holding the baton (a previous term's work may still run). */
+  onBatonWait?: (holder: BatonHolder) => void;
+  /** Resolve before the term is announced (the leader node written): the caller calls `announce()`. */
+  deferAnnounce?: boolean;
+}
+
+/** One term of leadership, held: do the work only while `lost` has not aborted, stop it before `msUntilStop()`. */
+export class Term {
+  #released: Promise<void> | undefined;
+
+  private constructor(
+    readonly zk: Zk,
+    readonly won: Won,
+    readonly token: number,
+    readonly lost: AbortSignal,
+    readonly baton: Baton,
+    readonly lease: Lease | undefined,
+    readonly shutdown: AbortSignal | undefined
+  ) {}
+
+  /**
+   * Campaigns on `election`, holds `opts.lease` on the won term and waits for the baton; resolves with the term,
+   * announced unless `deferAnnounce`. Rejects with `opts.signal`'s reason when it aborts first, with the TermEnd
+   * when the term is lost before the baton was ours, or as `campaign` does; nothing is left held in every case.
+   */
+  static async take(election: Election, opts: TakeOptions = {}): Promise<Term> {
+    const { lease, onWon, onBatonWait, deferAnnounce, ...campaign } = opts;
+    const won = await election.campaign({ ...campaign, deferAnnounce: true });
+    // While we wait for the baton, our candidate node is watched (the term's own watches come with announce()).
+    const gone = new AbortController();
+    const waiting = new AbortController();
+    const lost = AbortSignal.any([won.lost, gone.signal, ...(lease ? [lease.hold(won.node)] : [])]);
+    const { zk } = election;
+    const baton = new Baton(zk, layoutOf(election.path).active, { acl: election.opts.acl });
+    const watchOwnNode = () =>
+      void watchNode(zk, won.node, (e) => e === 'deleted' && gone.abort(CANDIDATE_DELETED()), waiting.signal);
+    try {
+      onWon?.(won);
+      const { id, host } = election.opts.info ?? {};
+      const data = JSON.stringify({ id, host, term: won.term, node: won.node, sessionId: zk.sessionId });
+      const signal = AbortSignal.any([lost, ...(opts.signal ? [opts.signal] : [])]);
+      let waits = 0;
+      const onWait = (h: BatonHolder) => {
+        if (waits++ === 0) watchOwnNode(); // only when it is held: no extra request on the hand-over path
+        onBatonWait?.(h);
+      };
+      const token = await baton.take(data, { signal, onWait });
+      waiting.abort();
+      const term = new Term(zk, won, token, lost, baton, lease, opts.shutdown);
+      if (!deferAnnounce) await term.announce();
+      return term;
+    } catch (err) {
+      waiting.abort();
+      const why = lost.aborted ? endOf(lost) : err;
+      lease?.release();
+      await won.release().catch(() => {});
+      throw opts.signal?.aborted ? opts.signal.reason : why;
+    }
+  }
+
+  /** Our candidate node. */
+  get node(): string {
+    return this.won.node;
+  }
+  /** The term number (grows by one per term). */
+  get term(): number {
+    return this.won.term;
+  }
+
+  /** ms until the work must be stopped (the lease's; Infinity without a lease; ≤ 0 once lost to it). */
+  msUntilStop(): number {
+    return this.lease ? this.lease.remainingMs() : Number.POSITIVE_INFINITY;
+  }
+
+  /** Writes the leader node with the term's token and arms the term's watches. Never rejects; idempotent. */
+  announce(): Promise<void> {
+    return this.won.announce({ token: this.token });
+  }
+
+  /**
+   * Ends the term — call it once the work is confirmed stopped: drops the baton, then leaves the queue (both sent
+   * in one round trip: the next leader finds the baton gone). Retries through a disconnect until the session is
+   * over, or until take's `shutdown` has aborted while ZooKeeper is unreachable (closing the session removes both
+   * then). Idempotent (later calls wait for the first); rejects only NOAUTH on the candidate node.
+   */
+  release(): Promise<void> {
+    this.#released ??= this.#release();
+    return this.#released;
+  }
+
+  async #release(): Promise<void> {
+    const offline = this.shutdown ? offlineAfter(this.zk, this.shutdown) : undefined;
+    try {
+      const dropped = this.baton.drop({ signal: offline?.signal });
+      const left = this.won.release();
+      await Promise.all([dropped, left]);
+    } finally {
+      offline?.dispose();
+      this.lease?.release();
+    }
+  }
+}

@@ -1,0 +1,75 @@
+// One session's campaigns: join (unless drained), take a term, lead it, step down, again — until the session ends,
+// a reloaded config waits, or we shut down.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { Election } from '../recipes/election.js';
+import { endOf, TermEnd } from '../recipes/end.js';
+import type { Lease } from '../recipes/lease.js';
+import { TaskSpawnError, type LeashedTask } from '../task/task.js';
+import { pause } from '../util/abort.js';
+import { backoffDelay } from '../util/backoff.js';
+import type { Zk } from '../zk/client.js';
+import { isZkError } from '../zk/errors.js';
+import { ensurePath } from '../zk/helpers.js';
+import { parent } from '../zk/paths.js';
+import { untilUndrained } from './drain.js';
+import type { ModeContext } from './mode.js';
+import { pidNodePathOf } from './pid.js';
+import { accessError, secureDirectories } from './secure.js';
+import { leadTerm, takeTerm } from './term.js';
+
+/** What the campaigns need besides the modes' context. */
+export interface CampaignHost {
+  readonly digest: string | undefined;
+  /** True when a reloaded config waits for the next session. */
+  pending(): boolean;
+}
+
+/**
+ * Campaigns on `zk` until `signal` aborts or a reloaded config is pending; resolves then. Rejects AccessError when
+ * ZooKeeper refuses our writes (retrying cannot help), or on other ZooKeeper errors of the set-up.
+ */
+export async function campaign(
+  ctx: ModeContext,
+  host: CampaignHost,
+  zk: Zk,
+  lease: Lease,
+  signal: AbortSignal
+): Promise<void> {
+  const config: Config = ctx.config;
+  const log: Logger = ctx.log;
+  const election = new Election(zk, config.election.path, { info: ctx.info, acl: ctx.acl });
+  await ensurePath(zk, election.candidates, ctx.acl);
+  if (config.zookeeper.acl === 'secured') {
+    await secureDirectories(zk, config.election.path, parent(pidNodePathOf(config)), ctx.acl, log);
+  }
+  for (let failures = 0; !signal.aborted; ) {
+    if (host.pending()) return; // a reloaded config: the next session adopts it
+    const gate = await untilUndrained(zk, config, log, ctx.report, signal);
+    if (!gate) return;
+    ctx.report({ type: 'joined', rejoin: failures > 0 });
+    // The leash is started now, while we wait, so that winning costs no process start.
+    let task: LeashedTask | undefined;
+    try {
+      task = ctx.spawn();
+      const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal });
+      const end = await leadTerm(ctx, zk, term, task, signal, false);
+      if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
+      else failures++;
+    } catch (err) {
+      if (isZkError(err, 'NOAUTH')) throw accessError(err, host.digest); // retrying cannot help
+      if (err instanceof TaskSpawnError) log.error('task cannot start', { error: err.message, code: err.code });
+      else if (!gate.signal.aborted && !(err instanceof TermEnd)) log.warn('campaign failed', { error: String(err) });
+      // won, but the term ended before the child could start (a no-op while still a candidate)
+      const end = err instanceof TermEnd ? err : endOf(gate.signal.aborted ? gate.signal : AbortSignal.abort(err));
+      ctx.report({ type: 'term-ended', end, shutdown: signal.aborted });
+      if (!signal.aborted) failures++;
+    } finally {
+      task?.dispose(); // an idle leash exits; a started one is unaffected
+      gate.done();
+    }
+    if (signal.aborted) return;
+    ctx.report({ type: 'stepped-down' });
+    await pause(backoffDelay(failures, { baseMs: 100, maxMs: 5000 }), signal);
+  }
+}

@@ -1,0 +1,130 @@
+// Scheduled mode, one tick: claim its record, start the child, wait for it (ticks due meanwhile are skipped or
+// replace it), stop it when leadership ends, and record how it ended.
+import type { RunLog } from '../schedule/runs.js';
+import type { TickPlanner } from '../schedule/ticks.js';
+import type { Leader, TickRecord } from '../schedule/tick-record.js';
+import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
+import { sleep, untilAborted } from '../util/abort.js';
+import { isZkError } from '../zk/errors.js';
+import { ended, graceMs, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
+
+/** How one tick went: run to its end (`replaced`: a newer tick stopped it), skipped, or the term ended. */
+export type TickEnd = { kind: 'ran' } | { kind: 'skipped' } | LeadEnd;
+
+/** Runs the tick `rec` (already `scheduled`, due now) on `leash` or a new one. The child is gone when it resolves. */
+export async function runTick(
+  ctx: ModeContext,
+  l: Leadership,
+  rec: TickRecord,
+  ticks: TickPlanner,
+  runs: RunLog,
+  who: Leader,
+  leash: LeashedTask | undefined,
+  late: boolean
+): Promise<TickEnd> {
+  const tick = rec.record.tick;
+  try {
+    await rec.start(l.signal);
+  } catch (err) {
+    if (l.signal.aborted) return ended(ctx, l);
+    if (!isZkError(err, 'BADVERSION', 'NONODE')) throw err;
+    ctx.log.warn('tick claimed by someone else, skipping it', { tick });
+    return { kind: 'skipped' };
+  }
+  let task: LeashedTask;
+  try {
+    task = leash ?? ctx.spawn();
+  } catch (err) {
+    if (!(err instanceof TaskSpawnError)) throw err;
+    ctx.log.error('task cannot start', { tick, error: err.message, code: err.code });
+    await rec.finish(undefined, err.message);
+    return { kind: 'skipped' };
+  }
+  const about = { term: l.term.term, token: l.term.token };
+  if (!(await ctx.hooks.gate('preStart', { reason: `tick ${tick}`, ...about }, l.signal))) {
+    task.dispose(); // the tick is skipped and recorded so
+    await rec.finish(undefined, 'preStart hook failed');
+    return { kind: 'skipped' };
+  }
+  ctx.setTask(task);
+  task.run(l.term.msUntilStop(), l.term.term, l.term.token, tick);
+  const { lateMs = 0 } = rec.record;
+  ctx.report({ type: 'tick-started', tick, late, lateMs, childPgid: task.pid, token: l.term.token });
+  const end = await awaitRun(ctx, l, task, tick, ticks, runs, who);
+  if (end.kind === 'lost') {
+    const lost = ended(ctx, l, task.pid);
+    const exit = await task.stop(graceMs(ctx, l)); // still the task: a second signal SIGKILLs it at once
+    ctx.setTask(undefined);
+    ctx.log.info('child stopped', { tick, childPgid: task.pid, ...exit });
+    ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
+    // best effort, for a second at most: the next leader records it otherwise
+    await Promise.race([rec.fence(exit, lost.end.message), sleep(1000)]).catch(() => {});
+    return lost;
+  }
+  const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
+  ctx.setTask(undefined);
+  ctx.hooks.fire('postStop', {
+    reason: end.kind === 'replaced' ? 'replaced by the next tick' : 'tick finished',
+    ...about,
+  });
+  const reason =
+    end.kind === 'replaced' ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)` : undefined;
+  ctx.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', {
+    tick,
+    exitCode: exit.exitCode,
+    signal: exit.signal,
+    durationMs: exit.durationMs,
+    ...(reason ? { reason } : {}),
+  });
+  await rec.finish(exit, reason);
+  if (end.kind === 'replaced') ticks.replaceWith(end.next);
+  return { kind: 'ran' };
+}
+
+type RunEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost' } | { kind: 'replaced'; next: Date };
+
+// Waits for a run to end. Ticks that come due meanwhile are skipped (forbid) or end it (replace).
+async function awaitRun(
+  ctx: ModeContext,
+  l: Leadership,
+  task: LeashedTask,
+  tick: string,
+  ticks: TickPlanner,
+  runs: RunLog,
+  who: Leader
+): Promise<RunEnd> {
+  for (let after = new Date(tick); ; ) {
+    const next = ticks.upcoming(after);
+    let timer: NodeJS.Timeout | undefined;
+    const due = new Promise<'due'>((r) => {
+      timer = setTimeout(
+        () => r('due'),
+        next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1
+      );
+    });
+    const first = await untilAborted(Promise.race([task.exited, due]), l.signal);
+    clearTimeout(timer);
+    if (first === 'aborted') return { kind: 'lost' };
+    if (first !== 'due') return { kind: 'exited', exit: first };
+    if (!next || Date.now() < next.getTime()) continue; // woke early (clock step): wait again
+    after = next;
+    if (ctx.config.task.concurrency === 'replace') {
+      ctx.log.warn('tick due while the previous run still runs: replacing it', {
+        tick: next.toISOString(),
+        running: tick,
+      });
+      return { kind: 'replaced', next };
+    }
+    ticks.passed(next);
+    ctx.log.warn('tick skipped: the previous run still runs (concurrency: forbid)', {
+      tick: next.toISOString(),
+      running: tick,
+    });
+    const reason = `the run of ${tick} was still running (concurrency: forbid)`;
+    await runs
+      .put({ tick: next.toISOString(), state: 'skipped', ...who, reason })
+      .catch((err: unknown) =>
+        ctx.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) })
+      );
+  }
+}

@@ -1,0 +1,115 @@
+// The Term recipe as a library user gets it: the baton (a new term waits until the previous holder released,
+// even after its candidate node is gone), one fencing token, typed ends; and lead() ending with its session.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { lead } from '../../../src/recipes/lead.js';
+import { Election, type LeaderInfo } from '../../../src/recipes/election.js';
+import { TermEnd } from '../../../src/recipes/end.js';
+import { RecipeError } from '../../../src/recipes/errors.js';
+import { Lease } from '../../../src/recipes/lease.js';
+import { Term } from '../../../src/recipes/term.js';
+import { useZk } from '../../helpers/fixture.js';
+import { TcpProxy } from '../../helpers/proxy.js';
+import { stateReached, within } from '../../helpers/wait.js';
+
+const fx = useZk();
+const aborted = (s: AbortSignal) =>
+  s.aborted ? Promise.resolve() : new Promise<void>((r) => s.addEventListener('abort', () => r(), { once: true }));
+const me = (id: string): LeaderInfo => ({ id, host: 'h', pid: 1, description: '' });
+
+test('term: a new term waits for the baton until the previous holder releases, though its node is gone', async () => {
+  const root = await fx.chroot();
+  const [za, zb, op] = await Promise.all([1, 2, 3].map(() => fx.client({ connect: root })));
+  const a = await Term.take(new Election(za!, '/e', { info: me('a') }));
+  assert.equal((await op!.get('/e/active')).stat.czxid, a.token, "the token is the baton node's creation zxid");
+  const leader = JSON.parse((await op!.get('/e/leader')).data.toString()) as LeaderInfo;
+  assert.equal(leader.token, a.token, 'the leader node carries the same token');
+  const waits: string[] = [];
+  const bTakes = Term.take(new Election(zb!, '/e', { info: me('b') }), { onBatonWait: (h) => waits.push(h.data) });
+  await op!.delete(a.node); // an operator removes a's candidate node: b wins, a's work may still run
+  await within(aborted(a.lost), 5000, "a's term lost");
+  assert.ok(a.lost.reason instanceof TermEnd && a.lost.reason.kind === 'candidate-lost', String(a.lost.reason));
+  await new Promise((r) => setTimeout(r, 300)); // the fault's window: b must still be waiting
+  assert.ok(waits.length >= 1 && JSON.parse(waits[0]!).id === 'a', `b waited for a's baton: ${waits}`);
+  let bDone = false;
+  void bTakes.then(() => (bDone = true));
+  assert.equal(bDone, false, 'b took a term while a still held the baton');
+  await a.release();
+  const b = await within(bTakes, 5000, 'b taking the term once a released');
+  assert.ok(b.token > a.token, `token ${a.token} → ${b.token}`);
+  assert.ok(b.term > a.term);
+  await b.release();
+  await b.release(); // once: a second call waits for the first
+  assert.deepEqual((await op!.children('/e/candidates')).children, []);
+  assert.equal(await op!.exists('/e/active'), null);
+});
+
+test('term: lost while waiting for the baton, take() rejects with the typed end and leaves nothing', async () => {
+  const root = await fx.chroot();
+  const [za, zb, op] = await Promise.all([1, 2, 3].map(() => fx.client({ connect: root })));
+  const a = await Term.take(new Election(za!, '/e', { info: me('a') }));
+  let bNode = '';
+  const bTakes = Term.take(new Election(zb!, '/e', { info: me('b') }), {
+    onWon: (won) => {
+      bNode = won.node;
+    },
+    onBatonWait: () => void op!.delete(bNode).catch(() => {}),
+  });
+  await op!.delete(a.node); // b wins, waits for a's baton, and then its own node is deleted
+  await assert.rejects(bTakes, (e) => e instanceof TermEnd && e.kind === 'candidate-lost');
+  await a.release();
+  assert.deepEqual((await op!.children('/e/candidates')).children, []);
+});
+
+test('term: lead() rejects SESSION_ENDED within T + 2 s of its session expiring, instead of retrying forever', async () => {
+  const proxy = await TcpProxy.start(fx.cluster()!.servers[0]!);
+  try {
+    const chroot = (await fx.chroot()).slice(fx.connectString().length);
+    const zk = await fx.client({ connect: `${proxy.address}${chroot}`, sessionTimeoutMs: 2000 });
+    const election = new Election(zk, '/e', { info: me('a') });
+    let led = 0;
+    const errors: unknown[] = [];
+    const stop = new AbortController();
+    const leading = lead(election, { signal: stop.signal, stopTimeoutMs: 300, serverTickMs: 100 }, async (_, s) => {
+      led++;
+      await new Promise((r) => s.addEventListener('abort', r, { once: true }));
+    });
+    leading.catch(() => {});
+    await within(
+      (async () => {
+        while (!led) await new Promise((r) => setTimeout(r, 10));
+      })(),
+      5000,
+      'leading'
+    );
+    proxy.blackhole();
+    await stateReached(zk, 'disconnected', 4000);
+    await new Promise((r) => setTimeout(r, 3000)); // the fault: longer than T, the server expires the session
+    proxy.reset();
+    proxy.heal();
+    const healed = performance.now();
+    await assert.rejects(
+      within(leading, 4000, 'lead() ending after its session expired'),
+      (e) => e instanceof RecipeError && e.code === 'SESSION_ENDED'
+    );
+    console.log(`# lead() rejected ${Math.round(performance.now() - healed)} ms after the link came back`);
+    assert.deepEqual(errors, []);
+    stop.abort();
+  } finally {
+    await proxy.stop();
+  }
+});
+
+test('term: with a lease, msUntilStop counts down to the stop and the term is lost when it runs out', async () => {
+  const zk = await fx.client({ sessionTimeoutMs: 4000 });
+  const lease = new Lease(zk, { stopTimeoutMs: 500, serverTickMs: 100 });
+  try {
+    const t = await Term.take(new Election(zk, '/e', { info: me('a') }), { lease });
+    assert.ok(t.msUntilStop() > 0 && t.msUntilStop() < 4000, String(t.msUntilStop()));
+    lease.stop();
+    assert.ok(t.lost.aborted && t.lost.reason instanceof TermEnd && t.lost.reason.kind === 'session-lost');
+    await t.release();
+  } finally {
+    lease.stop();
+  }
+});
