@@ -1,7 +1,8 @@
-// Per-file ZooKeeper fixture: one private standalone server (or ZK_CONNECT), a fresh chroot per test,
-// and every client opened through it closed afterwards.
+// Per-file ZooKeeper fixture: one private standalone server (or ZK_CONNECT), a fresh chroot per test, every
+// client opened through it closed when its test ends — and a leak check: a session a test opened itself (with
+// Zk.connect) and left open fails that test.
 import { randomUUID } from 'node:crypto';
-import { after, before } from 'node:test';
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { Zk, type ZkOptions } from '../../src/zk/client.js';
 import { deleteRecursive } from '../../src/zk/helpers.js';
 import { type ClusterOptions, startCluster, type ZkCluster } from './zk-server.js';
@@ -24,6 +25,17 @@ export function useZk(opts: { size?: 1 | 3; tickTime?: number; tls?: ClusterOpti
   const clients = new Set<Zk>();
   const roots: string[] = [];
   const external = process.env.ZK_CONNECT;
+  const opened = trackSessions();
+  beforeEach(() => opened.clear());
+  afterEach(() => {
+    for (const c of clients) c.close();
+    clients.clear();
+    const left = [...opened].filter((zk) => zk.state !== 'closed' && zk.state !== 'expired');
+    opened.clear();
+    for (const zk of left) zk.close();
+    if (left.length)
+      throw new Error(`the test left ${left.length} ZooKeeper session(s) open: ${left.map((z) => z.sessionId)}`);
+  });
   before(async () => {
     if (!external || (opts.size ?? 1) > 1)
       cluster = await startCluster(opts.size ?? 1, { tickTime: opts.tickTime, tls: opts.tls });
@@ -54,4 +66,17 @@ export function useZk(opts: { size?: 1 | 3; tickTime?: number; tls?: ClusterOpti
       return zk;
     },
   };
+}
+
+// Every Zk.connect of this process from now on is recorded in the returned set (the fixture's admin client, made
+// in `before`, is cleared from it before each test).
+function trackSessions(): Set<Zk> {
+  const opened = new Set<Zk>();
+  const connect = Zk.connect.bind(Zk);
+  Zk.connect = async (o: ZkOptions) => {
+    const zk = await connect(o);
+    opened.add(zk);
+    return zk;
+  };
+  return opened;
 }

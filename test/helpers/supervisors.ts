@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cleanArgv } from '../../src/util/clean-exec.js';
-import { after } from 'node:test';
+import { after, afterEach } from 'node:test';
 import { useZk, type ZkFixture } from './fixture.js';
 import { newTag, sweepTag } from './proc-sampler.js';
 import { track, trackDir, untrackDir } from './reaper.js';
@@ -217,7 +217,8 @@ export async function endAll(procs: SupervisorProc[], tag = FILE_TAG): Promise<v
 
 /**
  * Per-file set-up of supervisor tests: a ZooKeeper fixture, a temp dir, and a list whose supervisors (and every
- * process they started) are killed when the file ends, before the temp dir is removed.
+ * process they started) are killed when each test ends — a test's processes never outlive it — and the temp dir
+ * removed when the file ends, after them.
  */
 export function useSupervisors(zk: Parameters<typeof useZk>[0] = {}): {
   fx: ZkFixture;
@@ -227,6 +228,10 @@ export function useSupervisors(zk: Parameters<typeof useZk>[0] = {}): {
   const fx = useZk(zk);
   const work = workDir();
   const procs: SupervisorProc[] = [];
+  afterEach(async () => {
+    await endAll(procs);
+    procs.length = 0;
+  });
   after(async () => {
     await endAll(procs);
     work.cleanup();

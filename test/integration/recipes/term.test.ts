@@ -1,6 +1,7 @@
 // The Term recipe as a library user gets it: the baton (a new term waits until the previous holder released,
 // even after its candidate node is gone), one fencing token, typed ends; and lead() ending with its session.
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { test } from 'node:test';
 import { lead } from '../../../src/recipes/lead.js';
 import { Election, type LeaderInfo } from '../../../src/recipes/election.js';
@@ -112,4 +113,17 @@ test('term: with a lease, msUntilStop counts down to the stop and the term is lo
   } finally {
     lease.stop();
   }
+});
+
+test('term: lead() leaves no abort listener per term on the caller’s signal', async () => {
+  const zk = await fx.client();
+  const stop = new AbortController();
+  const counts: number[] = [];
+  let terms = 0;
+  await lead(new Election(zk, '/e', { info: me('a') }), { signal: stop.signal }, async () => {
+    counts.push(getEventListeners(stop.signal, 'abort').length);
+    if (++terms === 6) stop.abort();
+  });
+  assert.equal(terms, 6);
+  assert.ok(counts.at(-1)! <= counts[0]!, `listeners on the caller's signal per term: ${counts}`);
 });
