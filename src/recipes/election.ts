@@ -3,29 +3,19 @@
 // a Term whose `lost` signal aborts when leadership ends; `release()` leaves. `lead()` (lead.ts) is the seed's RunTask.
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
-import { isZkError } from '../zk/errors.js';
-import { childrenOrEmpty, createOrUpdate, ensurePath } from '../zk/helpers.js';
-import { join } from '../zk/paths.js';
+import { ensurePath } from '../zk/helpers.js';
 import { retry } from '../zk/retry.js';
-import { bySequence } from './queue-lock.js';
 import { layoutOf } from './layout.js';
+import { contendersAt, leaderAt, type Contender, type LeaderInfo } from './leader.js';
+
+export type { Contender, LeaderInfo } from './leader.js';
+import { clearResign, readResign, writeResign, type ResignRequest } from './resign.js';
+
+export type { ResignRequest } from './resign.js';
 import { RecipeError } from './errors.js';
 import { TermEnd, type TermEndKind } from './end.js';
-import { CONTENDER_NAME, Mutex, type Position } from './mutex.js';
+import { Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
-
-/** What a candidate says about itself (its candidate node's data and, while it leads, the leader node's). */
-export interface LeaderInfo {
-  id: string;
-  host: string;
-  pid: number;
-  description: string;
-  node?: string;
-  term?: number;
-  /** The term's fencing token (see {@link Term.token}), once announced with one. */
-  token?: number;
-  since?: string;
-}
 
 /** An election won: our place at the head of the queue, for one term (the {@link Term} recipe adds the rest). */
 export interface Won {
@@ -64,12 +54,6 @@ export interface CampaignOptions {
   onRetry?: (node: string, err: unknown) => void;
   /** Resolve before the term is announced; the caller calls `term.announce()` (see {@link Election.campaign}). */
   deferAnnounce?: boolean;
-}
-
-/** A queued candidate, lowest first. */
-export interface Contender {
-  node: string;
-  id?: string;
 }
 
 /** Leader election at `path` on one session. `campaign()` once per term; not reusable across sessions. */
@@ -144,7 +128,7 @@ export class Election {
     let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
     const onResign = () => {
       resignSeen = true;
-      void this.#resignRequest().then((r) => {
+      void readResign(this.zk, this.resignPath).then((r) => {
         if (r && r.term === term) lost('resigned', `resign requested by ${r.by}`);
       });
     };
@@ -181,7 +165,7 @@ export class Election {
       release: async () => {
         lost('released', 'leadership released');
         await releaseNode(); // first: the next candidate is waiting for it
-        if (resignSeen) await this.#clearResign(term);
+        if (resignSeen) await clearResign(this.zk, this.resignPath, term);
       },
     };
   }
@@ -208,75 +192,19 @@ export class Election {
   async requestResign(by: string): Promise<ResignRequest | undefined> {
     const current = await this.leader();
     if (!current?.term) return undefined;
-    const req: ResignRequest = { term: current.term, id: current.id, by, at: new Date().toISOString() };
-    await createOrUpdate(this.zk, this.resignPath, JSON.stringify(req), { acl: this.opts.acl });
-    return req;
-  }
-
-  async #resignRequest(): Promise<ResignRequest | undefined> {
-    try {
-      return JSON.parse((await this.zk.get(this.resignPath)).data.toString()) as ResignRequest;
-    } catch {
-      return undefined;
-    }
-  }
-
-  // Deletes a resign request for our term (or an older one: stale) once we stepped down.
-  async #clearResign(term: number): Promise<void> {
-    try {
-      const { data, stat } = await this.zk.get(this.resignPath);
-      const req = JSON.parse(data.toString()) as Partial<ResignRequest>;
-      if (typeof req.term !== 'number' || req.term <= term) await this.zk.delete(this.resignPath, stat.version);
-    } catch {
-      /* none, changed meanwhile (a newer request), or unreachable: the next leader ignores stale ones */
-    }
+    return writeResign(this.zk, this.resignPath, { term: current.term, id: current.id }, by, this.opts.acl);
   }
 
   /** The queue, lowest (the leader, if any) first. Nodes whose name is not `<uuid>-lock-<seq>` are left out. */
-  async contenders(): Promise<Contender[]> {
-    const out: Contender[] = [];
-    const names = (await childrenOrEmpty(this.zk, this.candidates)).filter((n) => CONTENDER_NAME.test(n));
-    for (const name of names.sort(bySequence)) {
-      const node = join(this.candidates, name);
-      let data: Buffer;
-      try {
-        ({ data } = await this.zk.get(node));
-      } catch (err) {
-        if (isZkError(err, 'NONODE')) continue; // gone meanwhile
-        throw err;
-      }
-      let id: string | undefined;
-      try {
-        id = (JSON.parse(data.toString()) as Partial<LeaderInfo>).id;
-      } catch {
-        /* not one of ours */
-      }
-      out.push({ node, id });
-    }
-    return out;
+  contenders(): Promise<Contender[]> {
+    return contendersAt(this.zk, this.candidates);
   }
 
   /**
    * The current leader: the leader node's term, if it names the lowest live candidate (a leader node left by a
    * dead term does not count), with its fencing token when it has one; undefined when nobody leads.
    */
-  async leader(): Promise<LeaderInfo | undefined> {
-    const [first] = await this.contenders();
-    if (!first) return undefined;
-    try {
-      const { data } = await this.zk.get(this.leaderPath);
-      const info = JSON.parse(data.toString()) as LeaderInfo;
-      return info.node === first.node ? info : undefined;
-    } catch {
-      return undefined;
-    }
+  leader(): Promise<LeaderInfo | undefined> {
+    return leaderAt(this.zk, this.candidates, this.leaderPath);
   }
-}
-
-/** A request to the leader of `term` to step down: it stops its child, hands the baton on and releases. */
-export interface ResignRequest {
-  term: number;
-  id?: string;
-  by: string;
-  at: string;
 }

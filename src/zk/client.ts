@@ -3,8 +3,9 @@ import { ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
 import { retry, RetryError } from './retry.js';
+import { establishing } from './establish.js';
 import { TlsBridge } from './tls-bridge.js';
-import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions, type ZkState } from './types.js';
+import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions } from './types.js';
 
 export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.js';
 
@@ -55,47 +56,12 @@ export class Zk extends ZkSession {
       zk.redirect(bridge.connectString);
     }
     const connectTimeoutMs = opts.connectTimeoutMs ?? Math.max(zk.sessionTimeoutMs, 5_000);
-    let fail!: (err: unknown) => void;
-    const ready = new Promise<void>((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        opts.signal?.removeEventListener('abort', onAbort);
-        zk.off('state', onState);
-      };
-      fail = (err: unknown) => {
-        cleanup();
-        zk.close();
-        reject(err);
-      };
-      const onState = (s: ZkState) => {
-        if (s === 'connected') {
-          cleanup();
-          resolve();
-        } else if (s === 'expired' || s === 'closed') {
-          fail(
-            new ZkConnectError('CONNECT_FAILED', `zookeeper ${opts.connect}: session could not be established (${s})`)
-          );
-        }
-      };
-      const onAbort = () => fail(opts.signal?.reason);
-      const timer = setTimeout(
-        () =>
-          fail(
-            new ZkConnectError(
-              'CONNECT_TIMEOUT',
-              `zookeeper ${opts.connect}: no server answered within ${connectTimeoutMs} ms`
-            )
-          ),
-        connectTimeoutMs
-      );
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      zk.on('state', onState);
-      onTls = (server, reason) => {
-        if (zk.#bridge && zk.#bridge.failures.size >= zk.#bridge.servers) {
-          fail(new ZkConnectError('TLS_FAILED', `zookeeper ${server}: TLS connection failed: ${reason}`));
-        }
-      };
-    });
+    const { ready, fail } = establishing(zk, opts.connect, connectTimeoutMs, opts.signal);
+    onTls = (server, reason) => {
+      if (zk.#bridge && zk.#bridge.failures.size >= zk.#bridge.servers) {
+        fail(new ZkConnectError('TLS_FAILED', `zookeeper ${server}: TLS connection failed: ${reason}`));
+      }
+    };
     try {
       zk.start();
     } catch (err) {

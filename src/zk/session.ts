@@ -232,20 +232,6 @@ export class ZkSession extends EventEmitter<{ state: [ZkState, ZkState] }> {
     this.#auth.push([scheme, auth]);
   }
 
-  /** Resolves on the next state change, or after `ms` (whichever is first); at once when the session is over. */
-  settled(ms: number): Promise<void> {
-    if (this.#state === 'expired' || this.#state === 'closed') return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.off('state', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.once('state', done);
-    });
-  }
-
   /** Dials `connect` instead of the connect string given (the TLS bridge's loopback listeners). */
   protected redirect(connect: string): void {
     this.#opts = { ...this.#opts, connect };

@@ -1,0 +1,135 @@
+// `run` and `once` as processes: config, logger, supervisor, the two-stage signal handling, SIGHUP reloads, and the
+// exit code each outcome gets.
+import { constants as osConstants } from 'node:os';
+import { parseDuration } from '../config/schema.js';
+import { createLogger } from '../log.js';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { CONFIG_CHECKS } from '../supervisor/checks.js';
+import { EXIT, fail, load } from './common.js';
+import { SystemdNotifier } from './systemd.js';
+
+/** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
+export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
+
+type Overrides = { id?: string; logLevel?: string };
+
+// Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
+// SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
+async function startSupervisor(file: string, overrides: Overrides) {
+  const { config, digest, warnings } = load(file);
+  if (overrides.id) config.election.id = overrides.id;
+  const log = createLogger({
+    level: overrides.logLevel ?? config.logging.level,
+    format: config.logging.format,
+    fields: { id: config.election.id },
+  });
+  if (config.zookeeper.acl === 'open') log.warn(OPEN_WARNING, { path: config.election.path });
+  for (const w of warnings) log.warn('config', { warning: w });
+  const { Supervisor } = await import('../supervisor/supervisor.js');
+  const supervisor = new Supervisor(config, log, digest);
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      log.info('shutdown requested', { signal: sig });
+      ac.abort(new Error(sig));
+    } else {
+      log.warn('second signal: killing the child now', { signal: sig });
+      supervisor.forceStop();
+    }
+  };
+  process.on('SIGTERM', onSignal).on('SIGINT', onSignal);
+  if (config.metrics) {
+    const { serveMetrics } = await import('./metrics.js');
+    await serveMetrics(supervisor, config, log).catch((err: Error) =>
+      fail(EXIT.FAILURE, `metrics.listen ${config.metrics?.listen}: ${err.message}`)
+    );
+  }
+  const systemd = SystemdNotifier.fromEnv(log);
+  if (systemd) {
+    supervisor.on('state', (state) => systemd.state(state, supervisor.term));
+    systemd.startWatchdog();
+  }
+  process.on('SIGHUP', () => {
+    // Re-read the file; an invalid one leaves everything as it is. The credential was read once at start.
+    const secretVar = config.zookeeper.auth?.digestEnv;
+    const env = secretVar && digest ? { ...process.env, [secretVar]: digest } : process.env;
+    try {
+      const loaded = loadConfig(file, env, CONFIG_CHECKS);
+      const next = loaded.config;
+      if (overrides.id) next.election.id = overrides.id;
+      else if (loaded.defaultId) next.election.id = config.election.id; // hostname:pid of this process
+      if (overrides.logLevel) next.logging.level = overrides.logLevel as typeof next.logging.level;
+      supervisor.reload(next);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [String(err)];
+      log.error('config reload failed: keeping the running config', { file, problems });
+    }
+  });
+  /** Flushes the log, then exits with `code`. */
+  const exit = async (code: number): Promise<never> => {
+    await new Promise<void>((r) => log.on('finish', r).end());
+    process.exit(code);
+  };
+  return { config, log, supervisor, signal: ac.signal, exit };
+}
+
+/** `run`: supervises until SIGTERM/SIGINT; exits 0, or 1 when the supervisor failed. */
+export async function run(file: string, overrides: Overrides): Promise<void> {
+  const { log, supervisor, signal, exit } = await startSupervisor(file, overrides);
+  try {
+    await supervisor.run(signal);
+  } catch (err) {
+    log.error('supervisor failed', { error: String(err) });
+    return exit(EXIT.FAILURE);
+  }
+  return exit(EXIT.OK);
+}
+
+// `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
+async function once(file: string, waitMs: number, oncePerMs: number | undefined, overrides: Overrides): Promise<void> {
+  const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides);
+  let code: number = EXIT.FAILURE;
+  try {
+    const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
+    if (r.kind === 'held') {
+      log.info('held elsewhere, not running', { path: config.election.path });
+      code = EXIT.HELD_ELSEWHERE;
+    } else if (r.kind === 'already-ran') {
+      log.info('already ran in this period, not running', { path: config.election.path, by: r.by, at: r.at });
+      code = EXIT.HELD_ELSEWHERE;
+    } else if (r.kind === 'exited')
+      code =
+        r.exit.exitCode ??
+        128 + (r.exit.signal ? ((osConstants.signals as Record<string, number>)[r.exit.signal] ?? 0) : 0);
+    else if (r.kind === 'lost') {
+      log.error('leadership lost while running', { reason: r.end.message, end: r.end.kind });
+      code = EXIT.LOST;
+    } else {
+      log.error('task cannot start', { error: r.error.message });
+      code = EXIT.FAILURE;
+    }
+  } catch (err) {
+    log.error('once failed', { error: (err as Error).message });
+  }
+  return exit(code);
+}
+
+/** `once` after its arguments were parsed: checks the two durations (exit 2 naming the flag), then runs. */
+export function onceCommand(a: {
+  config: string;
+  wait?: string;
+  oncePer?: string;
+  id?: string;
+  logLevel?: string;
+}): Promise<void> {
+  const wait = a.wait ?? '0s';
+  const waitMs = parseDuration(wait);
+  if (waitMs === undefined)
+    fail(EXIT.CONFIG, `--wait: must be a duration like "500ms", "10s" or "2m" (got ${JSON.stringify(wait)})`);
+  const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
+  if (a.oncePer !== undefined && !oncePerMs)
+    fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
+  return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
+}
