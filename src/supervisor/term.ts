@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { CampaignOptions, Election } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
+import { endOf } from '../recipes/end.js';
 import { Term } from '../recipes/term.js';
 import type { Zk } from '../zk/client.js';
 import type { LeashedTask } from '../task/task.js';
@@ -100,6 +101,18 @@ export async function leadTerm(
   term.lease?.on('renewed', onRenewed).on('fenced', onFenced);
   const l: Leadership = { zk, term, outer, signal: AbortSignal.any([outer, term.lost]) };
   const about = { term: term.term, token: term.token };
+  // The hooks people page on run when their event happens — during an outage too, not once ZooKeeper is back.
+  let leaseLostFired = false;
+  const leaseLost = (reason: string) => {
+    if (leaseLostFired) return;
+    leaseLostFired = true;
+    ctx.hooks.fire('onLeaseLost', { reason, ...about });
+  };
+  const onLost = () => {
+    const end = endOf(term.lost);
+    if (end.kind === 'lease-expired') leaseLost(end.message);
+  };
+  term.lost.addEventListener('abort', onLost, { once: true });
   let result: LeadEnd | undefined;
   try {
     ctx.hooks.fire('onLeader', { reason: 'won election', ...about });
@@ -112,11 +125,12 @@ export async function leadTerm(
   } finally {
     ctx.setTask(undefined);
     term.lease?.off('renewed', onRenewed).off('fenced', onFenced);
+    term.lost.removeEventListener('abort', onLost);
     const end = result?.kind === 'lost' ? result.end : l.signal.aborted ? endOfTerm(l) : undefined;
-    // The mode returned: the child is confirmed gone. The baton goes first, our candidate node right behind it.
-    await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
     const reason = end?.message ?? 'term ended';
-    if (end?.kind === 'lease-expired') ctx.hooks.fire('onLeaseLost', { reason, ...about });
-    ctx.hooks.fire('onStepDown', { reason, ...about });
+    if (end?.kind === 'lease-expired') leaseLost(reason); // (the leash stopped the child a hair before our timer)
+    ctx.hooks.fire('onStepDown', { reason, ...about }); // the child is confirmed gone: we no longer lead
+    // The baton goes first, our candidate node right behind it (this waits for ZooKeeper).
+    await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
   }
 }

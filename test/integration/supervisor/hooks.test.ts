@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
 import { SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { TcpProxy } from '../../helpers/proxy.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
@@ -70,4 +71,40 @@ test('hooks: a slow hook is killed at hooks.timeout; a failing preStart keeps th
   await a.waitLog(/to=stopping reason="preStart hook failed"/, 5000);
   await a.waitLog(/to=backoff/, 5000);
   assert.equal(readRuns(childLog).length, 0, 'the child never started');
+});
+
+test('hooks: onLeaseLost and onStepDown run while ZooKeeper is still unreachable, not after it comes back', async () => {
+  const hookLog = join(work.dir, 'outage-hooks.log');
+  const childLog = join(work.dir, 'outage.log');
+  const proxy = await TcpProxy.start({ port: fx.cluster()!.servers[0]!.port });
+  try {
+    const chroot = (await fx.chroot()).slice(fx.connectString().length);
+    const record = ['onLeaseLost', 'onStepDown', 'postStop']
+      .map((h) => `  ${h}: 'echo "${h} $(cat /proc/uptime | cut -d" " -f1)" >> ${hookLog}'`)
+      .join('\n');
+    const config = writeConfig(work.dir, {
+      connect: `${proxy.address}${chroot}`,
+      path: '/hooks/outage',
+      childLog,
+      extra: `hooks:\n${record}`,
+    });
+    const a = new SupervisorProc('hk-out', config);
+    procs.push(a);
+    await a.waitLog(/to=running/, 10_000);
+    proxy.blackhole(); // ZooKeeper unreachable (as frozen) for as long as the test needs
+    const cut = performance.now();
+    await waitFor(() => lines(hookLog).some((l) => l.startsWith('onStepDown')), {
+      timeoutMs: 5000,
+      what: 'onStepDown while ZooKeeper is unreachable (T = 2 s)',
+    });
+    const ms = Math.round(performance.now() - cut);
+    assert.deepEqual(
+      lines(hookLog).map((l) => l.split(' ')[0]),
+      ['onLeaseLost', 'postStop', 'onStepDown'],
+      'in the order things happened'
+    );
+    console.log(`# onStepDown ran ${ms} ms after the cut, ZooKeeper still unreachable`);
+  } finally {
+    await proxy.stop();
+  }
 });
