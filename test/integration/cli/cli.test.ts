@@ -29,6 +29,7 @@ test('cli: validate exits 0 for a good config and 2 with one line per problem fo
   );
   const r = cli('validate', '--config', bad);
   assert.equal(r.code, 2);
+  assert.equal(cli('run', '--config', bad).code, 2, 'run refuses it too: the unit does not restart exit 2');
   assert.match(r.err, /bad\.yaml:\d+:\d+: zookeeper: unknown key "sesionTimeout"/);
   assert.match(r.err, /bad\.yaml:8:\d+: task\.stopTimeout: must be a duration.*"forever"/);
   noStack(r.err);

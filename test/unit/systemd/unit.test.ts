@@ -8,9 +8,17 @@ import { test } from 'node:test';
 const UNIT = join(import.meta.dirname, '../../../systemd/zk-supervisor@.service');
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
-test('systemd unit: cgroup kill, stop timeout above the default task stopTimeout, no restart on config errors', () => {
+test('systemd unit: SIGTERM to the supervisor alone, bounded restarts, none on config errors', () => {
   const unit = readFileSync(UNIT, 'utf8');
-  assert.match(unit, /^KillMode=control-group$/m);
+  // mixed: the supervisor stops the job through the leash (task.stopSignal, its order); the cgroup gets SIGKILL
+  // only after TimeoutStopSec. control-group would signal the job directly, bypassing both.
+  assert.match(unit, /^KillMode=mixed$/m);
+  // A failing ExecStartPre is restarted forever (RestartPreventExitStatus covers the main process only): `run`
+  // refuses a bad config itself, with exit 2.
+  assert.doesNotMatch(unit, /^ExecStartPre=/m);
+  assert.match(unit, /^StartLimitBurst=\d+$/m);
+  assert.match(unit, /^StartLimitIntervalSec=\d+$/m);
+  assert.doesNotMatch(unit, /^Documentation=https?:/m, 'no link to a page that does not exist');
   assert.match(unit, /^TimeoutStopSec=30s$/m);
   assert.match(unit, /^RestartPreventExitStatus=2$/m);
   assert.match(unit, /^Type=notify$/m);
@@ -25,6 +33,8 @@ const TIMER = join(import.meta.dirname, '../../../systemd/zk-supervisor-once@.ti
 test('systemd once unit: oneshot, exit 75 is success, --once-per matches the timer period', () => {
   const unit = readFileSync(ONCE, 'utf8');
   assert.match(unit, /^Type=oneshot$/m);
+  assert.match(unit, /^TimeoutStartSec=\d+min$/m, 'a stuck run is bounded');
+  assert.match(unit, /^KillMode=mixed$/m);
   assert.match(unit, /^SuccessExitStatus=75$/m);
   assert.match(
     unit,
