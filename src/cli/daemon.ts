@@ -15,7 +15,7 @@ type Overrides = { id?: string; logLevel?: string };
 
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
 // SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
-async function startSupervisor(file: string, overrides: Overrides) {
+async function startSupervisor(file: string, overrides: Overrides, command: 'run' | 'once') {
   const { config, digest, warnings } = load(file);
   if (overrides.id) config.election.id = overrides.id;
   const log = createLogger({
@@ -23,7 +23,9 @@ async function startSupervisor(file: string, overrides: Overrides) {
     format: config.logging.format,
     fields: { id: config.election.id },
   });
-  if (config.zookeeper.acl === 'open') log.warn(OPEN_WARNING, { path: config.election.path });
+  // Every `once` is a cron tick: at `warn` a crontab would mail it each time (run, status and validate warn).
+  if (config.zookeeper.acl === 'open')
+    log[command === 'once' ? 'info' : 'warn'](OPEN_WARNING, { path: config.election.path });
   for (const w of warnings) log.warn('config', { warning: w });
   const { Supervisor } = await import('../supervisor/supervisor.js');
   const supervisor = new Supervisor(config, log, digest);
@@ -77,7 +79,7 @@ async function startSupervisor(file: string, overrides: Overrides) {
 
 /** `run`: supervises until SIGTERM/SIGINT; exits 0, or 1 when the supervisor failed. */
 export async function run(file: string, overrides: Overrides): Promise<void> {
-  const { log, supervisor, signal, exit } = await startSupervisor(file, overrides);
+  const { log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'run');
   try {
     await supervisor.run(signal);
   } catch (err) {
@@ -89,7 +91,7 @@ export async function run(file: string, overrides: Overrides): Promise<void> {
 
 // `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
 async function once(file: string, waitMs: number, oncePerMs: number | undefined, overrides: Overrides): Promise<void> {
-  const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides);
+  const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'once');
   let code: number = EXIT.FAILURE;
   try {
     const r = await supervisor.runOnce(signal, waitMs, oncePerMs);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cleanArgv } from '../../../src/util/clean-exec.js';
@@ -10,9 +11,19 @@ import { BIN, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 const { fx, work } = useSupervisors();
 
 // Runs `zk-supervisor once` and resolves with its exit code and output.
-function once(config: string, id: string, ...args: string[]): Promise<{ code: number | null; out: string }> {
+function once(
+  config: string,
+  id: string,
+  ...rest: (string | { env: Record<string, string> })[]
+): Promise<{ code: number | null; out: string }> {
+  const args = rest.filter((x): x is string => typeof x === 'string');
+  const extra = rest.find((x) => typeof x !== 'string')?.env ?? {};
   const { file, args: a, env } = cleanArgv([process.execPath, BIN, 'once', '--config', config, '--id', id, ...args]);
-  const p = spawn(file, a, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const p = spawn(file, a, {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...extra, ...env },
+  });
   track(p);
   let out = '';
   p.stdout!.on('data', (d) => {
@@ -84,4 +95,17 @@ test('once --once-per: a second host in the same period exits 75 without running
   const bad = await once(config, 'd', '--once-per', '0s');
   assert.equal(bad.code, 2);
   assert.match(bad.out, /--once-per: must be a positive duration/);
+});
+
+test('once: the shipped cron config prints nothing on a quiet tick, winner or not (cron mails any output)', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  await zk.create('/ops');
+  const shipped = readFileSync(join(import.meta.dirname, '../../../config/cron-once.yaml'), 'utf8');
+  const config = join(work.dir, 'cron-once.yaml');
+  writeFileSync(config, shipped.replace('/usr/local/bin/warm-cache', 'sleep 1')); // still running when the other tries
+  const env = { ZK_CONNECT: root };
+  const results = await Promise.all(['a', 'b'].map((id) => once(config, id, { env })));
+  assert.deepEqual(results.map((r) => r.code).sort(), [0, 75]);
+  for (const r of results) assert.equal(r.out, '', `a tick said something: ${r.out}`);
 });
