@@ -13,7 +13,8 @@
  * Stop = <SIGNAME> to every descendant and its process group, wait the grace (cut to what is left of the lease
  * is the supervisor's business), SIGKILL every descendant until waitpid reports none left. Only then the job's
  * exact wait status goes back on fd 3 — "E <code> <k>" (exited), "K <signo> <k>" (killed by a signal; <k> is 1
- * when something outlived the grace and was SIGKILLed) or "N" (never ran) — and the leash exits 0. Exit 2: bad usage or setup failure (message on stderr).
+ * when something outlived the grace and was SIGKILLed) or "N" (never ran) — and the leash exits 0. Right after
+ * the fork it says "P <pid>": the job's pid and process group. The job gets SIGKILL should the leash die. Exit 2: bad usage or setup failure (message on stderr).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -199,6 +200,7 @@ static void run_job(char **argv, const char *line) {
   setenv("ZK_SUPERVISOR_TERM", term, 1);
   setenv("ZK_SUPERVISOR_TOKEN", token, 1);
   if (tick[0]) setenv("ZK_SUPERVISOR_TICK", tick, 1);
+  pid_t leash = getpid();
   job = fork();
   if (job < 0) die("fork");
   if (job == 0) {
@@ -216,10 +218,14 @@ static void run_job(char **argv, const char *line) {
       fprintf(stderr, "zks-leash: cannot switch to user %ld: %s\n", job_uid, strerror(errno));
       _exit(126);
     }
+    /* If the leash dies (killed), the job dies with it (set after the identity switch, which clears it). */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != leash) _exit(137);
     execvp(argv[0], argv);
     fprintf(stderr, "zks-leash: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
   }
+  /* The job's pid (= its process group) at once: should the leash vanish, the supervisor knows what to kill. */
+  dprintf(CTL, "P %d\n", (int)job);
 }
 
 int main(int argc, char **argv) {

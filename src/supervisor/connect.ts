@@ -69,3 +69,13 @@ export async function connectWithRetry(
   }
   return undefined;
 }
+
+/**
+ * One session for a one-shot command (`once`): a refused port is said within a second (a TCP probe first), not
+ * after the connect timeout. Rejects with an Error naming every server's refusal, or as {@link Zk.connect} does.
+ */
+export async function connectOnce(config: Config, digest: string | undefined, log: Logger, signal?: AbortSignal) {
+  const probe = await probeServers(config.zookeeper.connect, 1000);
+  if (probe.kind === 'refused') throw new Error(`zookeeper ${config.zookeeper.connect}: ${probe.errors.join(', ')}`);
+  return Zk.connect(zkOptions(config, digest, signal, log));
+}

@@ -49,18 +49,19 @@ export async function runContinuous(
     ctx.setTask(task);
     task.run(l.term.msUntilStop(), l.term.term, l.term.token);
     void l.term.announce(); // the leader node and the term's watches: after the start, off the hand-over path
-    ctx.report({ type: 'child-started', restart: run > 0, childPgid: task.pid, token: l.term.token });
+    const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
+    ctx.report({ type: 'child-started', restart: run > 0, childPgid, leashPid: task.pid, token: l.term.token });
     const exit = await untilAborted(task.exited, l.signal);
     if (exit === 'aborted') {
       const shutdown = shuttingDown(l);
-      const lost = ended(ctx, l, task.pid);
+      const lost = ended(ctx, l, task.jobPgid);
       const stopped = await task.stop(graceMs(ctx, l));
-      ctx.log.info('child stopped', { childPgid: task.pid, ...stopped });
+      ctx.log.info('child stopped', { childPgid: task.jobPgid, ...stopped });
       ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
       if (shutdown) throw l.outer.reason;
       return lost;
     }
-    ctx.log.info('child exited', { childPgid: task.pid, ...exit });
+    ctx.log[exit.leashLost ? 'error' : 'info']('child exited', { childPgid: task.jobPgid, ...exit });
     ctx.hooks.fire('postStop', { reason: 'child exited', ...about });
     if (thinLease(l)) {
       // the leash stopped it at the lease end, a hair before our own timer

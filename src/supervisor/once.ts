@@ -5,11 +5,11 @@ import { Election } from '../recipes/election.js';
 import type { Lease } from '../recipes/lease.js';
 import type { Term } from '../recipes/term.js';
 import type { LeashedTask } from '../task/task.js';
-import { Zk } from '../zk/client.js';
+import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { layoutOf } from '../recipes/layout.js';
-import { zkOptions } from './connect.js';
+import { connectOnce } from './connect.js';
 import type { LeadEnd, ModeContext } from './mode.js';
 import { leadTerm, openLease, takeTerm } from './term.js';
 
@@ -99,7 +99,7 @@ export async function onceOnNewSession(
   opts: Omit<OnceOptions, 'lead' | 'lease'>
 ): Promise<OnceResult> {
   ctx.report({ type: 'once', step: 'connecting' });
-  const zk = await Zk.connect(zkOptions(ctx.config, digest, opts.signal, ctx.log));
+  const zk = await connectOnce(ctx.config, digest, ctx.log, opts.signal);
   ctx.report({ type: 'connected', sessionId: zk.sessionId });
   const lease = openLease(zk, ctx.config, ctx.log);
   try {

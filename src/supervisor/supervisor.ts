@@ -93,7 +93,11 @@ export class Supervisor extends EventEmitter<Events> {
     this.#acl = memberAcl(config.zookeeper.acl, this.digest);
     const { id, description } = config.election;
     this.#info = { id, host: hostname(), pid: process.pid, description };
-    this.#spec = taskSpec(config, (stream, line) => this.log.info('child output', { stream, line }));
+    this.#spec = {
+      ...taskSpec(config, (stream, line) => this.log.info('child output', { stream, line })),
+      onLeashLost: (e) =>
+        this.log.error('the leash died without its report: its job was killed before anything else starts', e),
+    };
     this.#hooks = new Hooks(config, this.log);
     this.#schedule = config.task.schedule ? compileSchedule(config.task.schedule, config.task.timezone) : undefined;
   }

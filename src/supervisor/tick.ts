@@ -49,13 +49,14 @@ export async function runTick(
   ctx.setTask(task);
   task.run(l.term.msUntilStop(), l.term.term, l.term.token, tick);
   const { lateMs = 0 } = rec.record;
-  ctx.report({ type: 'tick-started', tick, late, lateMs, childPgid: task.pid, token: l.term.token });
+  const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
+  ctx.report({ type: 'tick-started', tick, late, lateMs, childPgid, leashPid: task.pid, token: l.term.token });
   const end = await awaitRun(ctx, l, task, tick, ticks, runs, who);
   if (end.kind === 'lost') {
-    const lost = ended(ctx, l, task.pid);
+    const lost = ended(ctx, l, task.jobPgid);
     const exit = await task.stop(graceMs(ctx, l)); // still the task: a second signal SIGKILLs it at once
     ctx.setTask(undefined);
-    ctx.log.info('child stopped', { tick, childPgid: task.pid, ...exit });
+    ctx.log.info('child stopped', { tick, childPgid: task.jobPgid, ...exit });
     ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
     // best effort, for a second at most: the next leader records it otherwise
     await Promise.race([rec.fence(exit, lost.end.message), sleep(1000)]).catch(() => {});

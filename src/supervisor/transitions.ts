@@ -14,9 +14,17 @@ export type SupervisorEvent =
   | { type: 'joined'; rejoin: boolean }
   | { type: 'won'; term: number; node: string }
   | { type: 'baton-wait'; holder: string; holderSession: string }
-  | { type: 'child-started'; restart: boolean; childPgid: number; token: number }
+  | { type: 'child-started'; restart: boolean; childPgid: number; leashPid: number; token: number }
   | { type: 'tick-waiting'; tick: string; late: boolean }
-  | { type: 'tick-started'; tick: string; late: boolean; lateMs: number; childPgid: number; token: number }
+  | {
+      type: 'tick-started';
+      tick: string;
+      late: boolean;
+      lateMs: number;
+      childPgid: number;
+      leashPid: number;
+      token: number;
+    }
   | { type: 'schedule-done' } // the schedule fires no more
   | { type: 'lease-fenced'; stopInMs: number } // the connection is lost: the child stops at the lease end
   | { type: 'lease-renewed' }

@@ -1,12 +1,13 @@
 // The child process, on a leash (see leash.ts): its own process group, no inherited descriptor but stdio;
 // stopped with every descendant, wherever it went.
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { AppError } from '../errors.js';
+import { checkCommand, TaskSpawnError } from './check.js';
 import { deadlineIn, leashArgv, parseStatus, type LeashStatus } from './leash.js';
+import { isStopped, killGroupUntilEmpty } from './group.js';
+
+export { checkCommand, TaskSpawnError, type TaskSpawnCode } from './check.js';
 
 /** Longest line of child output passed to `onLine` (longer lines are cut). */
 const MAX_LINE = 16_384;
@@ -26,59 +27,18 @@ export interface TaskSpec {
   /** `inherit`: the child writes to our stdout/stderr; `log`: each line goes to `onLine`. */
   output?: 'inherit' | 'log';
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** The leash vanished without its report: the job's group was killed (`empty`: and seen gone). */
+  onLeashLost?: (e: { leashPid: number; jobPgid: number; signal: string | null; empty: boolean }) => void;
 }
 
-/** How a child ended. `killed` = we had to SIGKILL it after the grace period. */
+/** How a child ended. `killed` = we had to SIGKILL it after the grace period, or its leash was lost. */
 export interface TaskExit {
   reason: 'exited' | 'stopped' | 'killed';
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
-}
-
-export type TaskSpawnCode = 'NOT_FOUND' | 'NOT_EXECUTABLE' | 'BAD_CWD' | 'SPAWN_FAILED';
-
-/** The command cannot be started (not found, not executable, bad cwd) or the system refused a process. */
-export class TaskSpawnError extends AppError<TaskSpawnCode> {
-  constructor(
-    readonly code: TaskSpawnCode,
-    message: string
-  ) {
-    super(message);
-  }
-}
-
-/** Checks, before spawning, that the command and cwd are usable; throws TaskSpawnError naming them. */
-export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.ProcessEnv = process.env): void {
-  if (cwd) {
-    try {
-      if (!statSync(cwd).isDirectory()) throw new Error();
-    } catch {
-      throw new TaskSpawnError('BAD_CWD', `task.cwd ${cwd}: not a directory`);
-    }
-  }
-  const file = argv[0];
-  if (!file) throw new TaskSpawnError('NOT_FOUND', 'task.command is empty');
-  const candidates = file.includes('/')
-    ? [isAbsolute(file) ? file : join(cwd ?? process.cwd(), file)]
-    : (env.PATH ?? '')
-        .split(delimiter)
-        .filter(Boolean)
-        .map((d) => join(d, file));
-  let exists = false;
-  for (const c of candidates) {
-    try {
-      if (!statSync(c).isFile()) continue;
-      exists = true;
-      accessSync(c, constants.X_OK);
-      return;
-    } catch {
-      /* next */
-    }
-  }
-  throw exists
-    ? new TaskSpawnError('NOT_EXECUTABLE', `task.command ${file}: permission denied (not executable)`)
-    : new TaskSpawnError('NOT_FOUND', `task.command ${file}: not found${file.includes('/') ? '' : ' in PATH'}`);
+  /** The leash itself died (killed) before it reported: the job's group was killed by the supervisor. */
+  leashLost?: boolean;
 }
 
 /**
@@ -88,6 +48,10 @@ export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.
 export interface LeashedTask {
   /** Pid of the leash (it leads its own process group; the job runs in another). */
   readonly pid: number;
+  /** The job's pid and process group, once it started (undefined before, and when it never ran). */
+  readonly jobPgid: number | undefined;
+  /** Resolves with the job's pid once it started, or undefined once the leash exited without starting it. */
+  readonly started: Promise<number | undefined>;
   /** Resolves when the leash has exited, which it does only once no descendant of the job is left. Never rejects. */
   readonly exited: Promise<TaskExit>;
   /**
@@ -144,9 +108,19 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   const control = child.stdio[3] as Duplex;
   control.on('error', () => {}); // EPIPE once the leash is gone: its exit is reported through `exited`
   let status: LeashStatus | undefined;
+  let jobPgid: number | undefined;
+  let onStarted!: (pid: number | undefined) => void;
+  const started$ = new Promise<number | undefined>((r) => {
+    onStarted = r;
+  });
   createInterface({ input: control, crlfDelay: Infinity })
     .on('line', (line) => {
-      status = parseStatus(line) ?? status;
+      const job = /^P (\d+)$/.exec(line);
+      if (!job) status = parseStatus(line) ?? status;
+      else {
+        jobPgid = Number(job[1]);
+        onStarted(jobPgid);
+      }
     })
     .on('error', () => {}); // readline re-emits the socket's EPIPE: handled above
   if (log) {
@@ -167,9 +141,15 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     child.once(
       'exit',
       (code, signal) =>
-        void controlClosed.then(() => {
+        void controlClosed.then(async () => {
+          onStarted(undefined);
           const durationMs = Math.round(performance.now() - started);
-          if (!status)
+          if (!status && jobPgid !== undefined) {
+            // The leash vanished without its report (killed): the job may be alive; gone only once its group is.
+            const empty = await killGroupUntilEmpty(jobPgid, LOST_LEASH_KILL_MS);
+            spec.onLeashLost?.({ leashPid: pid, jobPgid, signal, empty });
+            resolve({ reason: 'killed', exitCode: null, signal: 'SIGKILL', durationMs, leashLost: true });
+          } else if (!status)
             resolve({ reason: 'exited', exitCode: code, signal, durationMs }); // the leash itself failed
           else if (!status.ran)
             resolve({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs });
@@ -185,6 +165,10 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   };
   return {
     pid,
+    get jobPgid() {
+      return jobPgid;
+    },
+    started: started$,
     exited,
     run(leaseMs, term, token, tick = '') {
       ran = true;
@@ -200,6 +184,9 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     stop(graceMs = spec.stopTimeoutMs) {
       stopRequested = true;
       send(`S ${Math.max(0, Math.round(graceMs))}`); // again with 0: cuts a running grace short
+      // A leash that does not answer (frozen) is killed, and its job's group with it (see `exited`).
+      const watch = watchLeash(pid, graceMs);
+      void exited.then(() => clearInterval(watch));
       return exited;
     },
   };
@@ -211,6 +198,26 @@ const spawnFailed = (spec: TaskSpec, code?: string) =>
     `task.command ${spec.argv[0]}: the system refused to start a process${code ? ` (${code})` : ''}: ` +
       'out of processes or file descriptors? (ulimit -u / -n, LimitNPROC= / LimitNOFILE= in the unit)'
   );
+
+/** How long a job's group may take to die once its leash is gone (SIGKILL every 10 ms meanwhile). */
+const LOST_LEASH_KILL_MS = 10_000;
+/** How long past a stop's grace a leash may take to finish (a slow job to reap) before it is killed anyway. */
+const LEASH_ANSWER_MS = 1000;
+
+// From a stop's grace on, every 50 ms: a leash that is stopped (SIGSTOP, a tracer) — or still there a second
+// after the grace — is SIGKILLed, so that its job's group is killed by us (see `exited`) before the lease ends.
+function watchLeash(pid: number, graceMs: number): NodeJS.Timeout {
+  const from = performance.now() + graceMs;
+  return setInterval(() => {
+    const late = performance.now() - from;
+    if (late < 0 || (late < LEASH_ANSWER_MS && !isStopped(pid))) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+  }, 50).unref();
+}
 
 /** Sends `signal` to process group `pgid`; a group that is already gone is not an error. */
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {

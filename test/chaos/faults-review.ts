@@ -186,7 +186,7 @@ export const REVIEW_FAULTS: Scenario[] = [
         ctx.standbys.map((s) => s.waitLog(/to=running/, 15_000, t0.lines.get(s)).then((l) => [s, l] as const))
       );
       const [victim, line] = next;
-      const pgid = Number(/childPgid=(\d+)/.exec(line)?.[1]);
+      const pgid = Number(/leashPid=(\d+)/.exec(line)?.[1]); // the leash leads its own group
       await sleep(Math.random() * 2);
       try {
         process.kill(-pgid, 'SIGTERM');

@@ -7,6 +7,7 @@ import { cleanArgv } from '../../../src/util/clean-exec.js';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
 import { track } from '../../helpers/reaper.js';
 import { BIN, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { freePort } from '../../helpers/zk-server.js';
 
 const { fx, work } = useSupervisors();
 
@@ -108,4 +109,15 @@ test('once: the shipped cron config prints nothing on a quiet tick, winner or no
   const results = await Promise.all(['a', 'b'].map((id) => once(config, id, { env })));
   assert.deepEqual(results.map((r) => r.code).sort(), [0, 75]);
   for (const r of results) assert.equal(r.out, '', `a tick said something: ${r.out}`);
+});
+
+test('once: a refused port fails in under a second, naming the server (not after the connect timeout)', async () => {
+  const port = await freePort(); // nothing listens there
+  const config = writeConfig(work.dir, { connect: `127.0.0.1:${port}`, path: '/cron/refused', childLog: 'unused' });
+  const started = performance.now();
+  const r = await once(config, 'a');
+  const ms = performance.now() - started;
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${port} ECONNREFUSED`));
+  assert.ok(ms < 1500, `took ${Math.round(ms)} ms (node's start-up included)`);
 });

@@ -95,7 +95,9 @@ test('leash: the supervisor gone (control socket EOF) stops the job and a 200-pr
   await within(new Promise((r) => p.once('exit', r)), 5000, 'the leash exiting');
   console.log(`# 200-process tree stopped in ${(performance.now() - t0).toFixed(0)} ms`);
   assert.equal(jobs(), 0);
-  assert.deepEqual(parseStatus(status), { ran: true, exitCode: null, signal: 'SIGTERM', survivors: false });
+  const [started, last] = status.trim().split('\n');
+  assert.match(started!, /^P \d+$/, 'the job reported right after the fork');
+  assert.deepEqual(parseStatus(last!), { ran: true, exitCode: null, signal: 'SIGTERM', survivors: false });
 });
 
 test('leash: a stop 0–2 ms after the start, the supervisor side gone right after — no orphan, 200 times', async () => {
@@ -164,4 +166,17 @@ test('leash: the job inherits no descriptor but stdio; SHELLOPTS and BASH_ENV ch
   assert.ok(list, 'the child listed its fds');
   await Promise.all([t.stop(), t2.stop()]);
   void s2;
+});
+
+test('leash: killed itself, its job dies with it and the task kills what is left of the group before exiting', async () => {
+  const { t } = task({}, ['/bin/sh', '-c', 'sleep 60 & sleep 60 & wait']);
+  t.run(60_000, 1, 7);
+  const pgid = await within(t.started, 5000, 'the job reported');
+  assert.ok(pgid && pgid !== t.pid, `the job's group ${pgid} is not the leash's ${t.pid}`);
+  await waitFor(() => jobs() >= 3, { timeoutMs: 5000, what: 'the job and its two sleeps' });
+  process.kill(t.pid, 'SIGKILL');
+  const exit = await within(t.exited, 5000, 'the task reporting the lost leash');
+  assert.equal(exit.leashLost, true);
+  assert.equal(exit.reason, 'killed');
+  assert.equal(jobs(), 0, 'nothing of the job is left once `exited` resolves');
 });
