@@ -1,6 +1,8 @@
 // What every command shares: the exit codes, the one-line failure, loading the config.
 import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
 import { CONFIG_CHECKS } from '../supervisor/checks.js';
+import { accessError } from '../supervisor/secure.js';
+import { isZkError } from '../zk/errors.js';
 
 /** Documented exit codes. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
@@ -25,3 +27,7 @@ export function load(file: string): LoadedConfig {
     throw err;
   }
 }
+
+/** The one line for a failed command: a NOAUTH names the digest user and the fixes, as `run` does. */
+export const problemOf = (err: unknown, digest: string | undefined): string =>
+  isZkError(err, 'NOAUTH') ? accessError(err, digest).message : (err as Error).message;

@@ -5,7 +5,7 @@ import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { CONFIG_CHECKS } from '../supervisor/checks.js';
-import { EXIT, fail, load } from './common.js';
+import { EXIT, fail, load, problemOf } from './common.js';
 import { SystemdNotifier } from './systemd.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
@@ -74,7 +74,7 @@ async function startSupervisor(file: string, overrides: Overrides, command: 'run
     await new Promise<void>((r) => log.on('finish', r).end());
     process.exit(code);
   };
-  return { config, log, supervisor, signal: ac.signal, exit };
+  return { config, digest, log, supervisor, signal: ac.signal, exit };
 }
 
 /** `run`: supervises until SIGTERM/SIGINT; exits 0, or 1 when the supervisor failed. */
@@ -91,7 +91,7 @@ export async function run(file: string, overrides: Overrides): Promise<void> {
 
 // `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
 async function once(file: string, waitMs: number, oncePerMs: number | undefined, overrides: Overrides): Promise<void> {
-  const { config, log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'once');
+  const { config, digest, log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'once');
   let code: number = EXIT.FAILURE;
   try {
     const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
@@ -113,7 +113,7 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
       code = EXIT.FAILURE;
     }
   } catch (err) {
-    log.error('once failed', { error: (err as Error).message });
+    log.error('once failed', { error: problemOf(err, digest) });
   }
   return exit(code);
 }

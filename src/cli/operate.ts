@@ -1,7 +1,7 @@
 // The operator's commands: status, resign (and their output). They exit the process.
 import { hostname } from 'node:os';
 import { parseDuration } from '../config/schema.js';
-import { EXIT, fail, load } from './common.js';
+import { EXIT, fail, load, problemOf } from './common.js';
 import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
@@ -12,7 +12,7 @@ export async function status(file: string, json: boolean): Promise<void> {
   try {
     s = await readStatus(config, digest);
   } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
+    return fail(EXIT.FAILURE, problemOf(err, digest));
   }
   if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
   else process.stdout.write((await import('./status-text.js')).statusText(s, config));
@@ -30,7 +30,7 @@ export async function resign(file: string, wait: boolean, timeout: string): Prom
   try {
     r = await resignLeader(config, digest, { waitMs });
   } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
+    return fail(EXIT.FAILURE, problemOf(err, digest));
   }
   if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
   process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
@@ -49,7 +49,7 @@ export async function drain(file: string, id: string | undefined, on: boolean): 
   try {
     r = await setDrain(loaded.config, loaded.digest, name, on);
   } catch (err) {
-    return fail(EXIT.FAILURE, (err as Error).message);
+    return fail(EXIT.FAILURE, problemOf(err, loaded.digest));
   }
   const what = on ? 'drained' : 'undrained';
   process.stdout.write(`${r.changed ? what : `already ${what}`}: ${name}\n`);

@@ -72,9 +72,11 @@ export async function connectWithRetry(
 
 /**
  * One session for a one-shot command (`once`): a refused port is said within a second (a TCP probe first), not
- * after the connect timeout. Rejects with an Error naming every server's refusal, or as {@link Zk.connect} does.
+ * after the connect timeout. Rejects with an Error naming every server's refusal, or as {@link Zk.connect} does
+ * (CLIENT_UNAVAILABLE first of all).
  */
 export async function connectOnce(config: Config, digest: string | undefined, log: Logger, signal?: AbortSignal) {
+  Zk.checkClientLibrary(); // before a probe could hide it behind a refused port
   const probe = await probeServers(config.zookeeper.connect, 1000);
   if (probe.kind === 'refused') throw new Error(`zookeeper ${config.zookeeper.connect}: ${probe.errors.join(', ')}`);
   return Zk.connect(zkOptions(config, digest, signal, log));

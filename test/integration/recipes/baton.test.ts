@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Baton } from '../../../src/recipes/baton.js';
 import { useZk } from '../../helpers/fixture.js';
-import { within } from '../../helpers/wait.js';
+import { waitFor, within } from '../../helpers/wait.js';
 
 const fx = useZk();
 
@@ -22,18 +22,7 @@ test('baton: a second session waits while the first holds it, and takes it when 
   const waits: string[] = [];
   const b = new Baton(zb, '/e/active');
   const bTakes = b.take('b', { onWait: (h) => waits.push(`${h.data} ${h.session}`) });
-  await within(
-    new Promise<void>((r) => {
-      const t = setInterval(() => {
-        if (waits.length) {
-          clearInterval(t);
-          r();
-        }
-      }, 5);
-    }),
-    5000,
-    'b waiting'
-  );
+  await waitFor(() => waits.length > 0, { timeoutMs: 5000, what: 'b waiting', intervalMs: 5 });
   assert.deepEqual(waits, [`a again ${za.sessionId}`]);
   assert.equal(b.held, false);
   await a.drop();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { Election } from '../../../src/recipes/election.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
 import { useZk } from '../../helpers/fixture.js';
-import { within } from '../../helpers/wait.js';
+import { waitFor, within } from '../../helpers/wait.js';
 
 const fx = useZk();
 /** Resolves once `signal` has aborted (at once if it has). */
@@ -23,18 +23,7 @@ test('election: the lowest candidate leads; the term number grows; leader() read
   const ta = await a.campaign();
   const positions: number[] = [];
   const tb = b.campaign({ onPosition: (p) => positions.push(p.index) });
-  await within(
-    new Promise<void>((r) => {
-      const t = setInterval(() => {
-        if (positions.length) {
-          clearInterval(t);
-          r();
-        }
-      }, 5);
-    }),
-    5000,
-    'b queued'
-  );
+  await waitFor(() => positions.length > 0, { timeoutMs: 5000, what: 'b queued', intervalMs: 5 });
   assert.deepEqual(
     (await a.contenders()).map((c) => c.id),
     ['a', 'b']

@@ -217,6 +217,16 @@ test('security: wrong credentials fail fast: one line naming the user, exit 1, n
   assert.ok(!intruder.lines.join('\n').includes('not-the-password'));
   assert.ok(intruder.lines.filter((l) => /campaign failed|session failed/.test(l)).length === 0, 'no retry loop');
   assert.equal(member.state, 'running');
+  // The one-shot commands say the same, not a raw "NOAUTH (rc=-102)".
+  for (const args of [['resign'], ['drain', '--id', 'auth-a'], ['once']]) {
+    const r = spawnSync(process.execPath, [BIN, ...args, '--config', config('ZKS_TEST_WRONG')], {
+      encoding: 'utf8',
+      env: { ...process.env, ZKS_TEST_WRONG: 'ops:not-the-password' },
+    });
+    assert.equal(r.status, 1, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, /digest user \\?"ops\\?" of zookeeper\.auth is not allowed/, `${args[0]}: ${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /rc=-102/, args[0]);
+  }
 });
 
 test('security: open mode says so at start-up and in status', async () => {
