@@ -19,6 +19,10 @@ export function endKind(e: SupervisorEvent): string {
   return 'other';
 }
 
+/** The lease gauge's value: seconds left before the child must stop, never below 0 (0 without a lease). */
+export const leaseSeconds = (leftMs: number | undefined): number =>
+  leftMs !== undefined && Number.isFinite(leftMs) ? Math.max(0, leftMs) / 1000 : 0;
+
 /** Starts the endpoints on `config.metrics.listen`; resolves once listening. Rejects when the port is taken. */
 export async function serveMetrics(supervisor: Supervisor, config: Config, log: Logger): Promise<Server> {
   const mod = await import('prom-client');
@@ -67,8 +71,7 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     help: 'time left before the child must be stopped, if no heartbeat is answered again',
     registers: [registry],
     collect() {
-      const left = supervisor.current?.lease?.remainingMs();
-      this.set(left !== undefined && Number.isFinite(left) ? left / 1000 : 0);
+      this.set(leaseSeconds(supervisor.current?.lease?.remainingMs()));
     },
   });
   let leading = false;

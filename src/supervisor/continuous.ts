@@ -56,7 +56,8 @@ export async function runContinuous(
       const shutdown = shuttingDown(l);
       const lost = ended(ctx, l, task.jobPgid);
       const stopped = await task.stop(graceMs(ctx, l));
-      ctx.log.info('child stopped', { childPgid: task.jobPgid, ...stopped });
+      // SIGKILLed: it outlived its grace (ignored the stop signal, or too slow)
+      ctx.log[stopped.reason === 'killed' ? 'warn' : 'info']('child stopped', { childPgid: task.jobPgid, ...stopped });
       ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
       if (shutdown) throw l.outer.reason;
       return lost;

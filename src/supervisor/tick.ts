@@ -56,7 +56,7 @@ export async function runTick(
     const lost = ended(ctx, l, task.jobPgid);
     const exit = await task.stop(graceMs(ctx, l)); // still the task: a second signal SIGKILLs it at once
     ctx.setTask(undefined);
-    ctx.log.info('child stopped', { tick, childPgid: task.jobPgid, ...exit });
+    ctx.log[exit.reason === 'killed' ? 'warn' : 'info']('child stopped', { tick, childPgid: task.jobPgid, ...exit });
     ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
     // best effort, for a second at most: the next leader records it otherwise
     await Promise.race([rec.fence(exit, lost.end.message), sleep(1000)]).catch(() => {});

@@ -63,6 +63,8 @@ test('shutdown: a second SIGTERM in scheduled mode kills a slow tick at once', a
     await waitFor(() => !alive(child), { timeoutMs: 300, what: 'the child killed by the second SIGTERM' });
     console.log(`# child dead ${Math.round(performance.now() - sent)} ms after the second SIGTERM`);
     await within(a.exited, 1500, 'the supervisor exiting');
+    const stopped = a.lines.find((l) => l.includes('child stopped'));
+    assert.match(stopped ?? '', /\bwarn\s+child stopped.*reason=killed/, 'a SIGKILLed child is a warning');
   } finally {
     await proxy.stop();
   }
