@@ -14,9 +14,9 @@ export async function status(file: string, json: boolean): Promise<void> {
   } catch (err) {
     return fail(EXIT.FAILURE, problemOf(err, digest));
   }
-  if (json) process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-  else process.stdout.write((await import('./status-text.js')).statusText(s, config));
-  process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER);
+  const text = json ? `${JSON.stringify(s, null, 2)}\n` : (await import('./status-text.js')).statusText(s, config);
+  // Exit once stdout has taken it all: a pipe takes 64 KiB at a time, and exit() would cut the rest.
+  process.stdout.write(text, () => process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER));
 }
 
 /** `resign`: asks the leader to step down; `wait` until another term has started. */

@@ -37,8 +37,14 @@ export function statusText(s: Status, config: Config): string {
     out.push(`schedule: ${s.schedule.expression}${zone}, next tick ${s.schedule.nextTick ?? 'never'}`);
     out.push(`last runs (${s.schedule.runs.length}):`, ...s.schedule.runs.map((r) => `  ${describeRun(r)}`));
   }
-  return `${out.join('\n')}\n`;
+  return `${out.map(visible).join('\n')}\n`;
 }
+
+// Node data is anyone's text: control characters (a terminal's escape sequences) are shown, never sent.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what it finds
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const visible = (line: string): string =>
+  line.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 
 /** One line per run record, for `status`. */
 export function describeRun(r: RunRecord): string {

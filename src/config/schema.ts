@@ -24,8 +24,14 @@ const toMs = (v: string | number, ctx: z.RefinementCtx) => {
     ctx.addIssue({ code: 'custom', message: 'must be a duration like "500ms", "10s" or "2m"' });
     return z.NEVER;
   }
+  if (ms > MAX_TIMER_MS) {
+    // Node's timers take at most 2³¹ − 1 ms: a longer one fires at once (a connect timing out in a loop).
+    ctx.addIssue({ code: 'custom', message: `must be at most 24 days (${MAX_TIMER_MS} ms), got ${ms} ms` });
+    return z.NEVER;
+  }
   return ms;
 };
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const duration = (def: string) => z.union([z.string(), z.number()]).default(def).transform(toMs);
 const optionalDuration = () => z.union([z.string(), z.number()]).transform(toMs).optional();
 

@@ -75,9 +75,9 @@ async function claimPeriod(
   let version = -1;
   try {
     const { data, stat } = await zk.get(path);
-    const last = JSON.parse(data.toString()) as { period?: number; periodMs?: number; id?: string; startedAt?: string };
-    if (last.periodMs === periodMs && last.period === period) return { by: last.id ?? '?', at: last.startedAt ?? '?' };
     version = stat.version;
+    const last = lastRunOf(data); // anything else there (null, not JSON, hand-edited) is an older period
+    if (last?.periodMs === periodMs && last.period === period) return { by: last.id ?? '?', at: last.startedAt ?? '?' };
   } catch (err) {
     if (!isZkError(err, 'NONODE')) throw err;
   }
@@ -86,6 +86,18 @@ async function claimPeriod(
   if (version < 0) await zk.create(path, record, { acl: ctx.acl });
   else await zk.set(path, record, version);
   return undefined;
+}
+
+type LastRun = { period?: number; periodMs?: number; id?: string; startedAt?: string };
+
+// The `last-run` record in `data`, or undefined when it is not one (not JSON, not an object).
+function lastRunOf(data: Buffer): LastRun | undefined {
+  try {
+    const v: unknown = JSON.parse(data.toString());
+    return v !== null && typeof v === 'object' ? (v as LastRun) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -161,3 +161,17 @@ test('cli: validate warns (exit 0) about a command that is not installed yet; --
   assert.equal(quiet.code, 0);
   assert.equal(quiet.err + quiet.out, '');
 });
+
+test('cli: status --json through a pipe is whole past 64 KiB (it waits for stdout before exiting)', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  await zk.create('/big');
+  await zk.create('/big/pids');
+  for (let i = 0; i < 120; i++) await zk.create(`/big/pids/host-${i}`, 'x'.repeat(1000));
+  const config = writeConfig(work.dir, { connect: root, path: '/big', childLog: join(work.dir, 'unused.log') });
+  // a reader that is slow to start, as `| jq` or `| less` can be
+  const shell = `${JSON.stringify(process.execPath)} ${BIN} status --json --config ${config} | (sleep 0.3; cat)`;
+  const out = spawnSync('/bin/sh', ['-c', shell], { encoding: 'utf8', timeout: 20_000 }).stdout;
+  assert.ok(out.length > 120_000, `${out.length} bytes`);
+  assert.equal((JSON.parse(out) as { pidNodes: unknown[] }).pidNodes.length, 120);
+});

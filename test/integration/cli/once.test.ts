@@ -121,3 +121,23 @@ test('once: a refused port fails in under a second, naming the server (not after
   assert.match(r.out, new RegExp(`127\\.0\\.0\\.1:${port} ECONNREFUSED`));
   assert.ok(ms < 1500, `took ${Math.round(ms)} ms (node's start-up included)`);
 });
+
+test('once --once-per: a last-run record that is not one (null, not JSON) counts as an older period', async () => {
+  const root = await fx.chroot();
+  const zk = await fx.client({ connect: root });
+  const childLog = join(work.dir, 'once-null.log');
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/cron/null',
+    childLog,
+    childEnv: { CHILD_EXIT_AFTER_MS: '50' },
+  });
+  await zk.create('/cron');
+  await zk.create('/cron/null');
+  for (const junk of ['null', 'not json']) {
+    await zk.create('/cron/null/last-run', junk);
+    const r = await once(config, 'a', '--once-per', '1h');
+    assert.equal(r.code, 0, `${junk}: ${r.out}`);
+    await zk.delete('/cron/null/last-run');
+  }
+});

@@ -23,6 +23,11 @@ const CASES: [string, string, RegExp][] = [
     /^c\.yaml:3:19: zookeeper\.sessionTimeout: must be a duration like "500ms", "10s" or "2m" \(got "fast"\)$/,
   ],
   [
+    'a duration no timer can hold',
+    `${ZK}  connectTimeout: 1000h\n${EL}${TASK}`,
+    /^c\.yaml:3:19: zookeeper\.connectTimeout: must be at most 24 days \(2147483647 ms\), got 3600000000 ms/,
+  ],
+  [
     'negative duration',
     `${ZK}  connectTimeout: "-5s"\n${EL}${TASK}`,
     /^c\.yaml:3:19: zookeeper\.connectTimeout: must be a duration .*got "-5s"/,
