@@ -36,6 +36,11 @@ export interface ModeContext {
   task(): LeashedTask | undefined;
   /** The compiled `task.schedule` (scheduled mode), or undefined. */
   schedule(): Schedule | undefined;
+  /**
+   * Ends the current session instead of resuming it: its nodes go when the servers expire it (T after its last
+   * touch). For a lease that lapsed while holding a term and is still cut off (DESIGN §3.1).
+   */
+  abandonSession(why: string): void;
 }
 
 /** One term, as the mode runs it. */

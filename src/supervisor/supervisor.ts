@@ -84,6 +84,10 @@ export class Supervisor extends EventEmitter<Events> {
       },
       task: () => this.#task,
       schedule: () => this.#schedule,
+      abandonSession: (why) => {
+        this.log.warn('closing the session instead of resuming it', { sessionId: this.#sessionId, why });
+        this.#session?.abort(new TermEnd('session-lost', why));
+      },
     };
   }
 

@@ -130,6 +130,11 @@ export async function leadTerm(
     const reason = end?.message ?? 'term ended';
     if (end?.kind === 'lease-expired') leaseLost(reason); // (the leash stopped the child a hair before our timer)
     ctx.hooks.fire('onStepDown', { reason, ...about }); // the child is confirmed gone: we no longer lead
+    if (end?.kind === 'lease-expired' && zk.state !== 'connected') {
+      // A one-way partition lets our re-dials renew the session while no reply reaches us: nobody else could
+      // lead for as long as it lasts. Stop resuming it, so that it expires and the nodes below go with it.
+      ctx.abandonSession('the lease lapsed while holding a term and ZooKeeper is still unreachable');
+    }
     // The baton goes first, our candidate node right behind it (this waits for ZooKeeper).
     await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
   }

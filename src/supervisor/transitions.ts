@@ -93,6 +93,7 @@ export function fieldsOf(e: SupervisorEvent): Record<string, unknown> {
   if (e.type === 'term-ended') return { end: e.end.kind, ...(e.childPgid ? { childPgid: e.childPgid } : {}) };
   if (e.type === 'baton-wait') return { holder: e.holder, holderSession: e.holderSession };
   if (e.type === 'joined' || e.type === 'dial' || e.type === 'child-exited' || e.type === 'once') return {};
+  if (e.type === 'child-started') return { childPgid: e.childPgid, leashPid: e.leashPid, token: e.token };
   if (e.type === 'tick-waiting' || e.type === 'tick-started' || e.type === 'start-refused') {
     const { late: __, why: ___, ...f } = rest as Record<string, unknown>;
     return f;

@@ -60,3 +60,22 @@ LEASH_FAULTS.push({
     return { failoverMs, expectRuns: 2 };
   },
 });
+
+LEASH_FAULTS.push({
+  // #25.5: the server hears the leader's re-dials (they renew its session), the leader hears nothing.
+  name: 'one-way partition of the leader (it is heard, it hears nothing): another host leads within 2T + 1 s',
+  sessionTimeout: '2s',
+  proxy: true,
+  async run(ctx) {
+    const t0 = ctx.mark();
+    ctx.proxy!.oneWay();
+    try {
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader], 2 * 2000 + 1000);
+      await waitRuns(ctx, 2, "the next host's child");
+      return { failoverMs, expectRuns: 2 };
+    } finally {
+      ctx.proxy!.reset();
+      ctx.proxy!.heal();
+    }
+  },
+});

@@ -1,8 +1,8 @@
-// A TCP proxy that can pass traffic, black-hole it both ways without closing sockets (a partition),
+// A TCP proxy that can pass traffic, black-hole it both ways without closing sockets (a partition) or one way,
 // heal (delivering what was held, as TCP retransmission would), or reset every connection.
 import net from 'node:net';
 
-type Mode = 'pass' | 'blackhole';
+type Mode = 'pass' | 'blackhole' | 'one-way';
 
 interface Pair {
   client: net.Socket;
@@ -49,6 +49,7 @@ export class TcpProxy {
     const forward = (from: net.Socket, to: net.Socket) =>
       from.on('data', (chunk) => {
         if (dropping && to === client) return;
+        if (this.#mode === 'one-way' && to === client) return; // the server hears us; we hear nothing
         if (this.#mode === 'blackhole') pair.held.push([to, chunk]);
         else to.write(chunk);
         if (to === upstream && this.#dropAfter?.(chunk)) {
@@ -83,6 +84,14 @@ export class TcpProxy {
   /** Holds all traffic in both directions; sockets stay open (a network partition). */
   blackhole(): void {
     this.#mode = 'blackhole';
+  }
+
+  /**
+   * A one-way partition: what the client sends reaches the server (new connections too), every reply is lost.
+   * `heal()` ends it (the lost replies stay lost).
+   */
+  oneWay(): void {
+    this.#mode = 'one-way';
   }
 
   /** Lets traffic flow again, first delivering what was held. */
