@@ -87,16 +87,14 @@ export function step(from: State, e: SupervisorEvent): { to: State; reason: stri
   return { to: next[0], reason: next[1] };
 }
 
-/** The log fields an event adds to its state-change line (beyond `type`). */
+/** What an event carries that its state-change line does not log: it is in the line's `reason` already. */
+const UNLOGGED = new Set(['type', 'first', 'rejoin', 'restart', 'late', 'why', 'crashLoop', 'shutdown', 'step']);
+
+/** The log fields an event adds to its state-change line: its own, a term's end by kind. */
 export function fieldsOf(e: SupervisorEvent): Record<string, unknown> {
-  const { type: _, ...rest } = e as SupervisorEvent & Record<string, unknown>;
-  if (e.type === 'term-ended') return { end: e.end.kind, ...(e.childPgid ? { childPgid: e.childPgid } : {}) };
-  if (e.type === 'baton-wait') return { holder: e.holder, holderSession: e.holderSession };
-  if (e.type === 'joined' || e.type === 'dial' || e.type === 'child-exited' || e.type === 'once') return {};
-  if (e.type === 'child-started') return { childPgid: e.childPgid, leashPid: e.leashPid, token: e.token };
-  if (e.type === 'tick-waiting' || e.type === 'tick-started' || e.type === 'start-refused') {
-    const { late: __, why: ___, ...f } = rest as Record<string, unknown>;
-    return f;
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (!UNLOGGED.has(k) && v !== undefined) fields[k] = k === 'end' ? (v as TermEnd).kind : v;
   }
-  return rest;
+  return fields;
 }

@@ -110,7 +110,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   let status: LeashStatus | undefined;
   let jobPgid: number | undefined;
   let onStarted!: (pid: number | undefined) => void;
-  const started$ = new Promise<number | undefined>((r) => {
+  const jobStarted = new Promise<number | undefined>((r) => {
     onStarted = r;
   });
   createInterface({ input: control, crlfDelay: Infinity })
@@ -168,7 +168,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     get jobPgid() {
       return jobPgid;
     },
-    started: started$,
+    started: jobStarted,
     exited,
     run(leaseMs, term, token, tick = '') {
       ran = true;

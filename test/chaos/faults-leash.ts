@@ -1,5 +1,6 @@
 // The leash itself killed or frozen (issue #25.1): the job it held may still be alive, so no host may start
-// another before that job is gone — whatever the restart policy says.
+// another before that job is gone — whatever the restart policy says. And the one-way partition (#25.5), where
+// the leader's lapsed session must not be kept alive by its own re-dials.
 import { readFileSync } from 'node:fs';
 import { readRuns } from '../helpers/overlap.js';
 import { alive } from '../helpers/supervisors.js';
@@ -42,40 +43,38 @@ export const LEASH_FAULTS: Scenario[] = [
     extraTask: '  onExit: restart\n  restart:\n    initialDelay: 100ms',
     run: killLeash,
   },
-];
-
-LEASH_FAULTS.push({
-  name: 'leash frozen (SIGSTOP), then the leader partitioned: its job is dead before another host starts one',
-  sessionTimeout: '2s',
-  proxy: true,
-  async run(ctx) {
-    const leash = await leashOf(ctx);
-    const t0 = ctx.mark();
-    process.kill(leash, 'SIGSTOP'); // the leash can no longer stop the job at the lease end: the supervisor must
-    ctx.proxy!.blackhole();
-    const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
-    await waitRuns(ctx, 2, "the next host's child");
-    ctx.proxy!.reset();
-    ctx.proxy!.heal();
-    return { failoverMs, expectRuns: 2 };
-  },
-});
-
-LEASH_FAULTS.push({
-  // #25.5: the server hears the leader's re-dials (they renew its session), the leader hears nothing.
-  name: 'one-way partition of the leader (it is heard, it hears nothing): another host leads within 2T + 1 s',
-  sessionTimeout: '2s',
-  proxy: true,
-  async run(ctx) {
-    const t0 = ctx.mark();
-    ctx.proxy!.oneWay();
-    try {
-      const failoverMs = await ctx.nextLeader(t0, [ctx.leader], 2 * 2000 + 1000);
+  {
+    name: 'leash frozen (SIGSTOP), then the leader partitioned: its job is dead before another host starts one',
+    sessionTimeout: '2s',
+    proxy: true,
+    async run(ctx) {
+      const leash = await leashOf(ctx);
+      const t0 = ctx.mark();
+      process.kill(leash, 'SIGSTOP'); // the leash can no longer stop the job at the lease end: the supervisor must
+      ctx.proxy!.blackhole();
+      const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
       await waitRuns(ctx, 2, "the next host's child");
-      return { failoverMs, expectRuns: 2 };
-    } finally {
       ctx.proxy!.reset();
       ctx.proxy!.heal();
-    }
+      return { failoverMs, expectRuns: 2 };
+    },
   },
-});
+  {
+    // #25.5: the server hears the leader's re-dials (they renew its session), the leader hears nothing.
+    name: 'one-way partition of the leader (it is heard, it hears nothing): another host leads within 2T + 1 s',
+    sessionTimeout: '2s',
+    proxy: true,
+    async run(ctx) {
+      const t0 = ctx.mark();
+      ctx.proxy!.oneWay();
+      try {
+        const failoverMs = await ctx.nextLeader(t0, [ctx.leader], 2 * 2000 + 1000);
+        await waitRuns(ctx, 2, "the next host's child");
+        return { failoverMs, expectRuns: 2 };
+      } finally {
+        ctx.proxy!.reset();
+        ctx.proxy!.heal();
+      }
+    },
+  },
+];
