@@ -13,6 +13,7 @@ import { clearResign, readResign, writeResign, type ResignRequest } from './resi
 
 export type { ResignRequest } from './resign.js';
 import { RecipeError } from './errors.js';
+import { readTerm, TermHistory, type Unconfirmed } from './history.js';
 import { TermEnd, type TermEndKind } from './end.js';
 import { Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
@@ -21,8 +22,10 @@ import { watchNode } from './watch-node.js';
 export interface Won {
   /** Our candidate node. */
   node: string;
-  /** The term number: the leader node's version after our write (grows by one per term). */
+  /** The term number: above the previous term's and every term this process saw (see {@link TermHistory}). */
   term: number;
+  /** Set when the term before ours may still be running although its baton is gone (see {@link TermHistory}). */
+  unconfirmed?: Unconfirmed;
   /** Aborts (reason: a TermEnd) when the candidate node or the leader node is deleted or rewritten, or on resign. */
   lost: AbortSignal;
   /**
@@ -64,11 +67,15 @@ export class Election {
   readonly resignPath: string;
 
   /** `info` describes us as a candidate (needed to campaign, not to read the election). */
+  readonly history: TermHistory;
+
+  /** `history` is shared by the Elections of one path in one process (one per session). */
   constructor(
     readonly zk: Zk,
     readonly path: string,
-    readonly opts: { info?: LeaderInfo; acl?: readonly Acl[] } = {}
+    readonly opts: { info?: LeaderInfo; acl?: readonly Acl[]; history?: TermHistory } = {}
   ) {
+    this.history = opts.history ?? new TermHistory();
     const layout = layoutOf(path);
     this.candidates = layout.candidates;
     this.leaderPath = layout.leader;
@@ -86,8 +93,10 @@ export class Election {
   async campaign(opts: CampaignOptions = {}): Promise<Won> {
     const me = this.opts.info;
     if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
-    await ensurePath(this.zk, this.candidates, this.opts.acl);
-    await ensurePath(this.zk, this.leaderPath, this.opts.acl); // now, not on the way from winning to running
+    const { acl } = this.opts; // made now, not on the way from winning to running (one round trip)
+    const dirs = [this.candidates, this.leaderPath, layoutOf(this.path).batons];
+    await Promise.all(dirs.map((d) => ensurePath(this.zk, d, acl)));
+    this.history.see((await readTerm(this.zk, this.leaderPath))?.seen); // as we join: ours will be above it
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
     const release = () => mutex.release({ signal: opts.shutdown, onRetry: opts.onRetry });
     try {
@@ -95,7 +104,7 @@ export class Election {
       await mutex.lock({ signal, timeoutMs, onPosition, onIgnored });
       const node = mutex.node!;
       // One round trip: a session's requests are answered in order.
-      const [own, seen] = await Promise.all([this.zk.exists(node), this.zk.exists(this.leaderPath)]);
+      const [own, seen] = await Promise.all([this.zk.exists(node), readTerm(this.zk, this.leaderPath)]);
       if (own?.ephemeralOwner !== this.zk.sessionId) {
         throw new RecipeError('NOT_OWNED', node, 'candidate node not owned by this session');
       }
@@ -103,10 +112,13 @@ export class Election {
       if (!before) {
         // deleted by hand since we joined: made again (a rare extra round trip)
         await ensurePath(this.zk, this.leaderPath, this.opts.acl);
-        before = await this.zk.exists(this.leaderPath);
+        before = await readTerm(this.zk, this.leaderPath);
       }
       if (!before) throw new RecipeError('NOT_OWNED', this.leaderPath, 'leader node deleted while we won');
-      const term = this.#term(node, before.version, release);
+      const unconfirmed = this.history.unconfirmed(before.seen, this.zk.sessionId);
+      this.history.see(before.seen);
+      const number = this.history.next(before.seen, before.version);
+      const term = this.#term(node, number, before.version, release, unconfirmed);
       if (!opts.deferAnnounce) await term.announce();
       if (term.lost.aborted) throw term.lost.reason;
       return term;
@@ -116,14 +128,19 @@ export class Election {
     }
   }
 
-  // The term on `node` once we lead: announce() writes the leader node over version `seen` (the term number is
-  // the version that write makes) and arms the watches that end the term.
-  #term(node: string, seen: number, releaseNode: () => Promise<void>): Won {
+  // The term `term` on `node` once we lead: announce() writes the leader node over version `seen` and arms the
+  // watches that end the term; release() marks it ended there (the next leader trusts the missing baton then).
+  #term(
+    node: string,
+    term: number,
+    seen: number,
+    releaseNode: () => Promise<void>,
+    unconfirmed: Unconfirmed | undefined
+  ): Won {
     const ended = new AbortController();
     const lost = (kind: TermEndKind, reason: string) => {
       if (!ended.signal.aborted) ended.abort(new TermEnd(kind, reason));
     };
-    const term = seen + 1;
     const since = new Date().toISOString();
     let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
     const onResign = () => {
@@ -133,10 +150,17 @@ export class Election {
       });
     };
     let announced: Promise<void> | undefined;
+    let version: number | undefined; // the leader node's, once our write is done
+    let info: LeaderInfo | undefined;
     const announce = async (token?: number): Promise<void> => {
-      const info: LeaderInfo = { ...this.opts.info!, node, term, ...(token === undefined ? {} : { token }), since };
+      const sessionId = this.zk.sessionId;
+      info = { ...this.opts.info!, node, term, ...(token === undefined ? {} : { token }), since, sessionId };
+      this.history.see({ term, sessionId, pidNode: info.pidNode });
       // Watches are set right behind the write, so they see it unless someone else wrote after us.
       const written = this.#write(JSON.stringify(info), seen, ended.signal);
+      void written.then((v) => {
+        version = v;
+      });
       await Promise.all([
         watchNode(
           this.zk,
@@ -157,14 +181,24 @@ export class Election {
         written.then((v) => v === undefined && lost('leader-changed', 'leader node changed before we wrote it')),
       ]);
     };
+    // Sent before our candidate node's delete: the next leader reads it when it wins.
+    const markEnded = async () => {
+      if (version === undefined || !info) return;
+      const at = new Date().toISOString();
+      this.history.see({ term, ended: at });
+      await this.zk.set(this.leaderPath, JSON.stringify({ ...info, ended: at }), version).catch(() => {});
+    };
     return {
       node,
       term,
+      unconfirmed,
       lost: ended.signal,
       announce: (o) => (announced ??= announce(o?.token)),
       release: async () => {
         lost('released', 'leadership released');
+        const marked = markEnded();
         await releaseNode(); // first: the next candidate is waiting for it
+        await marked;
         if (resignSeen) await clearResign(this.zk, this.resignPath, term);
       },
     };

@@ -9,7 +9,9 @@ export interface ElectionLayout {
   candidates: string;
   /** The current term (JSON of its leader: id, host, term, fencing token). */
   leader: string;
-  /** The baton: held (ephemeral) while a term's child may be alive (DESIGN §3.2). */
+  /** The batons: one ephemeral node per session, held while a term's child may be alive (DESIGN §3.2). */
+  batons: string;
+  /** The single baton node of releases before 0.2 (waited for during a rolling upgrade). */
   active: string;
   /** A request to the leader to step down. */
   resign: string;
@@ -29,6 +31,7 @@ export function layoutOf(path: string): ElectionLayout {
     root: path,
     candidates: join(path, 'candidates'),
     leader: join(path, 'leader'),
+    batons: join(path, 'batons'),
     active: join(path, 'active'),
     resign: join(path, 'resign'),
     runs: join(path, 'runs'),

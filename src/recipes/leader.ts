@@ -17,6 +17,12 @@ export interface LeaderInfo {
   /** The term's fencing token (see {@link Term.token}), once announced with one. */
   token?: number;
   since?: string;
+  /** The leader's session (hex), written with the term. */
+  sessionId?: string;
+  /** The candidate's pid node, if it keeps one (a sign its session lives: see {@link TermHistory}). */
+  pidNode?: string;
+  /** When the leader released the term, its child confirmed gone. */
+  ended?: string;
 }
 
 /** A queued candidate, lowest first. */

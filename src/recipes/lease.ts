@@ -76,24 +76,34 @@ export interface LeaseOptions {
   now?: () => number;
 }
 
-type LeaseEvents = { renewed: [leftMs: number]; fenced: [leftMs: number]; heartbeat: [rttMs: number] };
+type LeaseEvents = {
+  renewed: [leftMs: number];
+  fenced: [leftMs: number];
+  heartbeat: [rttMs: number];
+  unfit: [grantedMs: number, problem: string];
+  shortened: [grantedMs: number];
+};
 
 /**
  * The lease of one session: heartbeats from construction (so a candidate that wins has a fresh lease) until
  * {@link stop}. {@link hold} starts a term on a candidate node. Events: `renewed` (ms left before the child must
- * stop), `fenced` (connection lost while holding; ms left), `heartbeat` (round trip of an answered sync, ms).
- * Never throws.
+ * stop), `fenced` (connection lost while holding; ms left), `heartbeat` (round trip of an answered sync, ms),
+ * `shortened` (a reconnect was granted a shorter session timeout: the lease counts on it now), `unfit` (one
+ * that stopTimeout no longer fits: the lease stopped, the term is lost). The lease counts on the smallest session
+ * timeout granted since it began: a session resumed on a member that grants less is expired by the quorum on that
+ * (DESIGN §3.1). Never throws.
  */
 export class Lease extends EventEmitter<LeaseEvents> {
   readonly #ledger: HeartbeatLedger;
-  readonly #T: number;
-  readonly #marginMs: number;
+  #T: number;
+  #marginMs: number;
   readonly #now: () => number;
-  readonly #interval: NodeJS.Timeout | undefined;
+  #interval: NodeJS.Timeout | undefined;
   readonly #onState: (s: ZkState) => void;
   #held: { node: string; controller: AbortController } | undefined;
   #deadlineTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #unfit: string | undefined;
 
   /** Throws RangeError when stopTimeoutMs does not fit the session's (negotiated) timeout: see {@link leaseTiming}. */
   constructor(
@@ -115,6 +125,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.#ledger.deliveredAt(zk.requestedAt); // the session's creation went through the leader
     this.#now = opts.now ?? (() => performance.now());
     this.#onState = (s) => {
+      if (s === 'connected' && zk.sessionTimeoutMs < this.#T) this.#shrink(zk.sessionTimeoutMs);
       if (s === 'connected')
         this.#beat(); // renew at once (DESIGN §3.1)
       else if (s === 'disconnected' && this.#held) this.emit('fenced', this.remainingMs());
@@ -123,6 +134,11 @@ export class Lease extends EventEmitter<LeaseEvents> {
     zk.on('state', this.#onState);
     this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
     this.#beat();
+  }
+
+  /** Why this session can no longer hold a lease (a renegotiated timeout stopTimeout does not fit), if so. */
+  get unfit(): string | undefined {
+    return this.#unfit;
   }
 
   /** ms until the child must be stopped (negative once that moment has passed, -Infinity before any delivery). */
@@ -156,6 +172,29 @@ export class Lease extends EventEmitter<LeaseEvents> {
     clearInterval(this.#interval);
     this.zk.off('state', this.#onState);
     this.#lose('session-lost', 'lease stopped');
+  }
+
+  // A reconnect granted less than we counted on: the lease counts on that from now on — shorter at once (the
+  // leash is told), or over when stopTimeout no longer fits it.
+  #shrink(granted: number): void {
+    const timing = leaseTiming(granted, this.opts.serverTickMs, this.opts.stopTimeoutMs);
+    this.#T = granted;
+    if (!timing) {
+      const problem =
+        `the session timeout was renegotiated to ${granted} ms on reconnect: ` +
+        `stopTimeout ${this.opts.stopTimeoutMs} ms no longer fits (it must be below ` +
+        `${stopBudgetMs(granted, this.opts.serverTickMs)} ms)`;
+      this.#unfit = problem;
+      this.#lose('lease-expired', problem);
+      this.stop();
+      this.emit('unfit', granted, problem);
+      return;
+    }
+    this.#marginMs = timing.marginMs;
+    clearInterval(this.#interval);
+    this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
+    this.#arm(); // the leash is told first
+    this.emit('shortened', granted);
   }
 
   #lose(kind: TermEndKind, reason: string): void {

@@ -9,6 +9,8 @@ import { endOf, TermEnd } from './end.js';
 import { layoutOf } from './layout.js';
 import { watchNode } from './watch-node.js';
 import type { Lease } from './lease.js';
+import type { Unconfirmed } from './history.js';
+import { awaitPrevious, type PreviousEnd } from './unconfirmed.js';
 
 const CANDIDATE_DELETED = () => new TermEnd('candidate-lost', 'candidate node deleted');
 
@@ -21,6 +23,14 @@ export interface TakeOptions extends Omit<CampaignOptions, 'deferAnnounce'> {
   onBatonWait?: (holder: BatonHolder) => void;
   /** Resolve before the term is announced (the leader node written): the caller calls `announce()`. */
   deferAnnounce?: boolean;
+  /**
+   * How long the previous term's child may live after its baton vanished without its release (an operator
+   * deleted it, or reset the election): the session timeout + stopTimeout. Default 0: trust a missing baton.
+   */
+  unconfirmedWaitMs?: number;
+  /** Called when we wait for such a previous term, with how long at most; and with how the wait ended. */
+  onUnconfirmed?: (u: Unconfirmed, waitMs: number) => void;
+  onUnconfirmedEnd?: (how: PreviousEnd, waitedMs: number) => void;
 }
 
 /** One term of leadership, held: do the work only while `lost` has not aborted, stop it before `msUntilStop()`. */
@@ -43,14 +53,16 @@ export class Term {
    * when the term is lost before the baton was ours, or as `campaign` does; nothing is left held in every case.
    */
   static async take(election: Election, opts: TakeOptions = {}): Promise<Term> {
-    const { lease, onWon, onBatonWait, deferAnnounce, ...campaign } = opts;
-    const won = await election.campaign({ ...campaign, deferAnnounce: true });
+    const { lease, onWon, onBatonWait, deferAnnounce, unconfirmedWaitMs = 0, ...campaign } = opts;
+    const { onUnconfirmed, onUnconfirmedEnd, ...rest } = campaign;
+    const won = await election.campaign({ ...rest, deferAnnounce: true });
     // While we wait for the baton, our candidate node is watched (the term's own watches come with announce()).
     const gone = new AbortController();
     const waiting = new AbortController();
     const lost = AbortSignal.any([won.lost, gone.signal, ...(lease ? [lease.hold(won.node)] : [])]);
     const { zk } = election;
-    const baton = new Baton(zk, layoutOf(election.path).active, { acl: election.opts.acl });
+    const layout = layoutOf(election.path);
+    const baton = new Baton(zk, layout.batons, { acl: election.opts.acl, legacy: layout.active });
     const watchOwnNode = () =>
       void watchNode(zk, won.node, (e) => e === 'deleted' && gone.abort(CANDIDATE_DELETED()), waiting.signal);
     try {
@@ -58,12 +70,23 @@ export class Term {
       const { id, host } = election.opts.info ?? {};
       const data = JSON.stringify({ id, host, term: won.term, node: won.node, sessionId: zk.sessionId });
       const signal = AbortSignal.any([lost, ...(opts.signal ? [opts.signal] : [])]);
-      let waits = 0;
+      let watching = false;
+      const watchOnce = () => {
+        if (!watching) watchOwnNode(); // only when we wait: no extra request on the hand-over path
+        watching = true;
+      };
       const onWait = (h: BatonHolder) => {
-        if (waits++ === 0) watchOwnNode(); // only when it is held: no extra request on the hand-over path
+        watchOnce();
         onBatonWait?.(h);
       };
-      const token = await baton.take(data, { signal, onWait });
+      const { token, waited } = await baton.take(data, { signal, onWait });
+      if (!waited && won.unconfirmed && unconfirmedWaitMs > 0) {
+        const since = performance.now();
+        watchOnce();
+        onUnconfirmed?.(won.unconfirmed, unconfirmedWaitMs);
+        const how = await awaitPrevious(zk, layout.leader, won.unconfirmed, unconfirmedWaitMs, signal);
+        onUnconfirmedEnd?.(how, Math.round(performance.now() - since));
+      }
       waiting.abort();
       const term = new Term(zk, won, token, lost, baton, lease, opts.shutdown);
       if (!deferAnnounce) await term.announce();
@@ -71,8 +94,12 @@ export class Term {
     } catch (err) {
       waiting.abort();
       const why = lost.aborted ? endOf(lost) : err;
-      lease?.release();
+      const offline = opts.shutdown ? offlineAfter(zk, opts.shutdown) : undefined;
+      const dropped = baton.drop({ signal: offline?.signal }); // held only if the wait after it failed
       await won.release().catch(() => {});
+      await dropped;
+      offline?.dispose();
+      lease?.release();
       throw opts.signal?.aborted ? opts.signal.reason : why;
     }
   }

@@ -38,7 +38,7 @@ export async function campaign(
 ): Promise<void> {
   const config: Config = ctx.config;
   const log: Logger = ctx.log;
-  const election = new Election(zk, config.election.path, { info: ctx.info, acl: ctx.acl });
+  const election = new Election(zk, config.election.path, { info: ctx.info, acl: ctx.acl, history: ctx.history });
   await ensurePath(zk, election.candidates, ctx.acl);
   if (config.zookeeper.acl === 'secured') {
     await secureDirectories(zk, config.election.path, parent(pidNodePathOf(config)), ctx.acl, log);

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { endOf, TermEnd } from '../recipes/end.js';
 import type { LeaderInfo } from '../recipes/election.js';
+import type { TermHistory } from '../recipes/history.js';
 import type { Term } from '../recipes/term.js';
 import type { LeashedTask, TaskExit, TaskSpawnError } from '../task/task.js';
 import type { Acl } from '../zk/acl.js';
@@ -23,6 +24,8 @@ export interface ModeContext {
   readonly log: Logger;
   readonly acl: readonly Acl[];
   readonly info: LeaderInfo;
+  /** The terms this process has seen of the election, across its sessions (term numbers only grow). */
+  readonly history: TermHistory;
   /** The configured hooks (a no-op for those not set). */
   readonly hooks: Hooks;
   /** Reports what happened; the supervisor's table decides the state it leads to. */

@@ -11,10 +11,10 @@ import { layoutOf } from '../recipes/layout.js';
 /**
  * Narrows every node the tool owns that was created earlier with an open ACL (anyone could delete or add nodes,
  * rewrite `leader` or the run records) to read-only for everyone but the members: the election node, its
- * directories (`candidates`, `runs`, `drained`, and `pids` when the pid node lives there), `leader`, `active`,
- * `resign`, `last-run`, each run record and each drain marker. A pid-node parent outside the election path is
- * shared, not ours: it is left alone (with a warning when it is open). A missing node is skipped; another failure
- * is logged and the rest are still done; NOAUTH is thrown (our credentials are not the members').
+ * directories (`candidates`, `batons`, `runs`, `drained`, and `pids` when the pid node lives there), `leader`,
+ * `active`, `resign`, `last-run`, each run record and each drain marker. A pid-node parent outside the election
+ * path is shared, not ours: it is left alone (with a warning when it is open). A missing node is skipped; another
+ * failure is logged and the rest are still done; NOAUTH is thrown (our credentials are not the members').
  */
 export async function secureDirectories(
   zk: Zk,
@@ -28,7 +28,7 @@ export async function secureDirectories(
   const at = layoutOf(electionPath);
   const inside = async (dir: string) => (await childrenOrEmpty(zk, dir)).map((r) => join(dir, r));
   const records = [...(await inside(at.runs)), ...(await inside(at.drained))];
-  const dirs = [at.root, at.candidates, at.runs, at.drained, ...(owned ? [pidParent] : [])];
+  const dirs = [at.root, at.candidates, at.batons, at.runs, at.drained, ...(owned ? [pidParent] : [])];
   const files = [at.leader, at.active, at.resign, at.lastRun];
   for (const [path, want] of [
     ...dirs.map((d) => [d, dirAcl] as const),

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { LeaderInfo } from '../recipes/election.js';
 import { TermEnd } from '../recipes/end.js';
+import { TermHistory } from '../recipes/history.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
@@ -46,6 +47,7 @@ export class Supervisor extends EventEmitter<Events> {
   #spec!: TaskSpec;
   #acl: readonly Acl[] = [];
   #info!: LeaderInfo;
+  #history = new TermHistory();
   #hooks!: Hooks;
   #pending: Config | undefined; // a reloaded config waiting for the next term or session
   #session: AbortController | undefined;
@@ -73,6 +75,9 @@ export class Supervisor extends EventEmitter<Events> {
       get info() {
         return self.#info;
       },
+      get history() {
+        return self.#history;
+      },
       get hooks() {
         return self.#hooks;
       },
@@ -93,10 +98,11 @@ export class Supervisor extends EventEmitter<Events> {
 
   // Takes `config` as ours: the child's spec, the schedule, our ACL and candidate info follow it.
   #adopt(config: Config): void {
+    if (this.config && this.config.election.path !== config.election.path) this.#history = new TermHistory();
     this.config = config;
     this.#acl = memberAcl(config.zookeeper.acl, this.digest);
     const { id, description } = config.election;
-    this.#info = { id, host: hostname(), pid: process.pid, description };
+    this.#info = { id, host: hostname(), pid: process.pid, description, pidNode: pidNodePathOf(config) };
     this.#spec = {
       ...taskSpec(config, (stream, line) => this.log.info('child output', { stream, line })),
       onLeashLost: (e) =>
@@ -186,6 +192,21 @@ export class Supervisor extends EventEmitter<Events> {
       zk.on('state', onState);
       const lease = openLease(zk, this.config, this.log);
       lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
+      lease?.on('shortened', (granted) =>
+        this.log.warn('the session was resumed with a shorter timeout: the lease counts on it now', {
+          grantedTimeoutMs: granted,
+          fix: 'give every server the same maxSessionTimeout',
+        })
+      );
+      lease?.on('unfit', (granted, problem) => {
+        this.log.error('the session timeout shrank below what task.stopTimeout needs: the term is lost', {
+          grantedTimeoutMs: granted,
+          problem,
+          fix: 'give every server the same maxSessionTimeout, or lower task.stopTimeout',
+        });
+        // Holding a term, the session is closed once the child is confirmed gone (leadTerm); otherwise now.
+        if (!HOLDING_TERM.includes(this.#state)) this.#ctx.abandonSession(problem);
+      });
       this.current = { zk, lease };
       this.emit('zookeeper', zk.state);
       const { acl, info } = this.#ctx;

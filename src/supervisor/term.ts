@@ -60,6 +60,16 @@ export async function takeTerm(
     ...campaignLog(ctx.log),
     lease,
     deferAnnounce: true,
+    // An operator's reset may leave the last term's child running with no baton: as long as it may live.
+    unconfirmedWaitMs: unconfirmedWaitOf(ctx.config, election.zk),
+    onUnconfirmed: (u, waitMs) =>
+      ctx.log.warn('the last term may still run although its baton is gone: waiting before starting', {
+        why: u.kind === 'reset' ? 'the election was reset (its nodes deleted)' : 'its baton was deleted by hand',
+        previousTerm: u.previous.term,
+        previousSession: u.previous.sessionId,
+        atMostMs: waitMs,
+      }),
+    onUnconfirmedEnd: (how, waitedMs) => ctx.log.info('done waiting for the last term', { how, waitedMs }),
     onWon: (won) => ctx.report({ type: 'won', term: won.term, node: won.node }),
     onBatonWait: (h) => {
       waitingSince ??= performance.now();
@@ -134,8 +144,15 @@ export async function leadTerm(
       // A one-way partition lets our re-dials renew the session while no reply reaches us: nobody else could
       // lead for as long as it lasts. Stop resuming it, so that it expires and the nodes below go with it.
       ctx.abandonSession('the lease lapsed while holding a term and ZooKeeper is still unreachable');
-    }
+    } else if (term.lease?.unfit) ctx.abandonSession(term.lease.unfit); // a session we cannot lead on
     // The baton goes first, our candidate node right behind it (this waits for ZooKeeper).
     await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
   }
 }
+
+/**
+ * How long the last term's child may live after its baton vanished without a release (DESIGN §3.2): its leader
+ * sees the deletion on its next contact, at most a session timeout away, then stops its child within stopTimeout.
+ */
+export const unconfirmedWaitOf = (config: Config, zk: Zk): number =>
+  Math.max(config.zookeeper.sessionTimeout, zk.sessionTimeoutMs) + config.task.stopTimeout + 1000;

@@ -7,6 +7,7 @@ import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { ESCAPES } from './faults-escape.js';
 import { LEASH_FAULTS } from './faults-leash.js';
+import { RENEGOTIATED, RESET_FAULTS } from './faults-reset.js';
 import { REVIEW_FAULTS } from './faults-review.js';
 import { failover, sleep, waitRuns, type Scenario } from './trial.js';
 
@@ -252,4 +253,12 @@ const OVER_TLS = [
   overTls('ensemble: kill the member the leader is connected to', 'tls-ensemble'),
 ];
 
-export const SCENARIOS: Scenario[] = [...BASIC, ...REVIEW_FAULTS, ...LEASH_FAULTS, ...ESCAPES, ...OVER_TLS];
+export const SCENARIOS: Scenario[] = [
+  ...BASIC,
+  ...REVIEW_FAULTS,
+  ...RESET_FAULTS,
+  RENEGOTIATED,
+  ...LEASH_FAULTS,
+  ...ESCAPES,
+  ...OVER_TLS,
+];

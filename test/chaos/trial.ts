@@ -31,13 +31,15 @@ export interface TrialResult {
 }
 
 /** The ZooKeeper a scenario runs on; each kind is started once per run and shared by its scenarios. */
-export type ClusterKind = 'standalone' | 'ensemble' | 'isolation' | 'capped' | 'tls' | 'tls-ensemble';
+export type ClusterKind = 'standalone' | 'ensemble' | 'isolation' | 'capped' | 'mixed' | 'tls' | 'tls-ensemble';
 const CLUSTERS: Record<ClusterKind, [1 | 3, ClusterOptions]> = {
   standalone: [1, {}],
   ensemble: [3, {}],
   // a member cut off from the quorum keeps serving for syncLimit × tickTime = 6 s, longer than T = 4 s
   isolation: [3, { tickTime: 100, syncLimit: 60, quorumProxies: true }],
   capped: [1, { maxSessionTimeout: 2000 }],
+  // members that disagree on maxSessionTimeout (a rolling change of it): a session resumed elsewhere gets less
+  mixed: [3, { maxSessionTimeout: [12_000, 4000, 4000] }],
   // TLS on a secureClientPort (the PKI is made on first use); scenarios with `tls` connect there
   tls: [1, {}],
   'tls-ensemble': [3, {}],

@@ -17,8 +17,13 @@ export class TcpProxy {
   #dropAfter: ((chunk: Buffer) => boolean) | undefined;
   port = 0;
 
-  private constructor(readonly target: { host: string; port: number }) {
+  private constructor(public target: { host: string; port: number }) {
     this.#server = net.createServer((client) => this.#accept(client));
+  }
+
+  /** Sends new connections to `port` (the open ones stay): a client re-dialling lands on another server. */
+  retarget(port: number): void {
+    this.target = { host: this.target.host, port };
   }
 
   /** Starts a proxy on loopback port `listenPort` (default: any free one) forwarding to `host:port`. */

@@ -274,13 +274,15 @@ export interface ClusterOptions {
   tickTime?: number;
   /** ticks a follower may lag (default 10) */
   syncLimit?: number;
-  /** ms; the servers clamp every session's timeout to at most this (default 400 ticks) */
-  maxSessionTimeout?: number;
+  /** ms; the servers clamp every session's timeout to at most this (default 400 ticks); one per member if a list */
+  maxSessionTimeout?: number | number[];
   /** route every link between members through a TCP proxy, so that a member can be isolated */
   quorumProxies?: boolean;
   /** also serve TLS on a secureClientPort: PEM key+certificate, PEM trusted CAs, client certificates asked */
   tls?: { keyStore: string; trustStore: string; clientAuth?: 'need' | 'want' | 'none'; only?: boolean };
 }
+
+const maxOf = (max: ClusterOptions['maxSessionTimeout'], id: number) => (Array.isArray(max) ? max[id - 1] : max);
 
 /** Starts `size` members on free loopback ports and waits until every one serves. */
 export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {}): Promise<ZkCluster> {
@@ -339,7 +341,7 @@ export async function startCluster(size: 1 | 3 | 5 = 1, opts: ClusterOptions = {
       'admin.enableServer=false',
       '4lw.commands.whitelist=*',
       `minSessionTimeout=${tickTime * 4}`,
-      `maxSessionTimeout=${opts.maxSessionTimeout ?? tickTime * 400}`,
+      `maxSessionTimeout=${maxOf(opts.maxSessionTimeout, spec.id) ?? tickTime * 400}`,
       'maxClientCnxns=0',
       'preAllocSize=1024',
       'snapCount=100000',

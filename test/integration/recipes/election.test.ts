@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Election } from '../../../src/recipes/election.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
+import { TermHistory } from '../../../src/recipes/history.js';
+import { deleteRecursive } from '../../../src/zk/helpers.js';
 import { useZk } from '../../helpers/fixture.js';
 import { waitFor, within } from '../../helpers/wait.js';
 
@@ -92,4 +94,19 @@ test('election: a campaign that times out leaves no node; one without info is re
   assert.equal((await zk.children('/e/candidates')).children.length, 1);
   await assert.rejects(new Election(zk, '/e').campaign(), /needs opts\.info/);
   await held.release();
+});
+
+test('election: term numbers only grow, even after the election was deleted by hand (#25.3)', async () => {
+  const root = await fx.chroot();
+  const [zk, op] = await Promise.all([fx.client({ connect: root }), fx.client({ connect: root })]);
+  const history = new TermHistory(); // what one process keeps across its sessions
+  const t1 = await new Election(zk, '/e', { info: me('a'), history }).campaign();
+  await t1.release();
+  const t2 = await new Election(zk, '/e', { info: me('a'), history }).campaign();
+  assert.equal(t2.term, t1.term + 1, 'one more per term (the ended mark does not count)');
+  await t2.release();
+  await deleteRecursive(op, '/e'); // "reset the stuck election"
+  const t3 = await new Election(zk, '/e', { info: me('a'), history }).campaign();
+  assert.ok(t3.term > t2.term, `term ${t2.term} → ${t3.term} after the reset`);
+  await t3.release();
 });

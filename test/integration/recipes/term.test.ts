@@ -9,6 +9,7 @@ import { TermEnd } from '../../../src/recipes/end.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
 import { Lease } from '../../../src/recipes/lease.js';
 import { Term } from '../../../src/recipes/term.js';
+import type { Zk } from '../../../src/zk/client.js';
 import { useZk } from '../../helpers/fixture.js';
 import { TcpProxy } from '../../helpers/proxy.js';
 import { stateReached, within } from '../../helpers/wait.js';
@@ -22,7 +23,11 @@ test('term: a new term waits for the baton until the previous holder releases, t
   const root = await fx.chroot();
   const [za, zb, op] = await Promise.all([1, 2, 3].map(() => fx.client({ connect: root })));
   const a = await Term.take(new Election(za!, '/e', { info: me('a') }));
-  assert.equal((await op!.get('/e/active')).stat.czxid, a.token, "the token is the baton node's creation zxid");
+  assert.equal(
+    (await op!.get(`/e/batons/${za!.sessionId}`)).stat.czxid,
+    a.token,
+    "the token is the baton node's creation zxid"
+  );
   const leader = JSON.parse((await op!.get('/e/leader')).data.toString()) as LeaderInfo;
   assert.equal(leader.token, a.token, 'the leader node carries the same token');
   const waits: string[] = [];
@@ -42,7 +47,7 @@ test('term: a new term waits for the baton until the previous holder releases, t
   await b.release();
   await b.release(); // once: a second call waits for the first
   assert.deepEqual((await op!.children('/e/candidates')).children, []);
-  assert.equal(await op!.exists('/e/active'), null);
+  assert.deepEqual((await op!.children('/e/batons')).children, []);
 });
 
 test('term: lost while waiting for the baton, take() rejects with the typed end and leaves nothing', async () => {
@@ -127,3 +132,60 @@ test('term: lead() leaves no abort listener per term on the caller’s signal', 
   assert.equal(terms, 6);
   assert.ok(counts.at(-1)! <= counts[0]!, `listeners on the caller's signal per term: ${counts}`);
 });
+
+test('term: a baton deleted by hand with the candidate node is not trusted: the next term waits for the release (#25.3)', async () => {
+  const root = await fx.chroot();
+  const [za, zb, op] = await Promise.all([1, 2, 3].map(() => fx.client({ connect: root })));
+  await za!.create('/pid-a', '', { mode: 'ephemeral' }); // a's pid node: its session lives
+  const a = await Term.take(new Election(za!, '/e', { info: { ...me('a'), pidNode: '/pid-a' } }));
+  const waits: number[] = [];
+  const ends: string[] = [];
+  const bTakes = Term.take(new Election(zb!, '/e', { info: me('b') }), {
+    unconfirmedWaitMs: 20_000,
+    onUnconfirmed: (_, ms) => waits.push(ms),
+    onUnconfirmedEnd: (how) => ends.push(how),
+  });
+  await waitForQueue(op!, 2);
+  await op!.delete(`/e/batons/${za!.sessionId}`); // the operator's "reset": the baton, then a's candidate node
+  await op!.delete(a.node);
+  await within(aborted(a.lost), 5000, "a's term lost");
+  await new Promise((r) => setTimeout(r, 300)); // the fault's window: a's work may still run
+  let bDone = false;
+  void bTakes.then(() => (bDone = true));
+  assert.deepEqual(waits, [20_000], 'b waits: the last term was not released');
+  assert.equal(bDone, false, 'b took a term while a may still run');
+  await a.release(); // a's work is confirmed gone: it marks its term ended
+  const b = await within(bTakes, 5000, 'b taking the term once a released');
+  assert.deepEqual(ends, ['released']);
+  assert.ok(b.term > a.term && b.token > a.token);
+  await b.release();
+});
+
+test('term: after a crash (its session gone) the next term does not wait for the unreleased last term', async () => {
+  const root = await fx.chroot();
+  const [za, zb] = await Promise.all([fx.client({ connect: root }), fx.client({ connect: root })]);
+  await za.create('/pid-a', '', { mode: 'ephemeral' });
+  await Term.take(new Election(za, '/e', { info: { ...me('a'), pidNode: '/pid-a' } }));
+  const ends: string[] = [];
+  const bTakes = Term.take(new Election(zb, '/e', { info: me('b') }), {
+    unconfirmedWaitMs: 20_000,
+    onUnconfirmedEnd: (how) => ends.push(how),
+  });
+  const t0 = performance.now();
+  za.close(); // a's baton, candidate and pid node go with its session; its lease ended before
+  const b = await within(bTakes, 5000, 'b taking the term after a crashed');
+  const ms = performance.now() - t0;
+  assert.ok(ms < 2000, `b waited ${Math.round(ms)} ms`);
+  assert.ok(
+    ends.every((e) => e === 'session-gone'),
+    `no wait beyond seeing a's session gone: ${ends}`
+  );
+  await b.release();
+});
+
+async function waitForQueue(op: Zk, n: number) {
+  for (let i = 0; (await op.children('/e/candidates')).children.length < n; i++) {
+    if (i > 500) throw new Error(`the queue never had ${n} candidates`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

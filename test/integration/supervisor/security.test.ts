@@ -52,7 +52,9 @@ test('security: with digest auth, only members can write the election; credentia
   await noauth(stranger.delete('/sec/job/candidates'), 'deleting the candidates directory');
   await noauth(stranger.create('/sec/job/runs/x', ''), 'adding a run record');
   await noauth(stranger.set('/sec/job/runs/2026-01-01T00:00:00.000Z', '{}'), 'rewriting a run record');
-  await noauth(stranger.delete('/sec/job/active'), "deleting the leader's baton");
+  const [baton] = (await stranger.children('/sec/job/batons')).children;
+  await noauth(stranger.delete(`/sec/job/batons/${baton}`), "deleting the leader's baton");
+  await noauth(stranger.create('/sec/job/batons/x', '', { mode: 'ephemeral' }), 'making a baton');
   await noauth(stranger.create('/sec/job/resign', '{"term":1}'), 'asking the leader to resign');
   await noauth(stranger.create('/sec/job/last-run', '{}'), 'writing the once-per record');
   await noauth(stranger.create('/sec/job/drained/sec-a', ''), 'draining a host');
