@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what zk-supervisor's tests and demo need: the Debian `zookeeper` package (Java server used by the
-# test harness) when it is missing, and the npm dependencies (builds the native ZooKeeper client, ~40 s).
+# Installs what zk-supervisor's tests and demo need: Node.js 24 LTS when the machine's node is older
+# (scripts/node-env.sh), the Debian `zookeeper` package (Java server used by the test harness) when it is missing,
+# and the npm dependencies (builds the native ZooKeeper client for that Node.js, ~30 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node-env.sh
 if [ ! -f /usr/share/java/zookeeper.jar ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing the Debian zookeeper package" >&2
@@ -14,9 +16,14 @@ if [ ! -f /usr/share/java/zookeeper.jar ]; then
   fi
 fi
 command -v java >/dev/null || { echo "setup: java is missing; run: sudo apt-get install -y default-jre-headless" >&2; exit 1; }
+abi="$(node -p process.versions.modules)" # the addon loads only in the Node.js ABI it was built for
 if [ ! -f node_modules/zookeeper/build/Release/zookeeper.node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
+elif [ "$(cat node_modules/.zks-abi 2>/dev/null)" != "$abi" ]; then
+  echo "setup: rebuilding the ZooKeeper addon for Node.js $(node -v)" >&2
+  npm rebuild zookeeper --no-audit --no-fund
 fi
+echo "$abi" > node_modules/.zks-abi
 if [ ! -x build/zks-leash ] || [ native/leash.c -nt build/zks-leash ]; then
   node scripts/build-leash.mjs
 fi
