@@ -6,6 +6,7 @@ import { createLogger } from '../log.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { CONFIG_CHECKS } from '../supervisor/checks.js';
 import { EXIT, fail, load, problemOf } from './common.js';
+import { execWithoutSecret } from './secret-env.js';
 import { SystemdNotifier } from './systemd.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
@@ -17,6 +18,8 @@ type Overrides = { id?: string; logLevel?: string };
 // SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
 async function startSupervisor(file: string, overrides: Overrides, command: 'run' | 'once') {
   const { config, digest, warnings } = load(file);
+  const secretVar = config.zookeeper.auth?.digestEnv;
+  if (secretVar && digest) execWithoutSecret(secretVar, { ...process.env, [secretVar]: digest }); // jobs read /proc
   if (overrides.id) config.election.id = overrides.id;
   const log = createLogger({
     level: overrides.logLevel ?? config.logging.level,

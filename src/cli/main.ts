@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { EXIT, fail, load } from './common.js';
+import { takeHandoff } from './secret-env.js';
 import { onceCommand, run } from './daemon.js';
 
 export { OPEN_WARNING } from './daemon.js';
@@ -39,6 +40,7 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
 
 /** Parses `argv` and runs the command. */
 export async function main(argv: string[]): Promise<void> {
+  takeHandoff(); // a re-executed `run` or `once` (secret-env.ts)
   const fast = fastPath(argv);
   if (fast) return fast();
   const { default: yargs } = await import('yargs');

@@ -7,11 +7,17 @@ import type { TaskSpec } from './task.js';
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** `${NAME}` / `${NAME:-…}` in a string command: the shell expands these from the job's environment. */
 const SHELL_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)/g;
+/** What systemd hands the supervisor for itself: a job must not notify, feed the watchdog or take its sockets. */
+const SUPERVISOR_ONLY = new Set([
+  ...['NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES'],
+  ...['INVOCATION_ID', 'ZKS_DIGEST_HANDOFF'],
+]);
 
 /**
  * The child's environment, built in one place (DESIGN §6):
  * 1. the supervisor's variables `task.inheritEnv` allows (all, none, or a list), and those a string command
- *    names as `${VAR}` — never the ZooKeeper credential (`zookeeper.auth.digestEnv`);
+ *    names as `${VAR}` — never the ZooKeeper credential (`zookeeper.auth.digestEnv`) nor what systemd gives
+ *    the supervisor alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*, INVOCATION_ID): not even when listed;
  * 2. USER, LOGNAME and HOME of `task.user`; PATH when nothing set one;
  * 3. `task.env`; then `ZK_SUPERVISOR_ID` and `ZK_SUPERVISOR_PATH`.
  * The leash adds, per run, `ZK_SUPERVISOR_TERM`, `ZK_SUPERVISOR_TOKEN` and (scheduled mode) `ZK_SUPERVISOR_TICK`.
@@ -27,7 +33,8 @@ export function childEnv(
   const wanted = (k: string) => inheritEnv === true || (Array.isArray(inheritEnv) && inheritEnv.includes(k));
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(base)) {
-    if (v !== undefined && k !== secret && (wanted(k) || named.includes(k))) env[k] = v;
+    if (v === undefined || k === secret || SUPERVISOR_ONLY.has(k)) continue;
+    if (wanted(k) || named.includes(k)) env[k] = v;
   }
   if (identity) Object.assign(env, { USER: identity.name, LOGNAME: identity.name, HOME: identity.home });
   env.PATH ??= DEFAULT_PATH;

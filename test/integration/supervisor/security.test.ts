@@ -108,6 +108,16 @@ test('security: the child never inherits the ZooKeeper credential', async () => 
   assert.ok(environ.includes('CHILD_LOG='), 'read the environment of the child itself');
   assert.ok(!environ.includes(SECRET.split(':')[1]!), 'the digest password is in the child environment');
   assert.ok(!environ.includes('ZKS_TEST_DIGEST='), 'the credential variable is in the child environment');
+  // What a job of the same user can read of the processes above it (#25.6): their first environment blocks.
+  const leash = Number(readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  for (const [who, pid] of [
+    ['supervisor', sup.pid],
+    ['leash', leash],
+  ] as const) {
+    const block = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    assert.ok(block.includes('ZKS_TEST_TAG=') || block.includes('PATH='), `read the ${who}'s environment`);
+    assert.ok(!block.includes(SECRET.split(':')[1]!), `the digest password is in the ${who}'s /proc/pid/environ`);
+  }
 });
 
 test('security: task.user runs the job as that user, with its own HOME; the supervisor stays root', async (t) => {

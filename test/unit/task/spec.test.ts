@@ -48,3 +48,19 @@ test('child env: task.user sets USER, LOGNAME and HOME; task.env still wins', ()
   const env = childEnv(config('  command: [run]\n  env:\n    HOME: /srv\n'), SUPERVISOR_ENV, id);
   assert.deepEqual([env.USER, env.LOGNAME, env.HOME], ['nobody', 'nobody', '/srv']);
 });
+
+test('child env: never what systemd gives the supervisor alone (notify socket, watchdog, sockets), even when listed', () => {
+  const systemd = {
+    NOTIFY_SOCKET: '/run/systemd/notify',
+    WATCHDOG_USEC: '30000000',
+    WATCHDOG_PID: '1',
+    LISTEN_FDS: '1',
+  };
+  const base = { ...SUPERVISOR_ENV, ...systemd, LISTEN_PID: '1', LISTEN_FDNAMES: 'x', INVOCATION_ID: 'abc' };
+  for (const task of ['  command: [run]\n', '  command: [run]\n  inheritEnv: [NOTIFY_SOCKET, WATCHDOG_USEC]\n']) {
+    const env = childEnv(config(task), base);
+    for (const k of [...Object.keys(systemd), 'LISTEN_PID', 'LISTEN_FDNAMES', 'INVOCATION_ID']) {
+      assert.equal(env[k], undefined, `${k} reached the child`);
+    }
+  }
+});
