@@ -7,9 +7,17 @@ import { isZkError } from '../zk/errors.js';
 /** Documented exit codes. */
 export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
 
-/** Prints `zk-supervisor: message` on stderr and exits with `code`. */
+let jsonErrors = false;
+
+/** From now on a failure is also one JSON object on stdout, `{"error":{"message","exitCode"}}` (`--json`). */
+export const failAsJson = (): void => {
+  jsonErrors = true;
+};
+
+/** Prints `zk-supervisor: message` on stderr (and, after failAsJson, the JSON error on stdout); exits `code`. */
 export const fail = (code: number, message: string): never => {
   process.stderr.write(`zk-supervisor: ${message}\n`);
+  if (jsonErrors) process.stdout.write(`${JSON.stringify({ error: { message, exitCode: code } })}\n`);
   process.exit(code);
 };
 

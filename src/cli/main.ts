@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { EXIT, fail, load } from './common.js';
+import { argsProblem } from './args.js';
 import { takeHandoff } from './secret-env.js';
 import { onceCommand, run } from './daemon.js';
 
@@ -41,6 +42,8 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
 /** Parses `argv` and runs the command. */
 export async function main(argv: string[]): Promise<void> {
   takeHandoff(); // a re-executed `run` or `once` (secret-env.ts)
+  const problem = argsProblem(argv);
+  if (problem) fail(EXIT.CONFIG, `${problem}\nRun zk-supervisor --help for usage.`);
   const fast = fastPath(argv);
   if (fast) return fast();
   const { default: yargs } = await import('yargs');

@@ -1,11 +1,12 @@
 // The operator's commands: status, resign (and their output). They exit the process.
 import { hostname } from 'node:os';
 import { parseDuration } from '../config/schema.js';
-import { EXIT, fail, load, problemOf } from './common.js';
+import { EXIT, fail, failAsJson, load, problemOf } from './common.js';
 import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
 export async function status(file: string, json: boolean): Promise<void> {
+  if (json) failAsJson(); // a script parsing the output gets a JSON error, not empty input
   const { config, digest } = load(file);
   const { readStatus } = await import('./status.js');
   let s: Awaited<ReturnType<typeof readStatus>>;
@@ -50,6 +51,12 @@ export async function drain(file: string, id: string | undefined, on: boolean): 
     r = await setDrain(loaded.config, loaded.digest, name, on);
   } catch (err) {
     return fail(EXIT.FAILURE, problemOf(err, loaded.digest));
+  }
+  if (r.unknown) {
+    process.stderr.write(
+      `zk-supervisor: warning: no candidate "${name}" is in the election now: it stays a standby when it joins ` +
+        `(a typo? undrain it: zk-supervisor undrain --config ${file} --id ${name})\n`
+    );
   }
   const what = on ? 'drained' : 'undrained';
   process.stdout.write(`${r.changed ? what : `already ${what}`}: ${name}\n`);

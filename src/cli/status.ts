@@ -146,7 +146,7 @@ export async function setDrain(
   digest: string | undefined,
   name: string,
   on: boolean
-): Promise<{ changed: boolean; resign?: ResignRequest }> {
+): Promise<{ changed: boolean; resign?: ResignRequest; unknown?: boolean }> {
   return withZk(config, digest, async (zk) => {
     const acl = memberAcl(config.zookeeper.acl, digest);
     const marker = join(drainedDir(config), name);
@@ -163,9 +163,10 @@ export async function setDrain(
     }
     if (!on) return { changed: true };
     const election = new Election(zk, config.election.path, { acl });
-    const leader = await election.leader();
+    const [leader, queue] = await Promise.all([election.leader(), election.contenders()]);
     const leads = leader && (leader.id === name || leader.host === name);
-    return { changed: true, resign: leads ? await election.requestResign(by) : undefined };
+    const unknown = !leads && !queue.some((c) => c.id === name || c.host === name);
+    return { changed: true, resign: leads ? await election.requestResign(by) : undefined, unknown };
   });
 }
 

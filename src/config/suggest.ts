@@ -31,8 +31,14 @@ function distance(a: string, b: string): number {
 
 /** The key at `path` that `key` was probably meant to be (at most a third of its letters off), or undefined. */
 export function didYouMean(path: readonly string[], key: string): string | undefined {
+  return closest(key, keysAt(path));
+}
+
+/** The word of `known` that `word` was probably meant to be (at most a third of its letters off), or undefined. */
+export function closest(word: string, known: readonly string[]): string | undefined {
+  const key = word;
   let best: { k: string; d: number } | undefined;
-  for (const k of keysAt(path)) {
+  for (const k of known) {
     const d = distance(key, k);
     if (!best || d < best.d) best = { k, d };
   }

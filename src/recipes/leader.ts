@@ -29,6 +29,7 @@ export interface LeaderInfo {
 export interface Contender {
   node: string;
   id?: string;
+  host?: string;
 }
 
 /** The queue under `candidates`, lowest first; nodes whose name is not a contender's are left out. */
@@ -41,7 +42,7 @@ export async function contendersAt(zk: Zk, candidates: string): Promise<Contende
       (r) => r.data,
       (err: unknown) => (isZkError(err, 'NONODE') ? undefined : Promise.reject(err)) // gone meanwhile: skipped
     );
-    if (data) out.push({ node, id: idOf(data) });
+    if (data) out.push({ node, ...whoOf(data) });
   }
   return out;
 }
@@ -58,11 +59,12 @@ export async function leaderAt(zk: Zk, candidates: string, leaderPath: string): 
   }
 }
 
-// The candidate id in a node's data (undefined: not one of ours).
-function idOf(data: Buffer): string | undefined {
+// The candidate id and host in a node's data (none: not one of ours).
+function whoOf(data: Buffer): { id?: string; host?: string } {
   try {
-    return (JSON.parse(data.toString()) as Partial<LeaderInfo>).id;
+    const { id, host } = JSON.parse(data.toString()) as Partial<LeaderInfo>;
+    return { ...(id === undefined ? {} : { id }), ...(host === undefined ? {} : { host }) };
   } catch {
-    return undefined;
+    return {};
   }
 }

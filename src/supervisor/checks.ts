@@ -41,14 +41,24 @@ function minSessionTimeout(stopTimeout: number, tick: number): number {
   return T;
 }
 
-/** task.schedule (with task.timezone) is a cron expression croner accepts. */
+/** task.schedule is a cron expression croner accepts (checked apart from the time zone: both are reported). */
 export const scheduleCompiles: ConfigCheck = ({ task }) => {
   if (task.schedule === undefined) return undefined;
   try {
-    compileSchedule(task.schedule, task.timezone);
+    compileSchedule(task.schedule);
   } catch (err) {
-    const message = (err as Error).message;
-    return { path: ['task', /time ?zone/i.test(message) ? 'timezone' : 'schedule'], message, showValue: true };
+    return { path: ['task', 'schedule'], message: (err as Error).message, showValue: true };
+  }
+  return undefined;
+};
+
+/** task.timezone is a time zone croner knows. */
+export const timezoneKnown: ConfigCheck = ({ task }) => {
+  if (task.schedule === undefined || task.timezone === undefined) return undefined;
+  try {
+    compileSchedule('* * * * *', task.timezone);
+  } catch (err) {
+    return { path: ['task', 'timezone'], message: (err as Error).message, showValue: true };
   }
   return undefined;
 };
@@ -124,6 +134,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   pathsValid,
   stopTimeoutFits,
   scheduleCompiles,
+  timezoneKnown,
   identityUsable,
   tlsFilesUsable,
   commandPresent,

@@ -39,7 +39,12 @@ test('cli: validate exits 0 for a good config and 2 with one line per problem fo
 });
 
 test('cli: bad arguments exit 2 with usage, never a stack trace', () => {
-  for (const args of [[], ['frobnicate'], ['run'], ['status', '--config']]) {
+  const typos = [
+    ['run', '--confg', 'x'],
+    ['run', '-c', 'a', '--config', 'b'],
+    ['resign', '-c', 'a', '--timeout', '5s'],
+  ];
+  for (const args of [[], ['frobnicate'], ['run'], ['status', '--config'], ...typos, ['drain', '-c', 'a', '--id=']]) {
     const r = cli(...args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     noStack(r.err);
@@ -64,12 +69,22 @@ test('cli: status against an unreachable server exits 1 naming the server; no le
   const refused = cli('status', '--config', closed);
   assert.equal(refused.code, 1);
   assert.match(refused.err, /^zk-supervisor: zookeeper 127\.0\.0\.1:\d+: 127\.0\.0\.1:\d+ ECONNREFUSED$/m);
+  // --json: a script parsing the output gets a JSON error object, not empty input (#26.7)
+  const asJson = cli('status', '--config', closed, '--json');
+  assert.equal(asJson.code, 1);
+  const { error } = JSON.parse(asJson.out) as { error: { message: string; exitCode: number } };
+  assert.match(error.message, /ECONNREFUSED/);
+  assert.equal(error.exitCode, 1);
   // node's own start-up included; the connect timeout it no longer waits for is 5 s
   assert.ok(performance.now() - t0 < 3000, `took ${performance.now() - t0} ms`);
   const empty = writeConfig(work.dir, { connect: await fx.chroot(), path: '/nobody', childLog: '/dev/null' });
   const r = cli('status', '--config', empty);
   assert.equal(r.code, 3);
   assert.match(r.out, /leader: none/);
+  // drain of a host nobody has heard of: done (it may join later), with a warning that names the way back
+  const drained = cli('drain', '--config', empty, '--id', 'nosuchhost');
+  assert.equal(drained.code, 0, drained.err);
+  assert.match(drained.err, /warning: no candidate "nosuchhost" is in the election now.*undrain/);
 });
 
 test('cli: a command that cannot start is reported clearly and the host steps down instead of crashing', async () => {

@@ -184,6 +184,17 @@ const CASES: [string, string, RegExp][] = [
   ],
 ];
 
+test('bad config: a bad time zone does not hide a bad schedule: both are reported (#26.7)', () => {
+  const text = `${ZK}${EL}${TASK}  schedule: "61 * * * *"\n  timezone: Mars/Base\n`;
+  assert.throws(
+    () => parseConfig(text, 'c.yaml', {}, CONFIG_CHECKS),
+    (err) =>
+      err instanceof ConfigError &&
+      err.problems.some((p) => /task\.schedule: Invalid value for minute: 61/.test(p)) &&
+      err.problems.some((p) => /task\.timezone: unknown time zone "Mars\/Base"/.test(p))
+  );
+});
+
 for (const [name, text, expected] of CASES) {
   test(`bad config: ${name}`, () => {
     let problems: string[] | undefined;

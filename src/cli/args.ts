@@ -1,0 +1,53 @@
+// Mistakes on the command line that yargs lets through or words badly: each gets one line naming the option and
+// exit 2, before anything runs — an unknown option (with the one it was probably meant to be), an option given
+// twice or without its value, an empty --id, --timeout without --wait.
+import { closest } from '../config/suggest.js';
+
+/** The options of each command (long names; `c` is --config). */
+const OPTIONS: Record<string, readonly string[]> = {
+  run: ['config', 'id', 'log-level'],
+  once: ['config', 'wait', 'once-per', 'id', 'log-level'],
+  validate: ['config', 'quiet'],
+  status: ['config', 'json', 'watch'],
+  resign: ['config', 'wait', 'timeout'],
+  drain: ['config', 'id'],
+  undrain: ['config', 'id'],
+};
+const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);
+const COMMON = ['help', 'version'];
+
+/** The problem with `argv` (one line), or undefined when yargs may take it from here. */
+export function argsProblem(argv: readonly string[]): string | undefined {
+  const [cmd, ...rest] = argv;
+  const known = cmd ? OPTIONS[cmd] : undefined;
+  if (!known) return undefined; // yargs says what the commands are
+  const seen = new Map<string, string | true>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    if (!arg.startsWith('-')) continue;
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg];
+    const name = flag === '-c' ? 'config' : flag.replace(/^--?(no-)?/, '');
+    if (COMMON.includes(name)) return undefined;
+    if (!known.includes(name)) {
+      const meant = closest(name, known);
+      return `${cmd}: unknown option ${flag}${meant ? `: did you mean --${meant}?` : ''}`;
+    }
+    if (seen.has(name)) return `${cmd}: --${name} given twice: give it once`;
+    const takesValue = !(FLAGS.has(name) && !(cmd === 'once' && name === 'wait'));
+    let value: string | true = true;
+    if (takesValue) {
+      value = inline ?? rest[i + 1] ?? '';
+      if (inline === undefined) i++;
+      if (value === '' || (inline === undefined && value.startsWith('--'))) {
+        return `${cmd}: --${name} needs a value${name === 'config' ? ' (the YAML config file)' : ''}`;
+      }
+    }
+    seen.set(name, value);
+  }
+  if (cmd === 'resign' && seen.has('timeout') && !seen.has('wait')) {
+    return 'resign: --timeout applies only with --wait (without it, resign returns once the request is written)';
+  }
+  return undefined;
+}
