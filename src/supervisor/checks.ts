@@ -5,7 +5,7 @@ import { compileSchedule } from '../schedule/cron.js';
 import { cannotSwitch, resolveIdentity } from '../task/identity.js';
 import { TlsFileError } from '../zk/tls.js';
 import { validatePath } from '../zk/paths.js';
-import { checkCommand, type TaskSpawnError } from '../task/task.js';
+import { checkCommand, firstProgram, type TaskSpawnError } from '../task/task.js';
 import { tlsOptions } from './connect.js';
 
 /** The stop timeout fits the lease that the configured session timeout keeps (DESIGN §3.1). */
@@ -120,7 +120,10 @@ export const pathsValid: ConfigCheck = ({ election, pidNode }) =>
 /** task.command and task.cwd exist now (a warning only: they may be deployed later; the host retries). */
 export const commandPresent: ConfigCheck = ({ task }) => {
   try {
-    checkCommand(typeof task.command === 'string' ? ['/bin/sh'] : task.command, task.cwd);
+    const { command } = task;
+    checkCommand(typeof command === 'string' ? ['/bin/sh'] : command, task.cwd);
+    const first = typeof command === 'string' ? firstProgram(command) : undefined;
+    if (first) checkCommand([first], task.cwd); // a missing one would exit 127 at every start
   } catch (err) {
     const field = (err as TaskSpawnError).code === 'BAD_CWD' ? 'cwd' : 'command';
     return { path: ['task', field], message: `${(err as Error).message} (yet: the host will retry)`, warning: true };

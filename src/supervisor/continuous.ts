@@ -62,7 +62,14 @@ export async function runContinuous(
       if (shutdown) throw l.outer.reason;
       return lost;
     }
-    ctx.log[exit.leashLost ? 'error' : 'info']('child exited', { childPgid: task.jobPgid, ...exit });
+    // 126/127 from a string command is the shell saying the program is not executable / not there
+    const shellFailed = typeof ctx.config.task.command === 'string' && [126, 127].includes(exit.exitCode ?? 0);
+    const hint = shellFailed ? { problem: `the shell could not run the command (exit ${exit.exitCode})` } : {};
+    ctx.log[exit.leashLost || shellFailed ? 'error' : 'info']('child exited', {
+      childPgid: task.jobPgid,
+      ...exit,
+      ...hint,
+    });
     ctx.hooks.fire('postStop', { reason: 'child exited', ...about });
     if (thinLease(l)) {
       // the leash stopped it at the lease end, a hair before our own timer

@@ -47,3 +47,25 @@ export function checkCommand(argv: readonly string[], cwd?: string, env: NodeJS.
     ? new TaskSpawnError('NOT_EXECUTABLE', `task.command ${file}: permission denied (not executable)`)
     : new TaskSpawnError('NOT_FOUND', `task.command ${file}: not found${file.includes('/') ? '' : ' in PATH'}`);
 }
+
+/** What a shell runs first for itself: no program to look for. */
+const SHELL_WORDS = new Set(
+  (
+    '! . : [ alias bg break case cd command continue echo eval exit export false fg for getopts hash if jobs kill ' +
+    'printf pwd read readonly return set shift source test then times trap true type ulimit umask unalias unset ' +
+    'until wait while { ( (('
+  ).split(' ')
+);
+
+/**
+ * The program a string command starts with, when that is plain to see (`exec` and `VAR=value` prefixes skipped);
+ * undefined for a shell word, an expansion or anything else a shell must interpret first.
+ */
+export function firstProgram(command: string): string | undefined {
+  const words = command.trim().split(/\s+/);
+  let i = 0;
+  while (i < words.length && (words[i] === 'exec' || /^[A-Za-z_][A-Za-z0-9_]*=\S*$/.test(words[i]!))) i++;
+  const word = words[i];
+  if (!word || SHELL_WORDS.has(word) || !/^[\w./+-]+$/.test(word)) return undefined;
+  return word;
+}

@@ -7,7 +7,7 @@ import { checkCommand, TaskSpawnError } from './check.js';
 import { deadlineIn, leashArgv, parseStatus, type LeashStatus } from './leash.js';
 import { isStopped, killGroupUntilEmpty } from './group.js';
 
-export { checkCommand, TaskSpawnError, type TaskSpawnCode } from './check.js';
+export { checkCommand, firstProgram, TaskSpawnError, type TaskSpawnCode } from './check.js';
 
 /** Longest line of child output passed to `onLine` (longer lines are cut). */
 const MAX_LINE = 16_384;

@@ -102,6 +102,14 @@ test('cli: a command that cannot start is reported clearly and the host steps do
   await p.waitLog(/to=candidate reason=rejoin/, 5000);
   p.signal('SIGTERM');
   assert.equal(await p.exited, 0);
+  // A string command whose program is missing: the shell exits 127 — an error line that says so (#26.7)
+  writeFileSync(yaml, readFileSync(config, 'utf8').replace(/command: .*/, 'command: "/nonexistent/worker --flag"'));
+  const s = new SupervisorProc('broken-sh', yaml);
+  procs.push(s);
+  const exited = await s.waitLog(/child exited/, 10_000);
+  assert.match(exited, /^\S+ error .*exitCode=127.*the shell could not run the command \(exit 127\)/);
+  s.signal('SIGTERM');
+  assert.equal(await s.exited, 0);
 });
 
 test('cli: a missing native ZooKeeper client is one clear error and exit 1, not a crash or a retry loop', () => {
