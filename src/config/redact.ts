@@ -2,6 +2,27 @@
 import { hostname } from 'node:os';
 import type { LoadedConfig } from './load.js';
 
+/** The fields the schema reads as durations: printed as the loader reads them back ("10s", not 10000). */
+const DURATIONS = [
+  ...['sessionTimeout', 'connectTimeout', 'serverTickTime'].map((k) => ['zookeeper', k]),
+  ['task', 'stopTimeout'],
+  ['task', 'startingDeadline'],
+  ...['initialDelay', 'maxDelay', 'crashLoopWindow'].map((k) => ['task', 'restart', k]),
+  ['hooks', 'timeout'],
+];
+
+/** `ms` in the largest unit that holds it whole: "90s", "2m", "1h", "250ms". */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 /** `task.env` names that hold secrets by convention: their values are never printed. */
 const SECRET_NAME = /pass|secret|token|key|credential|auth|cookie|session|private/i;
 
@@ -20,6 +41,12 @@ export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
     if (parent && typeof parent === 'object' && last !== undefined && last in parent) {
       (parent as Record<string | number, unknown>)[last] = `«from ${vars.map((v) => `$${v}`).join(', ')}»`;
     }
+  }
+  for (const path of DURATIONS) {
+    const parent = path.slice(0, -1).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], shown);
+    const last = path.at(-1)!;
+    const o = parent as Record<string, unknown> | undefined;
+    if (o && typeof o[last] === 'number') o[last] = formatDuration(o[last] as number);
   }
   if (loaded.defaultId) {
     (shown.election as { id: string }).id = `«default: ${hostname()}:<pid of the running supervisor>»`;
