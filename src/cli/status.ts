@@ -50,6 +50,11 @@ async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk
   const zk = await Zk.connect({
     ...zkOptions(config, digest),
     connectTimeoutMs: Math.min(config.zookeeper.connectTimeout, 5000),
+    onSlow: (waited, timeout) =>
+      process.stderr.write(
+        `zk-supervisor: zookeeper ${config.zookeeper.connect}: no answer after ${waited / 1000} s ` +
+          `(giving up after ${timeout / 1000} s)\n`
+      ),
   });
   try {
     return await fn(zk);

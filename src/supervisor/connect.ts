@@ -27,6 +27,9 @@ export function zkOptions(config: Config, digest: string | undefined, signal?: A
     digestAuth: digest,
     tls: tlsOptions(config),
     onTlsFailure: (server, reason) => log?.warn('zookeeper TLS connection failed', { server, reason }),
+    // A server that accepts and never answers: said after 2 s, not only when the connect timeout is over.
+    onSlow: (waitedMs, timeoutMs) =>
+      log?.warn('no zookeeper server has answered yet', { connect: zkc.connect, waitedMs, givesUpAfterMs: timeoutMs }),
     signal,
   };
 }

@@ -67,7 +67,16 @@ export class Zk extends ZkSession {
     } catch (err) {
       fail(unavailable(err)); // the native client could not be loaded or started: no retry will help
     }
-    await ready;
+    const slowMs = opts.slowMs ?? 2000;
+    const slow =
+      opts.onSlow && slowMs < connectTimeoutMs
+        ? setTimeout(() => opts.onSlow!(slowMs, connectTimeoutMs), slowMs)
+        : undefined;
+    try {
+      await ready;
+    } finally {
+      clearTimeout(slow);
+    }
     if (opts.digestAuth) await zk.addAuth('digest', opts.digestAuth);
     return zk;
   }

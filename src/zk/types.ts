@@ -58,6 +58,9 @@ export interface ZkOptions {
   tls?: ZkTlsOptions;
   /** A TLS connection to `server` failed (once per server until one succeeds): certificate, hostname, … */
   onTlsFailure?: (server: string, reason: string) => void;
+  /** Called once when no server has answered after `slowMs` (default 2 s) of the connect timeout: say so. */
+  onSlow?: (waitedMs: number, timeoutMs: number) => void;
+  slowMs?: number;
   signal?: AbortSignal;
 }
 

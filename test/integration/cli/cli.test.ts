@@ -59,6 +59,11 @@ test('cli: status against an unreachable server exits 1 naming the server; no le
     const r = cli('status', '--config', config);
     assert.equal(r.code, 1);
     assert.match(r.err, new RegExp(`zk-supervisor: zookeeper ${proxy.address}: no server answered within \\d+ ms`));
+    // …and it said so after 2 s, not only at the end (#26.7: 15 s of silence before)
+    assert.match(
+      r.err,
+      new RegExp(`^zk-supervisor: zookeeper ${proxy.address}: no answer after 2 s \\(giving up after \\d+ s\\)$`, 'm')
+    );
     noStack(r.err);
   } finally {
     await proxy.stop();
