@@ -15,6 +15,8 @@
  * exact wait status goes back on fd 3 — "E <code> <k>" (exited), "K <signo> <k>" (killed by a signal; <k> is 1
  * when something outlived the grace and was SIGKILLed) or "N" (never ran) — and the leash exits 0. Right after
  * the fork it says "P <pid>": the job's pid and process group. The job gets SIGKILL should the leash die. Exit 2: bad usage or setup failure (message on stderr).
+ * When the leash's stdout/stderr are pipes (output: log), the job's go through pipes the leash holds and copies
+ * on (see `struct relay`): a dead supervisor's pipe never kills a job with SIGPIPE during its graceful stop.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -28,6 +30,7 @@
 #include <grp.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +41,53 @@ static int64_t deadline = INT64_MAX; /* CLOCK_BOOTTIME ns at which the stop begi
 static int sigfd = -1;
 static pid_t job = 0;
 static int job_status = 0, job_reaped = 0;
+
+/* The job's stdout/stderr when ours is a pipe (output: log): the job writes into pipes the leash holds and the
+ * leash copies on, so that a supervisor gone (SIGKILL) does not turn the job's next write into SIGPIPE in the
+ * middle of its graceful stop — its output is dropped then. A slow reader slows the job, as a pipe would. */
+struct relay { int in, out, dead; size_t len, off; char buf[65536]; };
+static struct relay relays[2] = { { .in = -1, .out = 1 }, { .in = -1, .out = 2 } };
+
+/* Adds the relays' fds to `p` (from index n); returns the new count. */
+static int relay_poll(struct pollfd *p, int n) {
+  for (int i = 0; i < 2; i++) {
+    struct relay *r = &relays[i];
+    if (r->in < 0) continue;
+    p[n++] = r->len ? (struct pollfd){ .fd = r->out, .events = POLLOUT } : (struct pollfd){ .fd = r->in, .events = POLLIN };
+  }
+  return n;
+}
+
+/* Moves what is ready: reads a relay whose buffer is empty, writes one that holds data. */
+static void relay_io(void) {
+  for (int i = 0; i < 2; i++) {
+    struct relay *r = &relays[i];
+    if (r->in < 0) continue;
+    if (!r->len) {
+      ssize_t got = read(r->in, r->buf, sizeof r->buf);
+      if (got == 0 || (got < 0 && errno != EAGAIN && errno != EINTR)) { close(r->in); r->in = -1; continue; }
+      if (got > 0 && !r->dead) { r->len = (size_t)got; r->off = 0; }
+    }
+    while (r->len) {
+      ssize_t put = write(r->out, r->buf + r->off, r->len);
+      if (put < 0 && (errno == EAGAIN || errno == EINTR)) break;
+      if (put < 0) { r->dead = 1; r->len = 0; break; } /* EPIPE (SIGPIPE is blocked): the reader is gone */
+      r->off += (size_t)put;
+      r->len -= (size_t)put;
+    }
+  }
+}
+
+/* Once no descendant is left (no writer): what is still in the pipes goes on, for at most a second. */
+static void relay_drain(void) {
+  for (int i = 0; i < 100; i++) {
+    struct pollfd p[2];
+    int n = relay_poll(p, 0);
+    if (!n) return;
+    poll(p, (nfds_t)n, 10);
+    relay_io();
+  }
+}
 
 static int64_t now_ns(clockid_t c) {
   struct timespec t;
@@ -160,9 +210,11 @@ static void stop_and_exit(int sig, long grace_ms) {
     if (!has_children()) break; /* none left */
     int64_t left = until - now_ns(CLOCK_BOOTTIME);
     if (left <= 0) { survivors = 1; break; }
-    struct pollfd p[2] = { { .fd = sigfd, .events = POLLIN }, { .fd = CTL, .events = POLLIN } };
+    struct pollfd p[4] = { { .fd = sigfd, .events = POLLIN }, { .fd = CTL, .events = POLLIN } };
     int ms = (int)(left / 1000000) + 1;
-    if (poll(p, 2, ms > 20 ? 20 : ms) > 0) {
+    int np = relay_poll(p, 2);
+    if (poll(p, (nfds_t)np, ms > 20 ? 20 : ms) > 0) {
+      relay_io();
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) == sizeof si) {}
       long g = grace_ms;
@@ -178,6 +230,7 @@ static void stop_and_exit(int sig, long grace_ms) {
     signal_descendants(SIGKILL);
     reap(1);
   }
+  relay_drain();
   char out[48];
   if (!job) snprintf(out, sizeof out, "N\n");
   else if (WIFSIGNALED(job_status)) snprintf(out, sizeof out, "K %d %d\n", WTERMSIG(job_status), survivors);
@@ -201,6 +254,14 @@ static void run_job(char **argv, const char *line) {
   setenv("ZK_SUPERVISOR_TOKEN", token, 1);
   if (tick[0]) setenv("ZK_SUPERVISOR_TICK", tick, 1);
   pid_t leash = getpid();
+  int wr[2] = { -1, -1 };
+  for (int i = 0; i < 2; i++) {
+    struct stat st;
+    int fds[2];
+    if (fstat(relays[i].out, &st) < 0 || !S_ISFIFO(st.st_mode) || pipe2(fds, O_CLOEXEC) < 0) continue;
+    relays[i].in = fds[0];
+    wr[i] = fds[1];
+  }
   job = fork();
   if (job < 0) die("fork");
   if (job == 0) {
@@ -218,11 +279,18 @@ static void run_job(char **argv, const char *line) {
       fprintf(stderr, "zks-leash: cannot switch to user %ld: %s\n", job_uid, strerror(errno));
       _exit(126);
     }
+    for (int i = 0; i < 2; i++) if (wr[i] >= 0 && dup2(wr[i], 1 + i) < 0) _exit(126);
     /* If the leash dies (killed), the job dies with it (set after the identity switch, which clears it). */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != leash) _exit(137);
     execvp(argv[0], argv);
     fprintf(stderr, "zks-leash: cannot run %s: %s\n", argv[0], strerror(errno));
     _exit(errno == ENOENT ? 127 : 126);
+  }
+  for (int i = 0; i < 2; i++) {
+    if (wr[i] < 0) continue;
+    close(wr[i]);
+    fcntl(relays[i].in, F_SETFL, O_NONBLOCK);
+    fcntl(relays[i].out, F_SETFL, fcntl(relays[i].out, F_GETFL) | O_NONBLOCK);
   }
   /* The job's pid (= its process group) at once: should the leash vanish, the supervisor knows what to kill. */
   dprintf(CTL, "P %d\n", (int)job);
@@ -258,9 +326,11 @@ int main(int argc, char **argv) {
   for (;;) {
     int64_t left = deadline - now_ns(CLOCK_BOOTTIME);
     if (job && left <= 0) stop_and_exit(sig, grace);
-    struct pollfd p[2] = { { .fd = CTL, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
+    struct pollfd p[4] = { { .fd = CTL, .events = POLLIN }, { .fd = sigfd, .events = POLLIN } };
     int timeout = !job || left > 3600000000000LL ? -1 : (int)(left / 1000000) + 1;
-    if (poll(p, 2, timeout) < 0 && errno != EINTR) die("poll");
+    int np = relay_poll(p, 2);
+    if (poll(p, (nfds_t)np, timeout) < 0 && errno != EINTR) die("poll");
+    relay_io();
     if (p[1].revents) {
       struct signalfd_siginfo si;
       while (read(sigfd, &si, sizeof si) == sizeof si) {

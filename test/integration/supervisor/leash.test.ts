@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
@@ -65,4 +66,24 @@ test('leash: a supervisor frozen (SIGSTOP) for 2×T has its child stopped before
   assert.deepEqual(overlaps(runs), [], 'the frozen leader and the standby ran children at the same time');
   assert.equal(runs.filter((r) => r.name === leader.id).length, 1, 'the resumed supervisor started its child again');
   console.log(`# frozen supervisor's child stopped ${stoppedMs.toFixed(0)} ms into the freeze (T = 2 s)`);
+});
+
+test('leash: with output: log, a SIGKILLed supervisor does not cut its job’s graceful stop short (SIGPIPE)', async () => {
+  const done = join(work.dir, 'trap-ran');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: '/leash/pipe',
+    childLog: join(work.dir, 'unused.log'),
+    sessionTimeout: '4s',
+    stopTimeout: '2s',
+    // The trap writes to stdout first: a pipe to a dead supervisor would kill it with SIGPIPE right there.
+    command: `trap 'echo stopping; echo more; /bin/sleep 0.2; echo stopped > ${done}; exit 0' TERM; echo started; while :; do /bin/sleep 0.05; done`,
+    extraTask: '  output: log',
+  });
+  const sup = new SupervisorProc('pipe-a', config);
+  procs.push(sup);
+  await sup.waitLog(/child output.*started/, 10_000);
+  sup.killGroup(); // the supervisor alone: its leash sees EOF and stops the job gracefully
+  await waitFor(() => existsSync(done), { timeoutMs: 5000, what: "the job's TERM trap to finish", intervalMs: 20 });
+  assert.equal(readFileSync(done, 'utf8'), 'stopped\n');
 });
