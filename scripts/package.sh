@@ -2,7 +2,7 @@
 # `npm run package`: dist/zk-supervisor_<version>_<arch>.deb, holding everything a host needs and nothing it must
 # compile — the Node.js 24 runtime (/usr/lib/zk-supervisor/node), the bundled application with the prebuilt
 # ZooKeeper addon for that runtime and the leash (/usr/lib/zk-supervisor/app), /usr/bin/zk-supervisor, the systemd
-# units, an example config (a conffile), the man page and the changelog. Needs dpkg-deb (Debian's dpkg).
+# units, an example config (a conffile), the man page, bash completion and the changelog. Needs dpkg-deb (Debian's dpkg).
 # ZKS_DEB_COMPRESS (default xz) picks the compression: the tests use gzip, faster to build; ZKS_PACKAGE_BUILT=1
 # packages what is built already.
 set -euo pipefail
@@ -75,6 +75,8 @@ Copyright: Node.js contributors and others (https://github.com/nodejs/node/blob/
 License: Expat
  The Node.js runtime (https://nodejs.org), built by the Node.js project; its LICENSE lists its parts.
 EOF
+install -d "$root/usr/share/bash-completion/completions"
+"$root/usr/bin/zk-supervisor" completion > "$root/usr/share/bash-completion/completions/zk-supervisor"
 "$root/usr/bin/zk-supervisor" --help | node scripts/man-page.mjs "$version" | gzip -9n > "$root/usr/share/man/man1/zk-supervisor.1.gz"
 
 # What lintian flags and why it stays (each with its reason).

@@ -145,6 +145,7 @@ export async function main(argv: string[]): Promise<void> {
           .example('$0 drain -c job.yaml --id web-3', 'web-3 stays a standby until undrained, across restarts'),
       async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain')
     )
+    .completion('completion', 'print a bash/zsh completion script (the Debian package installs it)')
     .demandCommand(1, 'a command is required')
     .strict()
     .epilog(
