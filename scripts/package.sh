@@ -2,7 +2,7 @@
 # `npm run package`: dist/zk-supervisor_<version>_<arch>.deb, holding everything a host needs and nothing it must
 # compile — the Node.js 24 runtime (/usr/lib/zk-supervisor/node), the bundled application with the prebuilt
 # ZooKeeper addon for that runtime and the leash (/usr/lib/zk-supervisor/app), /usr/bin/zk-supervisor, the systemd
-# units, an example config (a conffile), the man page, bash completion and the changelog. Needs dpkg-deb (Debian's dpkg).
+# units, an example config (a conffile), the man pages (1 and 5), bash completion and the changelog. Needs dpkg-deb (Debian's dpkg).
 # ZKS_DEB_COMPRESS (default xz) picks the compression: the tests use gzip, faster to build; ZKS_PACKAGE_BUILT=1
 # packages what is built already.
 set -euo pipefail
@@ -57,7 +57,7 @@ install -d "$root/lib/systemd/system"
 install -m 0644 systemd/*.service systemd/*.timer "$root/lib/systemd/system/"
 install -D -m 0644 config/minimal.yaml "$root/etc/zk-supervisor/example.yaml"
 doc="$root/usr/share/doc/zk-supervisor"
-install -d "$doc" "$root/usr/share/man/man1"
+install -d "$doc" "$root/usr/share/man/man1" "$root/usr/share/man/man5"
 gzip -9n < README.md > "$doc/README.md.gz"
 install -m 0644 config/*.yaml "$doc/" && gzip -9n "$doc"/*.yaml
 node scripts/debian-changelog.mjs "$version" | gzip -9n > "$doc/changelog.gz"
@@ -77,6 +77,8 @@ License: Expat
 EOF
 install -d "$root/usr/share/bash-completion/completions"
 "$root/usr/bin/zk-supervisor" completion > "$root/usr/share/bash-completion/completions/zk-supervisor"
+node --import tsx scripts/config-reference.ts --man "$version" | gzip -9n > "$root/usr/share/man/man5/zk-supervisor.yaml.5.gz"
+gzip -9n < docs/config.md > "$doc/config.md.gz"
 "$root/usr/bin/zk-supervisor" --help | node scripts/man-page.mjs "$version" | gzip -9n > "$root/usr/share/man/man1/zk-supervisor.1.gz"
 
 # What lintian flags and why it stays (each with its reason).

@@ -40,6 +40,7 @@ test('package: the .deb holds runtime, addon, leash, units and conffile, and lin
     './lib/systemd/system/zk-supervisor-once@.timer',
     './etc/zk-supervisor/example.yaml',
     './usr/share/man/man1/zk-supervisor.1.gz',
+    './usr/share/man/man5/zk-supervisor.yaml.5.gz',
     './usr/share/bash-completion/completions/zk-supervisor',
     './usr/share/doc/zk-supervisor/changelog.gz',
   ]) {

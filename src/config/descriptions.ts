@@ -1,0 +1,71 @@
+// What every config key means, one line each: the JSON Schema (editors) and the config reference
+// (docs/config.md, zk-supervisor.yaml(5)) are generated with these. A test fails when a key has none.
+
+/** Key path (dots) → description. */
+export const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  zookeeper: 'The ZooKeeper ensemble and the session to it.',
+  'zookeeper.connect': 'host:port[,host:port…][/chroot] of the servers (the secure ports with tls).',
+  'zookeeper.sessionTimeout':
+    'T, the session timeout asked for (servers clamp it to their min/maxSessionTimeout): a dead host is replaced ' +
+    'about T after it stopped answering.',
+  'zookeeper.connectTimeout': 'How long to wait for a session before retrying (run) or failing (the other commands).',
+  'zookeeper.serverTickTime':
+    "The servers' tickTime: the lease waits one tick for proof that a heartbeat reached the ZooKeeper leader.",
+  'zookeeper.auth': 'The digest credential of the members (needed with acl: secured).',
+  'zookeeper.auth.digestFile': 'File holding user:password; it must not be readable by group or others.',
+  'zookeeper.auth.digestEnv':
+    'Environment variable holding user:password; it is kept out of every environment the job can read.',
+  'zookeeper.tls': "TLS to the servers' secure client ports: true trusts the system's CAs, or give PEM files below.",
+  'zookeeper.tls.ca': 'PEM file of the CAs to trust instead of the system ones.',
+  'zookeeper.tls.cert': 'PEM client certificate (mutual TLS), with key.',
+  'zookeeper.tls.key': 'PEM private key of cert.',
+  'zookeeper.tls.passphraseFile': 'File holding the passphrase of key.',
+  'zookeeper.tls.servername': "Name to check the servers' certificates against (default: the host in connect).",
+  'zookeeper.tls.rejectUnauthorized': 'Refuse servers whose certificate does not verify.',
+  'zookeeper.acl':
+    'open: the nodes are world-writable; secured: everyone reads, only clients with the members\u2019 ' +
+    'credential write.',
+  election: 'Which election this job is, and who this host is in it.',
+  'election.path': 'ZooKeeper node of the election; every host of the job uses the same. Not /.',
+  'election.id': 'This candidate\u2019s id, unique per host (default hostname:pid).',
+  'election.description': 'Free text shown by status.',
+  task: 'The job the leader runs.',
+  'task.command': 'argv list, or a string run by /bin/sh -c.',
+  'task.cwd': 'Working directory of the job (default: the supervisor\u2019s).',
+  'task.env': 'Variables set in the job\u2019s environment (after the inherited ones).',
+  'task.inheritEnv':
+    'Which of the supervisor\u2019s variables the job gets: true all (never the credential), false none, or a list.',
+  'task.user': 'Run the job as this user (name or uid; the supervisor must run as root).',
+  'task.group': 'Run the job with this group (name or gid; default: the user\u2019s primary group).',
+  'task.stopSignal': 'Signal that asks the job to stop; SIGKILL follows after stopTimeout.',
+  'task.stopTimeout':
+    'How long the job may take to stop; it must fit the lease (validate says by how much, if it does not).',
+  'task.onExit': 'When the job exits by itself: release steps down; restart runs it again here.',
+  'task.restart': 'The restart policy (onExit: restart, and the backoff after a failed start).',
+  'task.restart.initialDelay': 'First delay before a restart; doubled each time, up to maxDelay.',
+  'task.restart.maxDelay': 'Longest delay between restarts.',
+  'task.restart.crashLoopFailures': 'After this many failures within crashLoopWindow, step down instead.',
+  'task.restart.crashLoopWindow': 'The window crashLoopFailures counts in.',
+  'task.output': 'inherit: the job writes where the supervisor does; log: each line becomes a child output log line.',
+  'task.schedule': 'Scheduled mode: run the command at each tick of this cron expression (5 fields, or 6).',
+  'task.timezone': 'IANA time zone of schedule (default: the host\u2019s).',
+  'task.catchUp': 'A tick due while nobody led: last runs the latest one late, none records it as missed.',
+  'task.startingDeadline': 'With catchUp last: a missed tick older than this is recorded, not run (default: none).',
+  'task.concurrency': 'A tick due while the previous run still runs: forbid skips it, replace stops the old run.',
+  'task.history': 'How many ticks\u2019 records to keep under <election.path>/runs/.',
+  hooks: 'Commands run on leadership changes, one at a time (argv list, or a string for /bin/sh -c).',
+  'hooks.onLeader': 'When this host wins a term.',
+  'hooks.onStepDown': 'When the term ends, the child confirmed gone.',
+  'hooks.onLeaseLost': 'When the lease runs out while leading (ZooKeeper unreachable): at once, not once it is back.',
+  'hooks.preStart': 'Before each start of the child; if it fails, the child does not start and the host steps down.',
+  'hooks.postStop': 'After each stop or exit of the child.',
+  'hooks.timeout': 'Each hook is killed after this long (and counts as failed).',
+  metrics: 'Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status).',
+  'metrics.listen': 'host:port to serve them on, e.g. 127.0.0.1:9464.',
+  pidNode: 'The ephemeral node that says which process this candidate is.',
+  'pidNode.path': 'Its path (default <election.path>/pids/<id>).',
+  'pidNode.data': 'Its data (default JSON of the candidate: id, host, pid).',
+  logging: 'The supervisor\u2019s own log.',
+  'logging.level': 'error, warn, info or debug; warn keeps a cron job quiet.',
+  'logging.format': 'auto: JSON lines when stdout is not a terminal (journald, files), text on a terminal.',
+};
