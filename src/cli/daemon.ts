@@ -3,9 +3,8 @@
 import { constants as osConstants } from 'node:os';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
-import { ConfigError, loadConfig } from '../config/load.js';
-import { CONFIG_CHECKS } from '../supervisor/checks.js';
 import { EXIT, fail, load, problemOf } from './common.js';
+import { reloadConfig } from './reload.js';
 import { execWithoutSecret } from './secret-env.js';
 import { SystemdNotifier } from './systemd.js';
 
@@ -56,22 +55,7 @@ async function startSupervisor(file: string, overrides: Overrides, command: 'run
     supervisor.on('state', (state) => systemd.state(state, supervisor.term));
     systemd.startWatchdog();
   }
-  process.on('SIGHUP', () => {
-    // Re-read the file; an invalid one leaves everything as it is. The credential was read once at start.
-    const secretVar = config.zookeeper.auth?.digestEnv;
-    const env = secretVar && digest ? { ...process.env, [secretVar]: digest } : process.env;
-    try {
-      const loaded = loadConfig(file, env, CONFIG_CHECKS);
-      const next = loaded.config;
-      if (overrides.id) next.election.id = overrides.id;
-      else if (loaded.defaultId) next.election.id = config.election.id; // hostname:pid of this process
-      if (overrides.logLevel) next.logging.level = overrides.logLevel as typeof next.logging.level;
-      supervisor.reload(next);
-    } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems : [String(err)];
-      log.error('config reload failed: keeping the running config', { file, problems });
-    }
-  });
+  process.on('SIGHUP', () => void reloadConfig(file, config, digest, overrides, supervisor, log));
   /** Flushes the log, then exits with `code`. */
   const exit = async (code: number): Promise<never> => {
     await new Promise<void>((r) => log.on('finish', r).end());

@@ -142,3 +142,6 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   tlsFilesUsable,
   commandPresent,
 ];
+
+/** What a reload checks at once; the identity is resolved apart, without blocking (daemon.ts). */
+export const RELOAD_CHECKS: readonly ConfigCheck[] = CONFIG_CHECKS.filter((c) => c !== identityUsable);

@@ -44,10 +44,18 @@ export function childEnv(
   return env;
 }
 
+// Identities resolved ahead for a config (a reload, without blocking): taskSpec takes them instead of looking again.
+const resolved = new WeakMap<Config, Identity | undefined>();
+
+/** Records the job's identity, resolved for `config` already (see {@link resolveIdentityAsync}). */
+export function presetIdentity(config: Config, identity: Identity | undefined): void {
+  resolved.set(config, identity);
+}
+
 /** The TaskSpec of `config.task`; a string command runs under `/bin/sh -c`. Throws when task.user is unknown. */
 export function taskSpec(config: Config, onLine: NonNullable<TaskSpec['onLine']>): TaskSpec {
   const t = config.task;
-  const identity = resolveIdentity(t.user, t.group);
+  const identity = resolved.has(config) ? resolved.get(config) : resolveIdentity(t.user, t.group);
   return {
     argv: typeof t.command === 'string' ? ['/bin/sh', '-c', t.command] : t.command,
     cwd: t.cwd,

@@ -1,7 +1,7 @@
 // SIGHUP re-reads the config: the log level at once; the rest with a new session, at once for a candidate and
 // when the term ends for a leader (its running child is not disturbed); an invalid file changes nothing.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
@@ -60,4 +60,42 @@ test('reload: SIGHUP with a corrected connect string while ZooKeeper is unreacha
   a.signal('SIGHUP');
   await a.waitLog(/config reloaded.*appliesWhen="now \(new session\)"/, 5000);
   await a.waitLog(/to=running/, 5000);
+});
+
+test('reload: a user lookup that takes 3 s (slow NSS) does not stall the lease: the leader keeps its child', async (t) => {
+  // A getent that is slow once the flag file exists: start-up is quick, the reload's lookup takes 3 s.
+  const bin = join(work.dir, 'slow-nss');
+  const flag = join(work.dir, 'nss-is-slow');
+  mkdirSync(bin, { recursive: true });
+  writeFileSync(join(bin, 'getent'), `#!/bin/sh\n[ -e ${flag} ] && /bin/sleep 3\nexec /usr/bin/getent "$@"\n`);
+  chmodSync(join(bin, 'getent'), 0o755);
+  const childLog = join(work.dir, 'slow-nss.log');
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: '/reload/nss',
+    childLog,
+    sessionTimeout: '2s',
+    extraTask: '  user: root',
+  });
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path}`;
+  t.after(() => {
+    process.env.PATH = path;
+  });
+  const a = new SupervisorProc('nss-a', config);
+  process.env.PATH = path;
+  procs.push(a);
+  await a.waitLog(/to=running/, 10_000);
+  writeFileSync(flag, '');
+  writeFileSync(config, readFileSync(config, 'utf8').replace('env:\n', 'env:\n    MARK: "v2"\n'));
+  const from = a.lines.length;
+  a.signal('SIGHUP');
+  await a.waitLog(/config reloaded/, 10_000, from);
+  await new Promise((r) => setTimeout(r, 1000)); // the window in which a lapsed lease would show
+  assert.deepEqual(
+    a.lines.slice(from).filter((l) => /to=(stopping|fenced)|lease expired/.test(l)),
+    [],
+    'the lease lapsed while the lookup ran'
+  );
+  assert.equal(readRuns(childLog).length, 1, "the leader's child was not disturbed");
 });
