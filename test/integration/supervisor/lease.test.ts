@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
 import { TcpProxy } from '../../helpers/proxy.js';
-import { SupervisorProc, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
+import { SupervisorProc, alive, writeConfig, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
+import { startCluster } from '../../helpers/zk-server.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -93,4 +94,30 @@ test('lease: losing the connection while leading never leaves our own candidate 
   } finally {
     await proxy.stop();
   }
+});
+
+test('lease: a reconnect granted a timeout stopTimeout no longer fits stops the child, then closes the session (#25.2)', async (t) => {
+  // Members that disagree on maxSessionTimeout: 12 s on the first, 4 s on the others (a rolling change of it).
+  const cluster = await startCluster(3, { maxSessionTimeout: [12_000, 4000, 4000] });
+  t.after(() => cluster.stop());
+  const port = (s: { address: string }) => Number(s.address.split(':')[1]);
+  const proxy = await TcpProxy.start({ port: port(cluster.servers[0]!) });
+  t.after(() => proxy.stop());
+  const childLog = join(work.dir, 'unfit.log');
+  // stopTimeout 5 s fits a 12 s session, not a 4 s one
+  const opts = { connect: proxy.address, path: '/unfit', childLog, sessionTimeout: '12s', stopTimeout: '5s' };
+  const a = new SupervisorProc('unfit-a', writeConfig(work.dir, opts));
+  procs.push(a);
+  await a.waitLog(/to=running/, 15_000);
+  const child = await waitFor(() => readRuns(childLog)[0], { timeoutMs: 5000, what: 'the child running' });
+  const from = a.lines.length;
+  proxy.retarget(port(cluster.servers[1]!));
+  proxy.reset(); // the session is resumed on a member that grants 4 s
+  await a.waitLog(/shrank below what task\.stopTimeout needs/, 10_000, from);
+  await a.waitLog(/to=stopping/, 5000, from);
+  await waitFor(() => !alive(child.pid), { timeoutMs: 10_000, what: 'the child stopped' });
+  await a.waitLog(/closing the session instead of resuming it/, 10_000, from);
+  // The next session is granted 4 s too: it does not campaign, and says why
+  await a.waitLog(/not campaigning: the session timeout the server granted cannot cover/, 15_000, from);
+  assert.equal(readRuns(childLog).length, 1, 'no child started on a session that cannot hold a lease');
 });
