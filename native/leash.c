@@ -15,7 +15,7 @@
  * exact wait status goes back on fd 3 — "E <code> <k>" (exited), "K <signo> <k>" (killed by a signal; <k> is 1
  * when something outlived the grace and was SIGKILLed) or "N" (never ran) — and the leash exits 0. Right after
  * the fork it says "P <pid>": the job's pid and process group. The job gets SIGKILL should the leash die. Exit 2: bad usage or setup failure (message on stderr).
- * When the leash's stdout/stderr are pipes (output: log), the job's go through pipes the leash holds and copies
+ * When the leash's stdout/stderr are pipes or sockets, the job's go through pipes the leash holds and copies
  * on (see `struct relay`): a dead supervisor's pipe never kills a job with SIGPIPE during its graceful stop.
  */
 #define _GNU_SOURCE
@@ -42,9 +42,10 @@ static int sigfd = -1;
 static pid_t job = 0;
 static int job_status = 0, job_reaped = 0;
 
-/* The job's stdout/stderr when ours is a pipe (output: log): the job writes into pipes the leash holds and the
- * leash copies on, so that a supervisor gone (SIGKILL) does not turn the job's next write into SIGPIPE in the
- * middle of its graceful stop — its output is dropped then. A slow reader slows the job, as a pipe would. */
+/* The job's stdout/stderr when ours is a pipe or a socket (output: log — Node makes socket pairs — or journald):
+ * the job writes into pipes the leash holds and the leash copies on, so that a supervisor gone (SIGKILL) does not
+ * turn the job's next write into SIGPIPE in the middle of its graceful stop — its output is dropped then. A slow
+ * reader slows the job, as a pipe would. */
 struct relay { int in, out, dead; size_t len, off; char buf[65536]; };
 static struct relay relays[2] = { { .in = -1, .out = 1 }, { .in = -1, .out = 2 } };
 
@@ -258,7 +259,8 @@ static void run_job(char **argv, const char *line) {
   for (int i = 0; i < 2; i++) {
     struct stat st;
     int fds[2];
-    if (fstat(relays[i].out, &st) < 0 || !S_ISFIFO(st.st_mode) || pipe2(fds, O_CLOEXEC) < 0) continue;
+    if (fstat(relays[i].out, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) continue;
+    if (pipe2(fds, O_CLOEXEC) < 0) continue;
     relays[i].in = fds[0];
     wr[i] = fds[1];
   }
