@@ -79,8 +79,9 @@ export class Term {
         watchOnce();
         onBatonWait?.(h);
       };
-      const { token, waited } = await baton.take(data, { signal, onWait });
-      if (!waited && won.unconfirmed && unconfirmedWaitMs > 0) {
+      const { token } = await baton.take(data, { signal, onWait });
+      // Even after waiting for a baton: its holder may itself have been waiting for the unconfirmed term.
+      if (won.unconfirmed && unconfirmedWaitMs > 0) {
         const since = performance.now();
         watchOnce();
         onUnconfirmed?.(won.unconfirmed, unconfirmedWaitMs);

@@ -9,10 +9,13 @@ import { TermEnd } from '../../../src/recipes/end.js';
 import { RecipeError } from '../../../src/recipes/errors.js';
 import { Lease } from '../../../src/recipes/lease.js';
 import { Term } from '../../../src/recipes/term.js';
+import { Baton } from '../../../src/recipes/baton.js';
+import { TermHistory } from '../../../src/recipes/history.js';
 import type { Zk } from '../../../src/zk/client.js';
 import { useZk } from '../../helpers/fixture.js';
 import { TcpProxy } from '../../helpers/proxy.js';
-import { stateReached, within } from '../../helpers/wait.js';
+import { stateReached, waitFor, within } from '../../helpers/wait.js';
+import { deleteRecursive } from '../../../src/zk/helpers.js';
 
 const fx = useZk();
 const aborted = (s: AbortSignal) =>
@@ -189,3 +192,26 @@ async function waitForQueue(op: Zk, n: number) {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+test('term: one that waited for a baton still waits for an unconfirmed term: its holder may have been waiting too', async () => {
+  const root = await fx.chroot();
+  const [za, zb, zc, op] = await Promise.all([1, 2, 3, 4].map(() => fx.client({ connect: root })));
+  await Term.take(new Election(za!, '/e', { info: me('a') })); // a's work runs on; then the election is reset
+  const history = new TermHistory();
+  history.see(JSON.parse((await op!.get('/e/leader')).data.toString())); // c has seen a's term, open
+  await deleteRecursive(op!, '/e');
+  await op!.create('/e');
+  await op!.create('/e/batons');
+  const b = new Baton(zb!, '/e/batons');
+  await b.take('b'); // b holds a baton, as a leader does while it waits for the unconfirmed term
+  const events: string[] = [];
+  const cTakes = Term.take(new Election(zc!, '/e', { info: me('c'), history }), {
+    unconfirmedWaitMs: 20_000,
+    onBatonWait: () => events.push('baton-wait'),
+    onUnconfirmed: () => events.push('unconfirmed'),
+  });
+  cTakes.catch(() => {});
+  await waitFor(() => events.includes('baton-wait'), { timeoutMs: 5000, what: 'c waiting for b', intervalMs: 5 });
+  await b.drop(); // b gave up (deposed while it waited): its baton proves nothing about a's work
+  await waitFor(() => events.includes('unconfirmed'), { timeoutMs: 5000, what: 'c waiting for a', intervalMs: 5 });
+});
