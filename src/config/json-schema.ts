@@ -14,27 +14,19 @@ export function configJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(ConfigSchema, { io: 'input', unrepresentable: 'any' }) as Node;
   // The id default is computed per process; describe it instead of freezing the generator's hostname:pid.
   delete schema.properties.election.properties.id.default;
-  const describe = (node: Node, prefix: string) => {
-    for (const [key, child] of Object.entries(objectOf(node)?.properties ?? {}) as [string, Node][]) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      if (DESCRIPTIONS[path]) child.description = DESCRIPTIONS[path];
-      describe(child, path);
-    }
-  };
-  describe(schema, '');
+  for (const { path, node } of keysOf(schema)) if (DESCRIPTIONS[path]) node.description = DESCRIPTIONS[path];
   return { ...schema, title: 'zk-supervisor configuration' };
+}
+
+// Every key under `node`, depth first in schema order, with its dotted path.
+function keysOf(node: Node, prefix = ''): { path: string; node: Node }[] {
+  return (Object.entries(objectOf(node)?.properties ?? {}) as [string, Node][]).flatMap(([key, child]) => {
+    const path = prefix ? `${prefix}.${key}` : key;
+    return [{ path, node: child }, ...keysOf(child, path)];
+  });
 }
 
 /** Every key of the config, in order, with its JSON Schema node: for the reference and its test. */
 export function configKeys(): { path: string; node: Node }[] {
-  const out: { path: string; node: Node }[] = [];
-  const walk = (node: Node, prefix: string) => {
-    for (const [key, child] of Object.entries(objectOf(node)?.properties ?? {}) as [string, Node][]) {
-      const path = prefix ? `${prefix}.${key}` : key;
-      out.push({ path, node: child });
-      walk(child, path);
-    }
-  };
-  walk(configJsonSchema() as Node, '');
-  return out;
+  return keysOf(configJsonSchema() as Node);
 }

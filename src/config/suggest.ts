@@ -1,18 +1,10 @@
 // "Did you mean": the known key closest to a mistyped one, from the config's JSON Schema.
-import { configJsonSchema } from './json-schema.js';
-
-type Node = { properties?: Record<string, Node>; anyOf?: Node[]; oneOf?: Node[]; items?: Node };
+import { configJsonSchema, objectOf } from './json-schema.js';
 
 function keysAt(path: readonly string[]): string[] {
-  let node: Node | undefined = configJsonSchema() as Node;
-  for (const key of path) {
-    const withProps: Node | undefined = node?.properties
-      ? node
-      : [...(node?.anyOf ?? []), ...(node?.oneOf ?? [])].find((n) => n.properties);
-    node = withProps?.properties?.[key];
-  }
-  const last = node?.properties ? node : [...(node?.anyOf ?? []), ...(node?.oneOf ?? [])].find((n) => n.properties);
-  return Object.keys(last?.properties ?? {});
+  let node = objectOf(configJsonSchema());
+  for (const key of path) node = objectOf(node?.properties?.[key]);
+  return Object.keys(node?.properties ?? {});
 }
 
 function distance(a: string, b: string): number {

@@ -39,7 +39,7 @@ export async function awaitPrevious(
   }
 }
 
-// Resolves 'released' once the leader node marks term `term` ended; undefined when `stop` aborts or on errors.
+// Resolves 'released' once the leader node marks term `term` ended; never when `stop` aborts first or on errors.
 async function released(zk: Zk, path: string, term: number, stop: AbortSignal): Promise<PreviousEnd | undefined> {
   try {
     while (!stop.aborted) {
