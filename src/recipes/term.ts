@@ -95,12 +95,7 @@ export class Term {
     } catch (err) {
       waiting.abort();
       const why = lost.aborted ? endOf(lost) : err;
-      const offline = opts.shutdown ? offlineAfter(zk, opts.shutdown) : undefined;
-      const dropped = baton.drop({ signal: offline?.signal }); // held only if the wait after it failed
-      await won.release().catch(() => {});
-      await dropped;
-      offline?.dispose();
-      lease?.release();
+      await releaseAll(zk, baton, won, lease, opts.shutdown).catch(() => {}); // the baton: held if the wait failed
       throw opts.signal?.aborted ? opts.signal.reason : why;
     }
   }
@@ -135,15 +130,28 @@ export class Term {
     return this.#released;
   }
 
-  async #release(): Promise<void> {
-    const offline = this.shutdown ? offlineAfter(this.zk, this.shutdown) : undefined;
-    try {
-      const dropped = this.baton.drop({ signal: offline?.signal });
-      const left = this.won.release();
-      await Promise.all([dropped, left]);
-    } finally {
-      offline?.dispose();
-      this.lease?.release();
-    }
+  #release(): Promise<void> {
+    return releaseAll(this.zk, this.baton, this.won, this.lease, this.shutdown);
+  }
+}
+
+// Drops the baton and leaves the queue, both sent in one round trip; retries through a disconnect until the
+// session is over, or until `shutdown` has aborted while ZooKeeper is unreachable. Rejects as won.release() does,
+// once the baton's delete is done too.
+async function releaseAll(
+  zk: Zk,
+  baton: Baton,
+  won: Won,
+  lease: Lease | undefined,
+  shutdown: AbortSignal | undefined
+): Promise<void> {
+  const offline = shutdown ? offlineAfter(zk, shutdown) : undefined;
+  try {
+    const dropped = baton.drop({ signal: offline?.signal }); // never rejects
+    const [, left] = await Promise.allSettled([dropped, won.release()]);
+    if (left.status === 'rejected') throw left.reason;
+  } finally {
+    offline?.dispose();
+    lease?.release();
   }
 }
