@@ -1,20 +1,19 @@
 // npm run bench:cost -- [--trials N]: what an optional feature costs a supervisor that does not use it and one
 // that does: start-up (spawn → child running) and RSS after start-up, with neither, `metrics.listen`, or hooks.
 // Interleaved trials on one private ZooKeeper; prints medians.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Zk } from '../src/zk/client.js';
 import { SupervisorProc, killAll, writeConfig } from '../test/helpers/supervisors.js';
 import { freePort, startCluster } from '../test/helpers/zk-server.js';
+import { median, rssMb } from './stats.js';
 
 const { values } = parseArgs({ options: { trials: { type: 'string', default: '7' } } });
 const TRIALS = Number(values.trials);
 const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-cost-'));
 const cluster = await startCluster(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const KINDS = ['plain', 'metrics', 'hooks'] as const;
 const results: Record<string, { startMs: number[]; rss: number[] }> = Object.fromEntries(
   KINDS.map((k) => [k, { startMs: [], rss: [] }])

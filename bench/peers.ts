@@ -14,6 +14,7 @@ import { track } from '../test/helpers/reaper.js';
 import { SupervisorProc, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
 import { waitFor } from '../test/helpers/wait.js';
 import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
+import { rssMb } from './stats.js';
 
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '20' }, idle: { type: 'string', default: '30' } },
@@ -127,7 +128,6 @@ const packets = async () =>
     (n, m) => n + Number(m[1]),
     0
   );
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
 try {
   for (let i = 0; i < TRIALS; i++) {

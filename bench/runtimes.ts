@@ -4,13 +4,14 @@
 // (`npm rebuild zookeeper` with it). Interleaved trials on one private ZooKeeper; prints medians of `validate`
 // (spawn → exit), `run` (spawn → child running) and RSS after 2 s.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Zk } from '../src/zk/client.js';
 import { writeConfig } from '../test/helpers/supervisors.js';
 import { startCluster } from '../test/helpers/zk-server.js';
+import { median, rssMb } from './stats.js';
 
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '7' }, other: { type: 'string' }, 'other-app': { type: 'string' } },
@@ -23,8 +24,6 @@ const RUNTIMES = [
 const TRIALS = Number(values.trials);
 const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-runtimes-'));
 const cluster = await startCluster(1);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const figures = RUNTIMES.map(() => ({ validate: [] as number[], run: [] as number[], rss: [] as number[] }));
 try {
   for (let i = 0; i < TRIALS; i++) {
