@@ -58,7 +58,7 @@ async function startSupervisor(file: string, overrides: Overrides, command: 'run
   process.on('SIGHUP', () => void reloadConfig(file, config, digest, overrides, supervisor, log));
   /** Flushes the log, then exits with `code`. */
   const exit = async (code: number): Promise<never> => {
-    await new Promise<void>((r) => log.on('finish', r).end());
+    await log.flush();
     process.exit(code);
   };
   return { config, digest, log, supervisor, signal: ac.signal, exit };
