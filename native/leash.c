@@ -118,8 +118,9 @@ static int has_children(void) {
   return waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
-/* Sends `sig` to every live descendant (found through /proc) and to each one's process group. */
-static int signal_descendants(int sig) {
+/* Sends `sig` to every live descendant (found through /proc) and to each one's process group, but for `done`
+ * and its group (already signalled: 0 for none). */
+static int signal_descendants(int sig, pid_t done) {
   static pid_t pids[65536], ppids[65536];
   pid_t self = getpid();
   int n = 0, found = 0;
@@ -160,9 +161,9 @@ static int signal_descendants(int sig) {
   for (int i = 0; i < n; i++) {
     if (!mark[i]) continue;
     found++;
-    kill(pids[i], sig);
+    if (pids[i] != done) kill(pids[i], sig);
     pid_t g = getpgid(pids[i]);
-    if (g > 0 && g != getpgrp()) kill(-g, sig);
+    if (g > 0 && g != getpgrp() && g != done) kill(-g, sig);
   }
   free(mark);
   return found;
@@ -205,14 +206,22 @@ static int read_control(long *grace, char **run_line) {
 static void stop_and_exit(int sig, long grace_ms) {
   int64_t until = now_ns(CLOCK_BOOTTIME) + (int64_t)grace_ms * 1000000;
   int survivors = 0;
-  if (job) signal_descendants(sig);
+  /* The job and its group first (a zombie's pid is not reused: not reaped yet, it is still ours); the rest, found
+   * through /proc, once 2 ms have passed with a descendant left: a scan takes a millisecond or more (more on a busy
+   * host), which a job that stops at once need not wait for. The deadline and the SIGKILL pass are unchanged. */
+  pid_t first = job && !job_reaped ? job : 0;
+  if (first) { kill(first, sig); kill(-first, sig); }
+  int64_t scan_at = !job ? 0 : now_ns(CLOCK_BOOTTIME) + (first ? 2000000 : 0); /* a job gone: what it left, at once */
   while (job) {
     reap(0);
     if (!has_children()) break; /* none left */
+    if (scan_at && now_ns(CLOCK_BOOTTIME) >= scan_at) { signal_descendants(sig, first); scan_at = 0; }
     int64_t left = until - now_ns(CLOCK_BOOTTIME);
     if (left <= 0) { survivors = 1; break; }
     struct pollfd p[4] = { { .fd = sigfd, .events = POLLIN }, { .fd = CTL, .events = POLLIN } };
     int ms = (int)(left / 1000000) + 1;
+    int to_scan = scan_at ? (int)((scan_at - now_ns(CLOCK_BOOTTIME)) / 1000000) + 1 : ms;
+    if (to_scan < ms) ms = to_scan;
     int np = relay_poll(p, 2);
     if (poll(p, (nfds_t)np, ms > 20 ? 20 : ms) > 0) {
       relay_io();
@@ -228,7 +237,7 @@ static void stop_and_exit(int sig, long grace_ms) {
   for (;;) { /* SIGKILL whatever is left, reap until none: new forks are caught by the next pass */
     reap(0);
     if (!has_children()) break;
-    signal_descendants(SIGKILL);
+    signal_descendants(SIGKILL, 0);
     reap(1);
   }
   relay_drain();

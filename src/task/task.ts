@@ -116,8 +116,10 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   createInterface({ input: control, crlfDelay: Infinity })
     .on('line', (line) => {
       const job = /^P (\d+)$/.exec(line);
-      if (!job) status = parseStatus(line) ?? status;
-      else {
+      if (!job) {
+        status = parseStatus(line) ?? status;
+        if (status) onStatus(status); // its last words: no descendant is left
+      } else {
         jobPgid = Number(job[1]);
         onStarted(jobPgid);
       }
@@ -135,31 +137,38 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   let started = performance.now();
   let stopRequested = false;
   let ran = false;
-  const controlClosed = new Promise<void>((r) => control.once('close', () => r()));
-  // The leash exits once no descendant of the job is left; its status line comes before its socket closes.
+  let settle!: (exit: TaskExit) => void;
   const exited = new Promise<TaskExit>((resolve) => {
-    child.once(
-      'exit',
-      (code, signal) =>
-        void controlClosed.then(async () => {
-          onStarted(undefined);
-          const durationMs = Math.round(performance.now() - started);
-          if (!status && jobPgid !== undefined) {
-            // The leash vanished without its report (killed): the job may be alive; gone only once its group is.
-            const empty = await killGroupUntilEmpty(jobPgid, LOST_LEASH_KILL_MS);
-            spec.onLeashLost?.({ leashPid: pid, jobPgid, signal, empty });
-            resolve({ reason: 'killed', exitCode: null, signal: 'SIGKILL', durationMs, leashLost: true });
-          } else if (!status)
-            resolve({ reason: 'exited', exitCode: code, signal, durationMs }); // the leash itself failed
-          else if (!status.ran)
-            resolve({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs });
-          else {
-            const reason = status.survivors ? 'killed' : stopRequested ? 'stopped' : 'exited';
-            resolve({ reason, exitCode: status.exitCode, signal: status.signal, durationMs });
-          }
-        })
-    );
+    settle = resolve; // the first settle counts
   });
+  const durationMs = () => Math.round(performance.now() - started);
+  // The leash's status line says no descendant of the job is left: the exit, without waiting for the leash's own.
+  function onStatus(st: LeashStatus) {
+    onStarted(undefined);
+    if (!st.ran)
+      settle({ reason: stopRequested ? 'stopped' : 'exited', exitCode: null, signal: null, durationMs: durationMs() });
+    else {
+      const reason = st.survivors ? 'killed' : stopRequested ? 'stopped' : 'exited';
+      settle({ reason, exitCode: st.exitCode, signal: st.signal, durationMs: durationMs() });
+    }
+  }
+  const controlClosed = new Promise<void>((r) => control.once('close', () => r()));
+  // A leash that exits without its status line: it failed, or was killed and the job may be alive.
+  child.once(
+    'exit',
+    (code, signal) =>
+      void controlClosed.then(async () => {
+        onStarted(undefined);
+        if (status) return;
+        if (jobPgid !== undefined) {
+          // The leash vanished without its report (killed): the job may be alive; gone only once its group is.
+          const ms = durationMs();
+          const empty = await killGroupUntilEmpty(jobPgid, LOST_LEASH_KILL_MS);
+          spec.onLeashLost?.({ leashPid: pid, jobPgid, signal, empty });
+          settle({ reason: 'killed', exitCode: null, signal: 'SIGKILL', durationMs: ms, leashLost: true });
+        } else settle({ reason: 'exited', exitCode: code, signal, durationMs: durationMs() }); // the leash failed
+      })
+  );
   const send = (line: string) => {
     if (control.writable) control.write(`${line}\n`);
   };
