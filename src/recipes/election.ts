@@ -195,9 +195,11 @@ export class Election {
       lost: ended.signal,
       announce: (o) => (announced ??= announce(o?.token)),
       release: async () => {
-        lost('released', 'leadership released');
+        // Both requests go out before the abort's listeners run: arriving together, they share one log write.
         const marked = markEnded();
-        await releaseNode(); // first: the next candidate is waiting for it
+        const left = releaseNode(); // the next candidate is waiting for it
+        lost('released', 'leadership released');
+        await left;
         await marked;
         if (resignSeen) await clearResign(this.zk, this.resignPath, term);
       },

@@ -17,7 +17,7 @@ const CANDIDATE_DELETED = () => new TermEnd('candidate-lost', 'candidate node de
 export interface TakeOptions extends Omit<CampaignOptions, 'deferAnnounce'> {
   /** The session's lease: the term is lost when it runs out (strongly advised: without it `msUntilStop` is ∞). */
   lease?: Lease;
-  /** Called once we won, before waiting for the baton. */
+  /** Called once we won, right after the baton was asked for (before its answer). */
   onWon?: (won: Won) => void;
   /** Called each time another session is found holding the baton (a previous term's work may still run). */
   onBatonWait?: (holder: BatonHolder) => void;
@@ -66,7 +66,6 @@ export class Term {
     const watchOwnNode = () =>
       void watchNode(zk, won.node, (e) => e === 'deleted' && gone.abort(CANDIDATE_DELETED()), waiting.signal);
     try {
-      onWon?.(won);
       const { id, host } = election.opts.info ?? {};
       const data = JSON.stringify({ id, host, term: won.term, node: won.node, sessionId: zk.sessionId });
       const signal = AbortSignal.any([lost, ...(opts.signal ? [opts.signal] : [])]);
@@ -79,7 +78,15 @@ export class Term {
         watchOnce();
         onBatonWait?.(h);
       };
-      const { token } = await baton.take(data, { signal, onWait });
+      const taking = baton.take(data, { signal, onWait }); // sent first: onWon's logging is off the hand-over path
+      taking.catch(() => {});
+      try {
+        onWon?.(won);
+      } catch (err) {
+        await taking.catch(() => {}); // settled: released below
+        throw err;
+      }
+      const { token } = await taking;
       // Even after waiting for a baton: its holder may itself have been waiting for the unconfirmed term.
       if (won.unconfirmed && unconfirmedWaitMs > 0) {
         const since = performance.now();

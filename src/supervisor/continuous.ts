@@ -56,6 +56,7 @@ export async function runContinuous(
       const shutdown = shuttingDown(l);
       const lost = ended(ctx, l, task.jobPgid);
       const stopped = await task.stop(graceMs(ctx, l));
+      leave(ctx, l); // the next leader waits for this: before the log line
       // SIGKILLed: it outlived its grace (ignored the stop signal, or too slow)
       ctx.log[stopped.reason === 'killed' ? 'warn' : 'info']('child stopped', { childPgid: task.jobPgid, ...stopped });
       ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
@@ -78,6 +79,7 @@ export async function runContinuous(
     }
     const next = restarts.afterExit(performance.now());
     if (next.action !== 'restart') {
+      leave(ctx, l);
       if (next.action === 'crash-loop') {
         const windowMs = ctx.config.task.restart.crashLoopWindow;
         ctx.log.warn('crash loop, stepping down', { exits: next.exits, windowMs });
@@ -91,3 +93,9 @@ export async function runContinuous(
     if (!l.signal.aborted) ctx.report({ type: 'restart' });
   }
 }
+
+// Ends the term now that its child is confirmed gone (the caller's finally awaits the same release: idempotent) —
+// unless a shutdown hook is set: those are started first (README, Hooks), as the caller's finally does.
+const leave = (ctx: ModeContext, l: Leadership) => {
+  if (!ctx.hooks.has('postStop') && !ctx.hooks.has('onStepDown')) void l.term.release().catch(() => {});
+};

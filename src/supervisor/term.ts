@@ -84,7 +84,11 @@ export async function takeTerm(
 
 /** How a campaign reports its progress in the log. */
 export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'timeoutMs'> => ({
-  onPosition: (p) => log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node }),
+  onPosition: (p) => {
+    const line = () => log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node });
+    if (p.index === 0) setImmediate(line); // first in line: after the requests that win the term are out
+    else line();
+  },
   onIgnored: (node, why) => log.warn('ignoring a node that is not a candidate', { node, why }),
   onRetry: (node, err) => log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
 });
