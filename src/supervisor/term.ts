@@ -86,7 +86,8 @@ export async function takeTerm(
 export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'timeoutMs'> => ({
   onPosition: (p) => {
     const line = () => log.info('candidate position', { position: p.index + 1, of: p.of, node: p.node });
-    if (p.index === 0) setImmediate(line); // first in line: after the requests that win the term are out
+    // first in line: written after the requests that win the term are out
+    if (p.index === 0) setImmediate(line);
     else line();
   },
   onIgnored: (node, why) => log.warn('ignoring a node that is not a candidate', { node, why }),
