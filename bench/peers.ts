@@ -117,11 +117,21 @@ const add = (name: string, kind: Kind, v: number) => {
   figures[name]![kind].push(v);
 };
 /** CPU time (ms) of every thread of `pid` so far, from schedstat (ns; /proc/<pid>/stat counts 10 ms ticks). */
+const threadsMs = (pid: number): number => {
+  try {
+    return readdirSync(`/proc/${pid}/task`).reduce(
+      (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+      0
+    );
+  } catch {
+    return 0; // gone meanwhile
+  }
+};
+/** The same for `pid` and its direct children: ours, the supervisor and its leash; kazoo's, the peer and its child. */
 const cpuMs = (pid: number) =>
-  readdirSync(`/proc/${pid}/task`).reduce(
-    (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-    0
-  );
+  readdirSync(`/proc/${pid}/task`)
+    .flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
+    .reduce((sum, child) => sum + threadsMs(child), threadsMs(pid));
 /** Packets the ZooKeeper server has received on all its current connections (`cons`). */
 const packets = async () =>
   [...(await fourLetter(cluster.servers[0]!.port, 'cons')).matchAll(/recved=(\d+)/g)].reduce(
@@ -169,11 +179,15 @@ try {
           Number(readRuns(childLog)[2]!.startNs - kill0) / 1e6
         );
         if (i < 3) {
-          // Idle leader: CPU and RSS of the supervisor process alone, and what it asks of ZooKeeper (it is the
-          // only client left connected).
+          // Idle leader: CPU (with its direct children) and RSS of the supervisor process, and what it asks of
+          // ZooKeeper (it is the only client left connected).
           const [t, n] = [cpuMs(c.pid), await packets()];
           await sleep(IDLE_S * 1000);
-          add(`idle leader over ${IDLE_S} s: CPU, %`, kind, ((cpuMs(c.pid) - t) / 1000 / IDLE_S) * 100);
+          add(
+            `idle leader over ${IDLE_S} s: CPU (with the leash / the child), %`,
+            kind,
+            ((cpuMs(c.pid) - t) / 1000 / IDLE_S) * 100
+          );
           add('idle leader: ZooKeeper requests per minute', kind, (((await packets()) - n) * 60) / IDLE_S);
           add('idle leader: RSS, MB', kind, rssMb(c.pid));
         }
