@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DESCRIPTIONS } from './descriptions.js';
 import { ConfigSchema } from './schema.js';
 
