@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Installs what zk-supervisor's tests and demo need: Node.js 24 LTS when the machine's node is older
-# (scripts/node-env.sh), the Debian `zookeeper` package (Java server used by the test harness) when it is missing,
-# and the npm dependencies (builds the native ZooKeeper client for that Node.js, ~30 s).
+# (scripts/node-env.sh), the Debian `zookeeper` package (Java server used by the test harness) and `strace` when
+# missing, and the npm dependencies (builds the native ZooKeeper client for that Node.js, ~30 s, then patches it:
+# scripts/patch-zookeeper.mjs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
-if [ ! -f /usr/share/java/zookeeper.jar ]; then
+missing=""
+[ -f /usr/share/java/zookeeper.jar ] || missing=" zookeeper"
+command -v strace >/dev/null || missing="$missing strace" # a test counts the binding's system calls
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing the Debian zookeeper package" >&2
+    echo "setup: installing the Debian packages$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq zookeeper >/dev/null
+    apt-get update -qq && apt-get install -y -qq $missing >/dev/null
   else
-    echo "setup: ZooKeeper is missing; run: sudo apt-get install -y zookeeper" >&2
+    echo "setup: missing Debian packages; run: sudo apt-get install -y$missing" >&2
     exit 1
   fi
 fi
@@ -24,6 +28,7 @@ elif [ "$(cat node_modules/.zks-abi 2>/dev/null)" != "$abi" ]; then
   npm rebuild zookeeper --no-audit --no-fund
 fi
 echo "$abi" > node_modules/.zks-abi
+node scripts/patch-zookeeper.mjs # the binding's resolution delay (a no-op once applied to this build)
 if [ ! -x build/zks-leash ] || [ native/leash.c -nt build/zks-leash ]; then
   node scripts/build-leash.mjs
 fi
