@@ -4,7 +4,7 @@ import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
 import { retry, RetryError } from './retry.js';
 import { establishing } from './establish.js';
-import { TlsBridge } from './tls-bridge.js';
+import type { TlsBridge } from './tls-bridge.js';
 import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions } from './types.js';
 
 export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.js';
@@ -48,6 +48,7 @@ export class Zk extends ZkSession {
     const zk = new Zk(opts);
     let onTls = (_server: string, _reason: string) => {};
     if (opts.tls) {
+      const { TlsBridge } = await import('./tls-bridge.js'); // node:tls, loaded only for TLS
       const bridge = await TlsBridge.start(opts.connect, opts.tls, (server, reason) => {
         opts.onTlsFailure?.(server, reason);
         onTls(server, reason);

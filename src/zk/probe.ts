@@ -1,6 +1,6 @@
 // A quick look at the servers of a connect string before a one-shot command waits for a session.
 import { connect as tcpConnect } from 'node:net';
-import { parseConnect } from './tls-bridge.js';
+import { parseConnect } from './connect-string.js';
 
 /**
  * Resolves `refused` (with the servers' errors) when every server of `connect` refuses or fails a TCP connection,

@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, createServer, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { parseConnect } from './connect-string.js';
 import { type ZkTlsOptions, tlsFailure } from './tls.js';
 
 /** One server of the connect string and the loopback port standing in for it. */
@@ -14,17 +15,7 @@ interface Route {
   local: number;
 }
 
-/** Splits `host:port[,host:port…][/chroot]` (IPv6 hosts in brackets). */
-export function parseConnect(connect: string): { servers: { host: string; port: number }[]; chroot: string } {
-  const slash = connect.indexOf('/');
-  const hosts = slash < 0 ? connect : connect.slice(0, slash);
-  const servers = hosts.split(',').map((hp) => {
-    const colon = hp.lastIndexOf(':');
-    const host = hp.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-    return { host, port: Number(hp.slice(colon + 1)) };
-  });
-  return { servers, chroot: slash < 0 ? '' : connect.slice(slash) };
-}
+export { parseConnect } from './connect-string.js';
 
 // The inode of the TCP socket 127.0.0.1:from → 127.0.0.1:to, from /proc/net/tcp (little-endian hex addresses).
 function socketInode(from: number, to: number): string | undefined {
