@@ -4,19 +4,19 @@
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { ensurePath } from '../zk/helpers.js';
+import type { Stat } from '../zk/types.js';
 import { retry } from '../zk/retry.js';
 import { layoutOf } from './layout.js';
 import { contendersAt, leaderAt, type Contender, type LeaderInfo } from './leader.js';
-
-export type { Contender, LeaderInfo } from './leader.js';
 import { clearResign, readResign, writeResign, type ResignRequest } from './resign.js';
-
-export type { ResignRequest } from './resign.js';
 import { RecipeError } from './errors.js';
 import { readTerm, TermHistory, type Unconfirmed } from './history.js';
 import { TermEnd, type TermEndKind } from './end.js';
 import { Mutex, type Position } from './mutex.js';
 import { watchNode } from './watch-node.js';
+
+export type { Contender, LeaderInfo } from './leader.js';
+export type { ResignRequest } from './resign.js';
 
 /** An election won: our place at the head of the queue, for one term (the {@link Term} recipe adds the rest). */
 export interface Won {
@@ -84,8 +84,8 @@ export class Election {
 
   /**
    * Queues and waits until we lead; checks our node is ours and resolves with the term, announced: the leader
-   * node written and the term's watches armed. With `deferAnnounce` it resolves before that (two round trips
-   * after our predecessor left: the queue listing, then our node and the leader node read together) and the
+   * node written and the term's watches armed. With `deferAnnounce` it resolves before that (one round trip
+   * after our predecessor left: the queue listing, our node and the leader node read behind it) and the
    * caller calls `term.announce()` — e.g. right after starting its work. Rejects RecipeError LOCK_TIMEOUT,
    * NOT_QUEUED (our node was deleted) or NOT_OWNED, or the signal's reason; our candidate node is deleted again
    * in every case.
@@ -95,25 +95,32 @@ export class Election {
     if (!me) throw new TypeError('Election.campaign needs opts.info (who we are)');
     const { acl } = this.opts; // made now, not on the way from winning to running (one round trip)
     const dirs = [this.candidates, this.leaderPath, layoutOf(this.path).batons];
-    await Promise.all(dirs.map((d) => ensurePath(this.zk, d, acl)));
-    this.history.see((await readTerm(this.zk, this.leaderPath))?.seen); // as we join: ours will be above it
+    // As we join, the last term seen (ours will be above it): read in the same round trip as the paths' first requests
+    const [, last] = await Promise.all([
+      Promise.all(dirs.map((d) => ensurePath(this.zk, d, acl))),
+      readTerm(this.zk, this.leaderPath),
+    ]);
+    this.history.see(last?.seen);
     const mutex = new Mutex(this.zk, this.candidates, { data: JSON.stringify(me), acl: this.opts.acl });
     const release = () => mutex.release({ signal: opts.shutdown, onRetry: opts.onRetry });
     try {
       const { signal, timeoutMs, onPosition, onIgnored } = opts;
-      await mutex.lock({ signal, timeoutMs, onPosition, onIgnored });
+      // Our node and the leader node, read behind every listing of the queue (answered in order, in the same round
+      // trip): the last listing is the one that found us first.
+      let reads: Promise<[Stat | null, Awaited<ReturnType<typeof readTerm>>]> | undefined;
+      const onList = () => {
+        reads = Promise.all([this.zk.exists(mutex.node!), readTerm(this.zk, this.leaderPath)]);
+        reads.catch(() => {}); // a stale listing's reads: nobody waits for them
+      };
+      await mutex.lock({ signal, timeoutMs, onPosition, onIgnored, onList });
       const node = mutex.node!;
-      // One round trip: a session's requests are answered in order.
-      const [own, seen] = await Promise.all([this.zk.exists(node), readTerm(this.zk, this.leaderPath)]);
-      if (own?.ephemeralOwner !== this.zk.sessionId) {
+      const [own, seen] = await reads!;
+      if (own?.ephemeralOwner !== this.zk.sessionId)
         throw new RecipeError('NOT_OWNED', node, 'candidate node not owned by this session');
-      }
-      let before = seen;
-      if (!before) {
-        // deleted by hand since we joined: made again (a rare extra round trip)
-        await ensurePath(this.zk, this.leaderPath, this.opts.acl);
-        before = await readTerm(this.zk, this.leaderPath);
-      }
+      // deleted by hand since we joined: made again (a rare extra round trip)
+      const before =
+        seen ??
+        (await ensurePath(this.zk, this.leaderPath, this.opts.acl).then(() => readTerm(this.zk, this.leaderPath)));
       if (!before) throw new RecipeError('NOT_OWNED', this.leaderPath, 'leader node deleted while we won');
       const unconfirmed = this.history.unconfirmed(before.seen, this.zk.sessionId);
       this.history.see(before.seen);
@@ -199,8 +206,7 @@ export class Election {
         const marked = markEnded();
         const left = releaseNode(); // the next candidate is waiting for it
         lost('released', 'leadership released');
-        await left;
-        await marked;
+        await Promise.all([left, marked]);
         if (resignSeen) await clearResign(this.zk, this.resignPath, term);
       },
     };
@@ -221,10 +227,8 @@ export class Election {
     return retry(this.zk, write, { signal }).catch(() => undefined);
   }
 
-  /**
-   * Asks the current leader to step down (writes the resign node for its term); resolves with the request, or
-   * undefined when nobody leads. The leader deletes the request once it has stepped down.
-   */
+  /** Asks the current leader to step down (writes the resign node for its term); resolves with the request, or
+   * undefined when nobody leads. The leader deletes the request once it has stepped down. */
   async requestResign(by: string): Promise<ResignRequest | undefined> {
     const current = await this.leader();
     if (!current?.term) return undefined;

@@ -29,6 +29,8 @@ export interface LockOptions {
   onPosition?: (p: Position) => void;
   /** Called once per node in the queue that is not a contender (a forged name or creation order); it is skipped. */
   onIgnored?: (node: string, why: 'name' | 'created-after') => void;
+  /** Called right after each listing of the queue is asked for (see obtainQueueLock). */
+  onList?: () => void;
   signal?: AbortSignal;
 }
 
@@ -72,6 +74,7 @@ export class Mutex {
         creationOrder: true,
         onIgnored: (name, why) => opts.onIgnored?.(join(this.path, name), why),
         onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
+        onList: opts.onList,
       });
     } catch (err) {
       await this.unlock().catch(() => {});

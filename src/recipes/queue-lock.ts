@@ -32,6 +32,8 @@ export interface QueueLockOptions {
   filter?: (name: string) => boolean;
   /** Called with our place (0 = first) whenever it changes. */
   onPosition?: (index: number, of: number) => void;
+  /** Called right after each listing of the queue is asked for: what it sends then is answered with it. */
+  onList?: () => void;
   /**
    * Called once per child left out: filtered out, or (with `creationOrder`) claiming an earlier sequence than
    * ours though ZooKeeper created it after ours — a name a client wrote, not a sequence ZooKeeper assigned.
@@ -69,7 +71,9 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockO
   let myCzxid: number | undefined;
   try {
     for (;;) {
-      const children = (await zk.children(queue)).children.filter(keep);
+      const listed = zk.children(queue);
+      opts.onList?.();
+      const children = (await listed).children.filter(keep);
       if (children.length === 0) throw new QueueLockError('EMPTY_QUEUE', queue, `queue ${queue} is empty`);
       children.sort(bySequence);
       const idx = children.indexOf(name);
