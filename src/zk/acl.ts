@@ -50,3 +50,6 @@ export const securedAcl = (credentials: string, perms = PERM_ALL): Acl[] => [
 /** The ACL of the nodes a member creates: secured with its credentials in `secured` mode, else open. */
 export const memberAcl = (mode: 'open' | 'secured', credentials?: string): readonly Acl[] =>
   mode === 'secured' && credentials ? securedAcl(credentials) : OPEN_ACL;
+
+/** The binding's form of an ACL. */
+export const toNativeAcl = (acl: readonly Acl[]) => acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.id }));

@@ -1,4 +1,4 @@
-import { OPEN_ACL, type Acl } from './acl.js';
+import { OPEN_ACL, toNativeAcl, type Acl } from './acl.js';
 import { ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
@@ -15,7 +15,6 @@ export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.j
  * Emits `state` (ZkState, previous) on every change. After `expired` or `closed` the instance is dead
  * (every call rejects with code CLOSED or SESSIONEXPIRED): create a new one with {@link Zk.connect}.
  * A stalled reconnect is re-dialled with a fresh native handle ({@link ZkSession}).
- *
  * Processes spawned while a client is open must not inherit its socket (see `util/clean-exec`).
  */
 export class Zk extends ZkSession {
@@ -83,20 +82,25 @@ export class Zk extends ZkSession {
   }
 
   /**
-   * Creates a node; resolves with its actual path (sequential nodes get a 10-digit suffix).
-   * An ACL other than open is applied right after the create (the binding cannot create with an ACL),
-   * so restrict who may create children on the parent where that window matters. A lost reply to that
-   * `setACL` is retried after the reconnect (see {@link narrow}), so the node is not left open.
+   * Creates a node; resolves with its actual path (sequential nodes get a 10-digit suffix). The node is made with
+   * `acl` (the patched binding, scripts/patch-zookeeper.mjs); with an unpatched one an ACL other than open is set
+   * right after the create — restrict who may create children on the parent where that window matters — and a
+   * lost reply to that `setACL` is retried after the reconnect (see {@link narrow}), so the node is not left open.
    */
   async create(
     path: string,
     data: Buffer | string = '',
     opts: { mode?: CreateMode; acl?: readonly Acl[] } = {}
   ): Promise<string> {
-    const [created] = await this.call<[string]>('create', path, (cb) =>
-      this.native.a_create(path, data, FLAGS[opts.mode ?? 'persistent'], cb)
-    );
-    if (opts.acl && !isOpenAcl(opts.acl)) await this.narrow(created, opts.acl);
+    const flags = FLAGS[opts.mode ?? 'persistent'];
+    const acl = opts.acl && !isOpenAcl(opts.acl) ? opts.acl : undefined;
+    const native = this.native;
+    if (acl && native.a_create_acl) {
+      const given = toNativeAcl(acl);
+      return (await this.call<[string]>('create', path, (cb) => native.a_create_acl!(path, data, flags, given, cb)))[0];
+    }
+    const [created] = await this.call<[string]>('create', path, (cb) => native.a_create(path, data, flags, cb));
+    if (acl) await this.narrow(created, acl);
     return created;
   }
 
@@ -214,7 +218,7 @@ export class Zk extends ZkSession {
 
   /** Replaces a node's ACL; `version` is the ACL version (`aversion`), -1 matches any. */
   async setACL(path: string, acl: readonly Acl[], version = -1): Promise<void> {
-    const native = acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.id }));
+    const native = toNativeAcl(acl);
     await this.call<[]>('setACL', path, (cb) => this.native.a_set_acl(path, version, native, cb));
   }
 

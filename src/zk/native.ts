@@ -26,6 +26,14 @@ type WatchCb = (type: number, state: number, path: string) => void;
 
 export interface NativeHandle {
   a_create(path: string, data: Buffer | string, flags: number, cb: (rc: Rc, err: string, path: string) => void): Rc;
+  /** Added by scripts/patch-zookeeper.mjs: creates the node with `acl` (absent from an unpatched binding). */
+  a_create_acl?(
+    path: string,
+    data: Buffer | string,
+    flags: number,
+    acl: { perm: number; scheme: string; auth: string }[],
+    cb: (rc: Rc, err: string, path: string) => void
+  ): Rc;
   a_exists(path: string, watch: boolean, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
   aw_exists(path: string, w: WatchCb, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
   a_get(path: string, watch: boolean, cb: (rc: Rc, err: string, stat: NativeStat, data: Buffer | null) => void): Rc;

@@ -159,3 +159,13 @@ test('client: a partition longer than the session timeout is observed as expired
     await proxy.stop();
   }
 });
+
+test('client: a node is created with its ACL in the one request — no open window (patched binding)', async () => {
+  const zk = await fx.client();
+  await zk.create('/sealed', 'x', { acl: worldAcl(PERM_READ) });
+  const stat = await zk.exists('/sealed');
+  // setACL after an open create bumps the ACL version: 0 means the create itself carried the ACL
+  assert.equal(stat?.aversion, 0, 'the ACL was set after the create: the binding is not patched (scripts/setup.sh)');
+  await rejectsCode(zk.set('/sealed', 'w'), 'NOAUTH');
+  await zk.create('/seq-', '', { mode: 'ephemeral_sequential', acl: worldAcl(PERM_READ) });
+});
