@@ -240,10 +240,18 @@ export class ZkCluster {
     for (const s of this.servers) if (s.running && (await s.sessions()).includes(sessionId)) return s;
     return undefined;
   }
-  /** A member in `mode` (`leader` or `follower`); rejects when none is. */
-  async memberIn(mode: 'leader' | 'follower'): Promise<ZkServer> {
-    for (const s of this.servers) if (s.running && (await s.mode()) === mode) return s;
-    throw new Error(`no ZooKeeper member is ${mode}`);
+  /**
+   * A member in `mode` (`leader` or `follower`), waiting up to `timeoutMs` for one: right after a member was cut
+   * off or restarted the ensemble may still be electing its leader, and then no member is either yet.
+   */
+  async memberIn(mode: 'leader' | 'follower', timeoutMs = 10_000): Promise<ZkServer> {
+    return waitFor(
+      async () => {
+        for (const s of this.servers) if (s.running && (await s.mode().catch(() => undefined)) === mode) return s;
+        return undefined;
+      },
+      { timeoutMs, what: `a ZooKeeper member in mode ${mode}`, intervalMs: 50 }
+    );
   }
   #linksOf(member: ZkServer): TcpProxy[] {
     if (this.links.size === 0) throw new Error('this cluster was started without quorumProxies');
