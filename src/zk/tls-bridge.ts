@@ -15,8 +15,6 @@ interface Route {
   local: number;
 }
 
-export { parseConnect } from './connect-string.js';
-
 // The inode of the TCP socket 127.0.0.1:from → 127.0.0.1:to, from /proc/net/tcp (little-endian hex addresses).
 function socketInode(from: number, to: number): string | undefined {
   const hex = (port: number) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;

@@ -1,7 +1,7 @@
 // The TLS bridge's pure parts: the connect string it stands in for, and the words for a failed handshake.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseConnect } from '../../../src/zk/tls-bridge.js';
+import { parseConnect } from '../../../src/zk/connect-string.js';
 import { tlsFailure } from '../../../src/zk/tls.js';
 
 test('tls: the connect string is split into servers and the chroot, which the bridge keeps', () => {
