@@ -1,3 +1,4 @@
+import type { NativeAclEntry } from './native.js';
 import { createHash } from 'node:crypto';
 
 /** One ACL entry: `perms` is a bit set of PERM_*; `scheme`/`id` e.g. `world`/`anyone`, `digest`/`user:hash`. */
@@ -52,4 +53,5 @@ export const memberAcl = (mode: 'open' | 'secured', credentials?: string): reado
   mode === 'secured' && credentials ? securedAcl(credentials) : OPEN_ACL;
 
 /** The binding's form of an ACL. */
-export const toNativeAcl = (acl: readonly Acl[]) => acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.id }));
+export const toNativeAcl = (acl: readonly Acl[]): NativeAclEntry[] =>
+  acl.map((a) => ({ perm: a.perms, scheme: a.scheme, auth: a.id }));

@@ -16,6 +16,8 @@ export interface NativeStat {
   ephemeralOwner: string;
   createdInThisSession: boolean;
 }
+/** An ACL entry as the binding takes it (it hands them back as {@link NativeAcl}). */
+export type NativeAclEntry = { perm: number; scheme: string; auth: string };
 export interface NativeAcl {
   perms: number;
   scheme: string;
@@ -31,7 +33,7 @@ export interface NativeHandle {
     path: string,
     data: Buffer | string,
     flags: number,
-    acl: { perm: number; scheme: string; auth: string }[],
+    acl: NativeAclEntry[],
     cb: (rc: Rc, err: string, path: string) => void
   ): Rc;
   a_exists(path: string, watch: boolean, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
@@ -51,12 +53,7 @@ export interface NativeHandle {
   a_set(path: string, data: Buffer | string, version: number, cb: (rc: Rc, err: string, stat: NativeStat) => void): Rc;
   a_delete_(path: string, version: number, cb: (rc: Rc, err: string) => void): Rc;
   a_get_acl(path: string, cb: (rc: Rc, err: string, acl: NativeAcl[], stat: NativeStat) => void): Rc;
-  a_set_acl(
-    path: string,
-    version: number,
-    acl: { perm: number; scheme: string; auth: string }[],
-    cb: (rc: Rc, err: string) => void
-  ): Rc;
+  a_set_acl(path: string, version: number, acl: NativeAclEntry[], cb: (rc: Rc, err: string) => void): Rc;
   add_auth(scheme: string, auth: string, cb: (rc: Rc, err: string) => void): Rc;
   a_sync(path: string, cb: (rc: Rc, err: string, path: string) => void): Rc;
   init(config: Record<string, unknown>): void;
