@@ -2,6 +2,10 @@
 // heal (delivering what was held, as TCP retransmission would), or reset every connection.
 import net from 'node:net';
 
+// RST — unless a graceful shutdown has begun (the peer's FIN answered): on Node 24 resetting then leaves the
+// native handle referenced, and the process spins in its exit cleanup forever (libp2p/js-libp2p#3597).
+const reset = (s: net.Socket) => (s.writableEnded ? s.destroy() : s.resetAndDestroy());
+
 type Mode = 'pass' | 'blackhole' | 'one-way';
 
 interface Pair {
@@ -62,7 +66,7 @@ export class TcpProxy {
           this.#dropAfter = undefined;
           dropping = true;
           setTimeout(() => {
-            client.resetAndDestroy();
+            reset(client);
             upstream.destroy();
           }, 200);
         }
@@ -111,8 +115,8 @@ export class TcpProxy {
   /** Resets every current connection (RST); new connections are accepted as before. */
   reset(): void {
     for (const pair of this.#pairs) {
-      pair.client.resetAndDestroy();
-      pair.upstream.resetAndDestroy();
+      reset(pair.client);
+      reset(pair.upstream);
     }
     this.#pairs.clear();
   }
