@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { leaseMarginMs, leaseTiming, stopBudgetMs } from '../src/recipes/lease.js';
+import { leaseMarginMs, leaseTiming, stopBudgetMs } from '../src/recipes/lease-timing.js';
 import { Zk } from '../src/zk/client.js';
 import { readRuns } from '../test/helpers/overlap.js';
 import { TcpProxy } from '../test/helpers/proxy.js';

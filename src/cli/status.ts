@@ -13,7 +13,7 @@ import { ensurePath } from '../zk/helpers.js';
 import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
-import { leaseTiming } from '../recipes/lease.js';
+import { leaseTiming } from '../recipes/lease-timing.js';
 import { memberAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';

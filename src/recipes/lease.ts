@@ -6,69 +6,15 @@
 // answered (a leader ping fell between them). Lease end = send time of the newest delivered heartbeat + T − margin.
 import { EventEmitter } from 'node:events';
 import type { Zk, ZkState } from '../zk/client.js';
+import type { Stat } from '../zk/types.js';
 import { TermEnd, type TermEndKind } from './end.js';
-
-/** The smallest heartbeat period we use: below it the lease is mostly spent on requests. */
-const MIN_PERIOD_MS = 50;
-
-/** Safety margin for a session timeout T: clock rates, scheduling delays. */
-export const leaseMarginMs = (T: number): number => Math.max(200, Math.round(T / 10));
-
-/**
- * How long the child may take to stop, at most, for a session timeout `T` on servers whose tickTime is
- * `serverTickMs` (exclusive): what a steady heartbeat keeps of the lease, T − margin − tick − 2 periods, with
- * the period at its minimum.
- */
-export function stopBudgetMs(T: number, serverTickMs: number): number {
-  return T - leaseMarginMs(T) - serverTickMs - 3 * MIN_PERIOD_MS;
-}
-
-/**
- * Heartbeat period and margin for `stopTimeoutMs` on T and the server tick: the period leaves a third of the
- * room T − margin − tick − stopTimeout as slack (at most T/4). Undefined when stopTimeout does not fit.
- */
-export function leaseTiming(
-  T: number,
-  serverTickMs: number,
-  stopTimeoutMs: number
-): { heartbeatMs: number; marginMs: number } | undefined {
-  if (stopTimeoutMs >= stopBudgetMs(T, serverTickMs)) return undefined; // the one fit rule, as `validate` applies it
-  const marginMs = leaseMarginMs(T);
-  const room = T - marginMs - serverTickMs - stopTimeoutMs; // > 3 × MIN_PERIOD_MS here
-  return { heartbeatMs: Math.floor(Math.min(T / 4, room / 3)), marginMs };
-}
-
-/** The delivery rule, pure: feed it answered heartbeats in order; it knows the newest delivered one. */
-export class HeartbeatLedger {
-  #waiting: { sentAt: number; answeredAt: number }[] = [];
-  #delivered = -Infinity;
-
-  constructor(readonly serverTickMs: number) {}
-
-  /** Send time of the newest heartbeat known to have reached the leader (-Infinity: none yet). */
-  get deliveredSentAt(): number {
-    return this.#delivered;
-  }
-
-  /** Records that the heartbeat sent at `sentAt` was answered at `answeredAt` (answers come in send order). */
-  answered(sentAt: number, answeredAt: number): void {
-    const still = [];
-    for (const b of this.#waiting) {
-      if (sentAt >= b.answeredAt + this.serverTickMs) this.#delivered = Math.max(this.#delivered, b.sentAt);
-      else still.push(b);
-    }
-    still.push({ sentAt, answeredAt });
-    this.#waiting = still;
-  }
-
-  /** Counts `sentAt` as delivered outright (e.g. the session's creation, a quorum write). */
-  deliveredAt(sentAt: number): void {
-    this.#delivered = Math.max(this.#delivered, sentAt);
-  }
-}
+import { HeartbeatLedger, leaseTiming, stopBudgetMs } from './lease-timing.js';
 
 export interface LeaseOptions {
-  /** How long the child takes to stop: the lease says "stop now" this long before its end. */
+  /**
+   * How long the child takes to stop — the longest of the terms held on this lease: the heartbeat period is chosen
+   * for it. Each hold may stop sooner ({@link Lease.hold}).
+   */
   stopTimeoutMs: number;
   /** The servers' tickTime (ms): how often the ZooKeeper leader pings its followers (every tick / 2). */
   serverTickMs: number;
@@ -77,21 +23,59 @@ export interface LeaseOptions {
 }
 
 type LeaseEvents = {
-  renewed: [leftMs: number];
-  fenced: [leftMs: number];
   heartbeat: [rttMs: number];
   unfit: [grantedMs: number, problem: string];
   shortened: [grantedMs: number];
 };
 
+type HoldEvents = { renewed: [leftMs: number]; fenced: [leftMs: number] };
+
+/**
+ * One term held on a lease: `signal` aborts (reason: a TermEnd) when the lease runs out for it, its candidate node
+ * is deleted or owned by another session, or the session ends. Events: `renewed` (ms left before its child must
+ * stop), `fenced` (connection lost; ms left).
+ */
+export class LeaseHold extends EventEmitter<HoldEvents> {
+  readonly #controller = new AbortController();
+  /** @internal the lease's deadline timer for this hold */
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly lease: Lease,
+    readonly node: string,
+    readonly stopTimeoutMs: number
+  ) {
+    super();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** ms until this term's child must be stopped (negative once that moment has passed). */
+  remainingMs(): number {
+    return this.lease.remainingMs(this.stopTimeoutMs);
+  }
+
+  /** Ends the hold (its signal aborts with "lease released"); idempotent. */
+  release(): void {
+    this.lease.drop(this, new TermEnd('released', 'lease released'));
+  }
+
+  /** @internal */
+  end(reason: TermEnd): void {
+    clearTimeout(this.timer);
+    this.#controller.abort(reason);
+  }
+}
+
 /**
  * The lease of one session: heartbeats from construction (so a candidate that wins has a fresh lease) until
- * {@link stop}. {@link hold} starts a term on a candidate node. Events: `renewed` (ms left before the child must
- * stop), `fenced` (connection lost while holding; ms left), `heartbeat` (round trip of an answered sync, ms),
- * `shortened` (a reconnect was granted a shorter session timeout: the lease counts on it now), `unfit` (one
- * that stopTimeout no longer fits: the lease stopped, the term is lost). The lease counts on the smallest session
- * timeout granted since it began: a session resumed on a member that grants less is expired by the quorum on that
- * (DESIGN §3.1). Never throws.
+ * {@link stop}; one heartbeat stream for every term held on it ({@link hold}: one per election, e.g. the jobs of
+ * one daemon). Events: `heartbeat` (round trip of an answered sync, ms), `shortened` (a reconnect was granted a
+ * shorter session timeout: the lease counts on it now), `unfit` (one that stopTimeout no longer fits: the lease
+ * stopped, every term is lost). The lease counts on the smallest session timeout granted since it began: a
+ * session resumed on a member that grants less is expired by the quorum on that (DESIGN §3.1). Never throws.
  */
 export class Lease extends EventEmitter<LeaseEvents> {
   readonly #ledger: HeartbeatLedger;
@@ -100,8 +84,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   readonly #now: () => number;
   #interval: NodeJS.Timeout | undefined;
   readonly #onState: (s: ZkState) => void;
-  #held: { node: string; controller: AbortController } | undefined;
-  #deadlineTimer: NodeJS.Timeout | undefined;
+  readonly #held = new Set<LeaseHold>();
   #stopped = false;
   #unfit: string | undefined;
 
@@ -128,8 +111,8 @@ export class Lease extends EventEmitter<LeaseEvents> {
       if (s === 'connected' && zk.sessionTimeoutMs < this.#T) this.#shrink(zk.sessionTimeoutMs);
       if (s === 'connected')
         this.#beat(); // renew at once (DESIGN §3.1)
-      else if (s === 'disconnected' && this.#held) this.emit('fenced', this.remainingMs());
-      else if (s === 'expired' || s === 'closed') this.#lose('session-lost', `session ${s}`);
+      else if (s === 'disconnected') for (const h of this.#held) h.emit('fenced', h.remainingMs());
+      else if (s === 'expired' || s === 'closed') this.#loseAll('session-lost', `session ${s}`);
     };
     zk.on('state', this.#onState);
     this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
@@ -141,41 +124,53 @@ export class Lease extends EventEmitter<LeaseEvents> {
     return this.#unfit;
   }
 
-  /** ms until the child must be stopped (negative once that moment has passed, -Infinity before any delivery). */
-  remainingMs(): number {
-    return this.#ledger.deliveredSentAt + this.#T - this.#marginMs - this.opts.stopTimeoutMs - this.#now();
+  /**
+   * ms until a child that takes `stopTimeoutMs` to stop (default: the lease's) must be stopped: negative once that
+   * moment has passed, -Infinity before any delivery.
+   */
+  remainingMs(stopTimeoutMs = this.opts.stopTimeoutMs): number {
+    return this.#ledger.deliveredSentAt + this.#T - this.#marginMs - stopTimeoutMs - this.#now();
   }
 
   /**
-   * Starts a term on our candidate `node`: the returned signal aborts (reason: a TermEnd) when the
-   * lease runs out, the node is deleted or owned by another session, or the session ends. One term at a time.
+   * Starts a term on our candidate `node`, for a child that takes `stopTimeoutMs` to stop (default and most: the
+   * lease's). Terms on other nodes may be held at once; holding `node` again ends its previous hold. Throws
+   * RangeError when `stopTimeoutMs` is more than the lease's.
    */
-  hold(node: string): AbortSignal {
-    this.release();
-    const controller = new AbortController();
-    this.#held = { node, controller };
-    if (this.#stopped) controller.abort(new TermEnd('session-lost', 'lease stopped'));
-    else this.#arm();
-    return controller.signal;
+  hold(node: string, stopTimeoutMs = this.opts.stopTimeoutMs): LeaseHold {
+    if (stopTimeoutMs > this.opts.stopTimeoutMs)
+      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${this.opts.stopTimeoutMs} ms`);
+    for (const h of this.#held) if (h.node === node) h.release();
+    const hold = new LeaseHold(this, node, stopTimeoutMs);
+    if (this.#stopped) hold.end(new TermEnd('session-lost', 'lease stopped'));
+    else {
+      this.#held.add(hold);
+      this.#arm(hold);
+    }
+    return hold;
   }
 
-  /** Ends the current term's hold (its signal aborts with "lease released"). */
+  /** Ends every hold (their signals abort with "lease released"). */
   release(): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#held?.controller.abort(new TermEnd('released', 'lease released'));
-    this.#held = undefined;
+    for (const h of this.#held) h.release();
   }
 
-  /** Stops heartbeating; a term held now is lost. Idempotent. */
+  /** @internal ends `hold` with `reason`. */
+  drop(hold: LeaseHold, reason: TermEnd): void {
+    this.#held.delete(hold);
+    hold.end(reason);
+  }
+
+  /** Stops heartbeating; every term held now is lost. Idempotent. */
   stop(): void {
     this.#stopped = true;
     clearInterval(this.#interval);
     this.zk.off('state', this.#onState);
-    this.#lose('session-lost', 'lease stopped');
+    this.#loseAll('session-lost', 'lease stopped');
   }
 
   // A reconnect granted less than we counted on: the lease counts on that from now on — shorter at once (the
-  // leash is told), or over when stopTimeout no longer fits it.
+  // leashes are told), or over when stopTimeout no longer fits it.
   #shrink(granted: number): void {
     const timing = leaseTiming(granted, this.opts.serverTickMs, this.opts.stopTimeoutMs);
     this.#T = granted;
@@ -185,7 +180,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
         `stopTimeout ${this.opts.stopTimeoutMs} ms no longer fits (it must be below ` +
         `${stopBudgetMs(granted, this.opts.serverTickMs)} ms)`;
       this.#unfit = problem;
-      this.#lose('lease-expired', problem);
+      this.#loseAll('lease-expired', problem);
       this.stop();
       this.emit('unfit', granted, problem);
       return;
@@ -193,52 +188,53 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.#marginMs = timing.marginMs;
     clearInterval(this.#interval);
     this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
-    this.#arm(); // the leash is told first
+    for (const h of this.#held) this.#arm(h); // the leashes are told first
     this.emit('shortened', granted);
   }
 
-  #lose(kind: TermEndKind, reason: string): void {
-    clearTimeout(this.#deadlineTimer);
-    this.#held?.controller.abort(new TermEnd(kind, reason));
-    this.#held = undefined;
+  #loseAll(kind: TermEndKind, reason: string): void {
+    for (const h of this.#held) this.drop(h, new TermEnd(kind, reason));
   }
 
-  #arm(): void {
-    clearTimeout(this.#deadlineTimer);
-    if (!this.#held) return;
-    const left = this.remainingMs();
+  #arm(hold: LeaseHold): void {
+    clearTimeout(hold.timer);
+    if (!this.#held.has(hold)) return;
+    const left = hold.remainingMs();
     if (left <= 0) {
-      this.#lose('lease-expired', 'lease expired (no answer from the zookeeper leader)');
+      this.drop(hold, new TermEnd('lease-expired', 'lease expired (no answer from the zookeeper leader)'));
       return;
     }
-    this.emit('renewed', left);
-    this.#deadlineTimer = setTimeout(() => this.#arm(), left);
+    hold.emit('renewed', left);
+    hold.timer = setTimeout(() => this.#arm(hold), left);
   }
 
   #beat(): void {
     if (this.#stopped || this.zk.state !== 'connected') return;
     const sentAt = this.#now();
-    const held = this.#held;
-    // FIFO on the session: the exists goes after the sync and is answered after it.
+    // FIFO on the session: each exists goes after the sync and is answered after it.
     const synced = this.zk.sync('/');
-    const owned = held ? this.zk.exists(held.node) : undefined;
-    owned?.catch(() => {});
+    const owned = [...this.#held].map((hold) => ({ hold, stat: this.zk.exists(hold.node) }));
+    for (const o of owned) o.stat.catch(() => {});
     synced.then(
-      async () => {
+      () => {
         const answeredAt = this.#now();
         this.#ledger.answered(sentAt, answeredAt);
         this.emit('heartbeat', answeredAt - sentAt);
-        if (!held) return;
-        const stat = await owned;
-        if (held !== this.#held) return;
-        if (!stat) this.#lose('candidate-lost', 'candidate node deleted');
-        else if (stat.ephemeralOwner !== this.zk.sessionId)
-          this.#lose('candidate-lost', 'candidate node owned by another session');
-        else this.#arm();
+        for (const o of owned) void this.#check(o.hold, o.stat);
       },
       () => {
-        /* the deadline timer decides */
+        /* the deadline timers decide */
       }
     );
+  }
+
+  // After an answered sync: the term goes on while its candidate node is ours, its deadline moved.
+  async #check(hold: LeaseHold, owned: Promise<Stat | null>): Promise<void> {
+    const stat = await owned.catch(() => 'failed' as const);
+    if (stat === 'failed' || !this.#held.has(hold)) return; // the deadline timer decides
+    if (!stat) this.drop(hold, new TermEnd('candidate-lost', 'candidate node deleted'));
+    else if (stat.ephemeralOwner !== this.zk.sessionId)
+      this.drop(hold, new TermEnd('candidate-lost', 'candidate node owned by another session'));
+    else this.#arm(hold);
   }
 }

@@ -8,7 +8,7 @@ import type { CampaignOptions, Election, Won } from './election.js';
 import { endOf, TermEnd } from './end.js';
 import { layoutOf } from './layout.js';
 import { watchNode } from './watch-node.js';
-import type { Lease } from './lease.js';
+import type { Lease, LeaseHold } from './lease.js';
 import type { Unconfirmed } from './history.js';
 import { awaitPrevious, type PreviousEnd } from './unconfirmed.js';
 
@@ -17,6 +17,8 @@ const CANDIDATE_DELETED = () => new TermEnd('candidate-lost', 'candidate node de
 export interface TakeOptions extends Omit<CampaignOptions, 'deferAnnounce'> {
   /** The session's lease: the term is lost when it runs out (strongly advised: without it `msUntilStop` is ∞). */
   lease?: Lease;
+  /** How long the work takes to stop (default and most: the lease's): it must stop this long before the lease ends. */
+  stopTimeoutMs?: number;
   /** Called once we won, right after the baton was asked for (before its answer). */
   onWon?: (won: Won) => void;
   /** Called each time another session is found holding the baton (a previous term's work may still run). */
@@ -43,7 +45,8 @@ export class Term {
     readonly token: number,
     readonly lost: AbortSignal,
     readonly baton: Baton,
-    readonly lease: Lease | undefined,
+    /** The term's hold on the session's lease (events `renewed`, `fenced`); undefined without a lease. */
+    readonly hold: LeaseHold | undefined,
     readonly shutdown: AbortSignal | undefined
   ) {}
 
@@ -51,15 +54,19 @@ export class Term {
    * Campaigns on `election`, holds `opts.lease` on the won term and waits for the baton; resolves with the term,
    * announced unless `deferAnnounce`. Rejects with `opts.signal`'s reason when it aborts first, with the TermEnd
    * when the term is lost before the baton was ours, or as `campaign` does; nothing is left held in every case.
+   * Throws RangeError (before campaigning) when `stopTimeoutMs` is more than the lease's.
    */
   static async take(election: Election, opts: TakeOptions = {}): Promise<Term> {
-    const { lease, onWon, onBatonWait, deferAnnounce, unconfirmedWaitMs = 0, ...campaign } = opts;
+    const { lease, stopTimeoutMs, onWon, onBatonWait, deferAnnounce, unconfirmedWaitMs = 0, ...campaign } = opts;
     const { onUnconfirmed, onUnconfirmedEnd, ...rest } = campaign;
+    if (lease && stopTimeoutMs !== undefined && stopTimeoutMs > lease.opts.stopTimeoutMs)
+      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${lease.opts.stopTimeoutMs} ms`);
     const won = await election.campaign({ ...rest, deferAnnounce: true });
     // While we wait for the baton, our candidate node is watched (the term's own watches come with announce()).
     const gone = new AbortController();
     const waiting = new AbortController();
-    const lost = AbortSignal.any([won.lost, gone.signal, ...(lease ? [lease.hold(won.node)] : [])]);
+    const hold = lease?.hold(won.node, stopTimeoutMs);
+    const lost = AbortSignal.any([won.lost, gone.signal, ...(hold ? [hold.signal] : [])]);
     const { zk } = election;
     const layout = layoutOf(election.path);
     const baton = new Baton(zk, layout.batons, { acl: election.opts.acl, legacy: layout.active });
@@ -96,13 +103,13 @@ export class Term {
         onUnconfirmedEnd?.(how, Math.round(performance.now() - since));
       }
       waiting.abort();
-      const term = new Term(zk, won, token, lost, baton, lease, opts.shutdown);
+      const term = new Term(zk, won, token, lost, baton, hold, opts.shutdown);
       if (!deferAnnounce) await term.announce();
       return term;
     } catch (err) {
       waiting.abort();
       const why = lost.aborted ? endOf(lost) : err;
-      await releaseAll(zk, baton, won, lease, opts.shutdown).catch(() => {}); // the baton: held if the wait failed
+      await releaseAll(zk, baton, won, hold, opts.shutdown).catch(() => {}); // the baton: held if the wait failed
       throw opts.signal?.aborted ? opts.signal.reason : why;
     }
   }
@@ -118,7 +125,7 @@ export class Term {
 
   /** ms until the work must be stopped (the lease's; Infinity without a lease; ≤ 0 once lost to it). */
   msUntilStop(): number {
-    return this.lease ? this.lease.remainingMs() : Number.POSITIVE_INFINITY;
+    return this.hold ? this.hold.remainingMs() : Number.POSITIVE_INFINITY;
   }
 
   /** Writes the leader node with the term's token and arms the term's watches. Never rejects; idempotent. */
@@ -138,7 +145,7 @@ export class Term {
   }
 
   #release(): Promise<void> {
-    return releaseAll(this.zk, this.baton, this.won, this.lease, this.shutdown);
+    return releaseAll(this.zk, this.baton, this.won, this.hold, this.shutdown);
   }
 }
 
@@ -149,7 +156,7 @@ async function releaseAll(
   zk: Zk,
   baton: Baton,
   won: Won,
-  lease: Lease | undefined,
+  hold: LeaseHold | undefined,
   shutdown: AbortSignal | undefined
 ): Promise<void> {
   const offline = shutdown ? offlineAfter(zk, shutdown) : undefined;
@@ -159,6 +166,6 @@ async function releaseAll(
     if (left.status === 'rejected') throw left.reason;
   } finally {
     offline?.dispose();
-    lease?.release();
+    hold?.release();
   }
 }

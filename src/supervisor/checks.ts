@@ -1,6 +1,6 @@
 // Checks of a loaded config that need more than its shape: the lease arithmetic, the cron parser, the job's user.
 import type { ConfigCheck } from '../config/load.js';
-import { leaseMarginMs, stopBudgetMs } from '../recipes/lease.js';
+import { leaseMarginMs, stopBudgetMs } from '../recipes/lease-timing.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { cannotSwitch, resolveIdentity } from '../task/identity.js';
 import { TlsFileError } from '../zk/tls.js';

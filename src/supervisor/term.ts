@@ -113,7 +113,7 @@ export async function leadTerm(
     ctx.report({ type: 'lease-renewed' });
   };
   const onFenced = (leftMs: number) => ctx.report({ type: 'lease-fenced', stopInMs: Math.round(leftMs) });
-  term.lease?.on('renewed', onRenewed).on('fenced', onFenced);
+  term.hold?.on('renewed', onRenewed).on('fenced', onFenced);
   const l: Leadership = { zk, term, outer, signal: AbortSignal.any([outer, term.lost]) };
   const about = { term: term.term, token: term.token };
   // The hooks people page on run when their event happens — during an outage too, not once ZooKeeper is back.
@@ -139,7 +139,7 @@ export async function leadTerm(
     return result;
   } finally {
     ctx.setTask(undefined);
-    term.lease?.off('renewed', onRenewed).off('fenced', onFenced);
+    term.hold?.off('renewed', onRenewed).off('fenced', onFenced);
     term.lost.removeEventListener('abort', onLost);
     const end = result?.kind === 'lost' ? result.end : l.signal.aborted ? endOfTerm(l) : undefined;
     const reason = end?.message ?? 'term ended';
@@ -149,7 +149,7 @@ export async function leadTerm(
       // A one-way partition lets our re-dials renew the session while no reply reaches us: nobody else could
       // lead for as long as it lasts. Stop resuming it, so that it expires and the nodes below go with it.
       ctx.abandonSession('the lease lapsed while holding a term and ZooKeeper is still unreachable');
-    } else if (term.lease?.unfit) ctx.abandonSession(term.lease.unfit); // a session we cannot lead on
+    } else if (term.hold?.lease.unfit) ctx.abandonSession(term.hold.lease.unfit); // a session we cannot lead on
     // The baton goes first, our candidate node right behind it (this waits for ZooKeeper).
     await term.release().catch(() => {}); // NOAUTH: the caller's, on its own requests
   }

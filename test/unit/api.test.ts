@@ -15,7 +15,7 @@ const PUBLIC = [
   ...['hasWildcard', 'match', 'obtainQueueLock', 'QueueLockError', 'bySequence', 'sequenceOf'],
   // the recipes
   ...['Mutex', 'CONTENDER_NAME', 'Election', 'layoutOf', 'Term', 'TermEnd', 'endOf', 'lead', 'observeLeader'],
-  ...['Lease', 'leaseTiming', 'stopBudgetMs', 'Baton', 'maintainPidNode', 'removePidNode', 'RecipeError'],
+  ...['Lease', 'LeaseHold', 'leaseTiming', 'stopBudgetMs', 'Baton', 'maintainPidNode', 'removePidNode', 'RecipeError'],
 ];
 
 test('api: the entry point exports exactly the public names (no daemon internals)', () => {

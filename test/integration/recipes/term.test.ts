@@ -123,6 +123,41 @@ test('term: with a lease, msUntilStop counts down to the stop and the term is lo
   }
 });
 
+test('term: terms of two elections are held on one lease, each with its own stopTimeout; each is lost alone', async () => {
+  const zk = await fx.client({ sessionTimeoutMs: 4000 });
+  const lease = new Lease(zk, { stopTimeoutMs: 1000, serverTickMs: 100 });
+  try {
+    assert.throws(() => lease.hold('/x', 1001), RangeError, 'a hold may not stop slower than the lease');
+    const slow = await Term.take(new Election(zk, '/a', { info: me('a') }), { lease });
+    const fast = await Term.take(new Election(zk, '/b', { info: me('a') }), { lease, stopTimeoutMs: 200 });
+    const c = new Election(zk, '/c', { info: me('a') });
+    await assert.rejects(Term.take(c, { lease, stopTimeoutMs: 1500 }), RangeError);
+    const gap = fast.msUntilStop() - slow.msUntilStop(); // one delivered heartbeat; slow is read a little later
+    assert.ok(gap >= 800 && gap < 850, `the faster child stops 800 ms later: ${gap}`);
+    const beats = (n: number) =>
+      new Promise<void>((resolve) => {
+        const on = () => {
+          if (--n > 0) return;
+          lease.off('heartbeat', on);
+          resolve();
+        };
+        lease.on('heartbeat', on);
+      });
+    await within(beats(2), 5000, 'two heartbeats on the shared lease');
+    assert.ok(!slow.lost.aborted && !fast.lost.aborted, 'both terms renewed by one heartbeat stream');
+    await zk.delete(fast.node, -1); // only that term's candidate node
+    await within(aborted(fast.lost), 5000, 'the term whose candidate node was deleted being lost');
+    assert.equal((fast.lost.reason as TermEnd).kind, 'candidate-lost');
+    await within(beats(1), 5000, 'one more heartbeat');
+    assert.ok(!slow.lost.aborted, 'the other term goes on');
+    lease.stop();
+    assert.ok(slow.lost.aborted && (slow.lost.reason as TermEnd).kind === 'session-lost');
+    await Promise.all([slow.release(), fast.release()]);
+  } finally {
+    lease.stop();
+  }
+});
+
 test('term: lead() leaves no abort listener per term on the caller’s signal', async () => {
   const zk = await fx.client();
   const stop = new AbortController();

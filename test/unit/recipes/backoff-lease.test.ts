@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { backoffDelay } from '../../../src/util/backoff.js';
-import { HeartbeatLedger, leaseMarginMs, leaseTiming, stopBudgetMs } from '../../../src/recipes/lease.js';
+import { HeartbeatLedger, leaseMarginMs, leaseTiming, stopBudgetMs } from '../../../src/recipes/lease-timing.js';
 
 test('backoff: grows exponentially, is capped, and jitters', () => {
   const o = { baseMs: 100, maxMs: 1000 };
