@@ -48,6 +48,24 @@ export function createLogger(
   };
 }
 
+/** `log` with `fields` on every line (the level and the flush are `log`'s). */
+export function withFields(log: Logger, fields: Fields): Logger {
+  const f = (extra?: Fields) => (extra ? { ...fields, ...extra } : fields);
+  return {
+    get level() {
+      return log.level;
+    },
+    set level(l: Level) {
+      log.level = l;
+    },
+    error: (m, x) => log.error(m, f(x)),
+    warn: (m, x) => log.warn(m, f(x)),
+    info: (m, x) => log.info(m, f(x)),
+    debug: (m, x) => log.debug(m, f(x)),
+    flush: () => log.flush(),
+  };
+}
+
 function rankOf(level: string): number {
   const rank = LEVELS.indexOf(level as Level);
   if (rank < 0) throw new TypeError(`unknown log level '${level}' (one of ${LEVELS.join(', ')})`);

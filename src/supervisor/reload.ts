@@ -21,8 +21,8 @@ function changed(a: unknown, b: unknown, path: string, out: string[]): void {
 
 /**
  * Compares two configs. Logging applies at once (the level; the format needs a restart); `task.*` (the idle
- * leash of a candidate is spawned with it) and `zookeeper.*`, `election.*`, `pidNode.*` with a new session,
- * which the supervisor starts at once unless it leads, and otherwise when its term ends.
+ * leash of a candidate is spawned with it), `election.*`, `pidNode.*` and the rest when the job next joins, and
+ * `zookeeper.*` with a new session (Job.reload) — at once unless the job holds a term, otherwise when it ends.
  */
 export function planReload(old: Config, next: Config): ReloadPlan {
   const plan: ReloadPlan = { now: [], nextTerm: [], nextSession: [] };

@@ -13,14 +13,20 @@ import { endOfTerm, type LeadEnd, type Leadership, type ModeContext } from './mo
 import { runSchedule } from './scheduled.js';
 
 /**
- * The session's lease (DESIGN §3.1); undefined when the session timeout the server granted cannot cover
- * task.stopTimeout — logged once, with the fix: the caller must not campaign on this session then.
+ * The session's lease (DESIGN §3.1) for children that take up to `stopTimeoutMs` to stop (default: the job's);
+ * undefined when the session timeout the server granted cannot cover it — logged once, with the fix: the caller
+ * must not campaign on this session then.
  */
-export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefined {
+export function openLease(
+  zk: Zk,
+  config: Config,
+  log: Logger,
+  stopTimeoutMs = config.task.stopTimeout
+): Lease | undefined {
   const { sessionTimeout, serverTickTime } = config.zookeeper;
   const granted = zk.sessionTimeoutMs;
   try {
-    const lease = new Lease(zk, { stopTimeoutMs: config.task.stopTimeout, serverTickMs: serverTickTime });
+    const lease = new Lease(zk, { stopTimeoutMs, serverTickMs: serverTickTime });
     log.info('zookeeper session', {
       sessionId: zk.sessionId,
       requestedTimeoutMs: sessionTimeout,
@@ -32,7 +38,7 @@ export function openLease(zk: Zk, config: Config, log: Logger): Lease | undefine
     log.error('not campaigning: the session timeout the server granted cannot cover task.stopTimeout', {
       requestedTimeoutMs: sessionTimeout,
       grantedTimeoutMs: granted,
-      stopTimeoutMs: config.task.stopTimeout,
+      stopTimeoutMs,
       serverTickTimeMs: serverTickTime,
       problem: err.message,
       fix:
@@ -59,6 +65,7 @@ export async function takeTerm(
     ...opts,
     ...campaignLog(ctx.log),
     lease,
+    stopTimeoutMs: ctx.config.task.stopTimeout, // a job of a daemon may stop sooner than the lease's longest
     deferAnnounce: true,
     // An operator's reset may leave the last term's child running with no baton: as long as it may live.
     unconfirmedWaitMs: unconfirmedWaitOf(ctx.config, election.zk),

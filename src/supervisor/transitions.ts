@@ -10,6 +10,7 @@ export type SupervisorEvent =
   | { type: 'unreachable' } // no server answered: backing off
   | { type: 'redial' }
   | { type: 'session-ended' }
+  | { type: 'campaign-failed' } // a ZooKeeper error while joining: the job tries again on the same session
   | { type: 'drained' } // an operator's marker keeps us out of the queue
   | { type: 'joined'; rejoin: boolean }
   | { type: 'won'; term: number; node: string }
@@ -56,6 +57,7 @@ const RULES: { [T in SupervisorEvent['type']]: Rule<T> } = {
   unreachable: () => ['backoff', 'zookeeper unreachable'],
   redial: () => ['connecting', 'retry'],
   'session-ended': () => ['backoff', 'session ended'],
+  'campaign-failed': () => ['backoff', 'campaign failed'],
   drained: () => ['drained', 'drained by an operator'],
   joined: (e) => ['candidate', e.rejoin ? 'rejoin' : 'joined'],
   won: () => ['starting', 'won election'],

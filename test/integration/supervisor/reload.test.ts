@@ -1,5 +1,6 @@
-// SIGHUP re-reads the config: the log level at once; the rest with a new session, at once for a candidate and
-// when the term ends for a leader (its running child is not disturbed); an invalid file changes nothing.
+// SIGHUP re-reads the config: the log level at once; the rest at once for a candidate (it rejoins; a new session
+// for zookeeper.*) and when the term ends for a leader (its running child is not disturbed); an invalid file
+// changes nothing.
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,8 @@ test('reload: SIGHUP applies a good file (the leader after its term, the candida
   for (const s of [a, b]) s.signal('SIGHUP');
   const aSaid = await a.waitLog(/config reloaded/, 5000);
   assert.match(aSaid, /nextTerm=\["task\.env\.MARK"\].*appliesWhen="when the term ends"/);
-  await b.waitLog(/config reloaded.*appliesWhen="now \(new session\)"/, 5000);
-  await b.waitLog(/candidate position/, 10_000, b.lines.length); // rejoined on a new session
+  await b.waitLog(/config reloaded.*appliesWhen="now \(rejoining\)"/, 5000);
+  await b.waitLog(/candidate position/, 10_000, b.lines.length); // rejoined, on the same session
   assert.equal(readRuns(childLog).length, 1, "the leader's child was not disturbed");
   assert.equal(a.state, 'running');
 

@@ -48,6 +48,7 @@ test('transitions: every rule leads only where ALLOWED lets it, from every state
     { type: 'restart' },
     { type: 'term-ended', end: lost, shutdown: false },
     { type: 'stepped-down' },
+    { type: 'campaign-failed' },
     { type: 'once', step: 'candidate' },
     { type: 'shutdown', fatal: false },
     { type: 'stopped' },
@@ -76,6 +77,7 @@ test('transitions: every rule leads only where ALLOWED lets it, from every state
     restart: ['backoff'],
     'term-ended': ['running', 'fenced', 'waiting', 'starting', 'waiting-for-baton', 'candidate'],
     'stepped-down': ['stopping', 'candidate'],
+    'campaign-failed': ['connecting', 'drained', 'candidate', 'backoff'],
     once: ['connecting'],
     shutdown: ['backoff', 'stopping', 'connecting', 'candidate', 'drained', 'shutting-down'],
     stopped: ['shutting-down'],
@@ -88,11 +90,11 @@ test('transitions: every rule leads only where ALLOWED lets it, from every state
   }
 });
 
-test('transitions: step() in supervisor.ts is the only caller of checkTransition, and nothing calls transition(', () => {
+test('transitions: step() in job.ts is the only caller of checkTransition, and nothing calls transition(', () => {
   const SRC = resolve(import.meta.dirname, '../../../src');
   const files = (readdirSync(SRC, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
   const callers = files.filter((f) => /checkTransition\(/.test(readFileSync(join(SRC, f), 'utf8')));
-  assert.deepEqual(callers.sort(), ['supervisor/states.ts', 'supervisor/supervisor.ts']);
+  assert.deepEqual(callers.sort(), ['supervisor/job.ts', 'supervisor/states.ts']);
   const legacy = files.filter((f) => /\.transition\(|\btransition\(/.test(readFileSync(join(SRC, f), 'utf8')));
   assert.deepEqual(legacy, []);
 });
