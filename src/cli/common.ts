@@ -1,5 +1,7 @@
 // What every command shares: the exit codes, the one-line failure, loading the config.
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/load.js';
+import { loadJobs, type LoadedJobs } from '../config/jobs.js';
+import type { LoadedConfig } from '../config/load.js';
+import { ConfigError } from '../config/yaml.js';
 import { CONFIG_CHECKS } from '../supervisor/checks.js';
 import { accessError } from '../supervisor/secure.js';
 import { isZkError } from '../zk/errors.js';
@@ -21,12 +23,15 @@ export const fail = (code: number, message: string): never => {
   process.exit(code);
 };
 
-/** Loads and checks `file`, or exits 2 with one line per problem; the digest variable leaves the environment. */
-export function load(file: string): LoadedConfig {
+/**
+ * Loads and checks `file` and every job it names, or exits 2 with one line per problem; the digest variable
+ * leaves the environment.
+ */
+export function loadAll(file: string): LoadedJobs {
   try {
-    const loaded = loadConfig(file, process.env, CONFIG_CHECKS);
+    const loaded = loadJobs(file, process.env, CONFIG_CHECKS);
     // The credential stays with this process: nothing it spawns may inherit it (DESIGN §6).
-    const secretVar = loaded.config.zookeeper.auth?.digestEnv;
+    const secretVar = loaded.jobs[0]?.config.zookeeper.auth?.digestEnv;
     if (secretVar) delete process.env[secretVar];
     return loaded;
   } catch (err) {
@@ -34,6 +39,23 @@ export function load(file: string): LoadedConfig {
       return fail(EXIT.CONFIG, `invalid config\n${err.problems.map((p) => `  ${p}`).join('\n')}`);
     throw err;
   }
+}
+
+/**
+ * One job of `file` (as {@link loadAll}): the one of a single-job file, or of a daemon's file the one named `job`
+ * — which may be left out when there is only one. Exits 2 naming the jobs otherwise.
+ */
+export function load(file: string, job?: string): LoadedConfig & { name: string | undefined } {
+  const all = loadAll(file);
+  const names = all.jobs.map((j) => j.name);
+  if (!all.daemon && job !== undefined) fail(EXIT.CONFIG, `--job ${job}: ${file} is a single job's file (no jobs:)`);
+  const one =
+    job === undefined ? (all.jobs.length === 1 ? all.jobs[0] : undefined) : all.jobs.find((j) => j.name === job);
+  if (!one) {
+    const which = job === undefined ? `${file} has ${names.length} jobs` : `--job ${job}: ${file} has no such job`;
+    fail(EXIT.CONFIG, `${which}: name one with --job (${names.join(', ')})`);
+  }
+  return { ...one!, digest: all.digest, warnings: all.warnings };
 }
 
 /** The one line for a failed command: a NOAUTH names the digest user and the fixes, as `run` does. */

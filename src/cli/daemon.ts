@@ -3,10 +3,11 @@
 import { constants as osConstants } from 'node:os';
 import { parseDuration } from '../config/schema.js';
 import { createLogger } from '../log.js';
-import { EXIT, fail, load, problemOf } from './common.js';
+import type { LoadedJobs } from '../config/jobs.js';
+import { EXIT, fail, load, loadAll, problemOf } from './common.js';
 import { reloadConfig } from './reload.js';
 import { execWithoutSecret } from './secret-env.js';
-import { SystemdNotifier } from './systemd.js';
+import { jobsLine, statusLine, SystemdNotifier } from './systemd.js';
 
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
 export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
@@ -14,23 +15,30 @@ export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set z
 type Overrides = { id?: string; logLevel?: string };
 
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
-// SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the child's group).
-async function startSupervisor(file: string, overrides: Overrides, command: 'run' | 'once') {
-  const { config, digest, warnings } = load(file);
+// SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the children's groups).
+async function startSupervisor(loaded: LoadedJobs, overrides: Overrides, command: 'run' | 'once') {
+  const { file, digest, warnings, jobs } = loaded;
+  const config = jobs[0]!.config; // its zookeeper, logging and metrics are every job's
   const secretVar = config.zookeeper.auth?.digestEnv;
   if (secretVar && digest) execWithoutSecret(secretVar, { ...process.env, [secretVar]: digest }); // jobs read /proc
-  if (overrides.id) config.election.id = overrides.id;
+  if (overrides.id) for (const job of jobs) job.config.election.id = overrides.id;
   const log = createLogger({
     level: overrides.logLevel ?? config.logging.level,
     format: config.logging.format,
-    fields: { id: config.election.id },
+    fields: loaded.daemon ? {} : { id: config.election.id },
   });
   // Every `once` is a cron tick: at `warn` a crontab would mail it each time (run, status and validate warn).
-  if (config.zookeeper.acl === 'open')
-    log[command === 'once' ? 'info' : 'warn'](OPEN_WARNING, { path: config.election.path });
+  if (config.zookeeper.acl === 'open') {
+    const paths = jobs.map((j) => j.config.election.path);
+    log[command === 'once' ? 'info' : 'warn'](OPEN_WARNING, paths.length > 1 ? { paths } : { path: paths[0] });
+  }
   for (const w of warnings) log.warn('config', { warning: w });
   const { Supervisor } = await import('../supervisor/supervisor.js');
-  const supervisor = new Supervisor(config, log, digest);
+  const supervisor = new Supervisor(
+    jobs.map((j) => ({ name: j.name, config: j.config })),
+    log,
+    digest
+  );
   const ac = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -52,7 +60,10 @@ async function startSupervisor(file: string, overrides: Overrides, command: 'run
   }
   const systemd = SystemdNotifier.fromEnv(log);
   if (systemd) {
-    supervisor.on('state', (state) => systemd.state(state, supervisor.term));
+    supervisor.on('state', (state) => {
+      const states = supervisor.jobs.map((j) => j.state);
+      systemd.state(states, loaded.daemon ? jobsLine(states) : statusLine(state, supervisor.term));
+    });
     systemd.startWatchdog();
   }
   process.on('SIGHUP', () => void reloadConfig(file, config, digest, overrides, supervisor, log));
@@ -66,7 +77,7 @@ async function startSupervisor(file: string, overrides: Overrides, command: 'run
 
 /** `run`: supervises until SIGTERM/SIGINT; exits 0, or 1 when the supervisor failed. */
 export async function run(file: string, overrides: Overrides): Promise<void> {
-  const { log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'run');
+  const { log, supervisor, signal, exit } = await startSupervisor(loadAll(file), overrides, 'run');
   try {
     await supervisor.run(signal);
   } catch (err) {
@@ -77,8 +88,16 @@ export async function run(file: string, overrides: Overrides): Promise<void> {
 }
 
 // `once`: run the command if we win the lock, exit with its code; 75 when another host holds it.
-async function once(file: string, waitMs: number, oncePerMs: number | undefined, overrides: Overrides): Promise<void> {
-  const { config, digest, log, supervisor, signal, exit } = await startSupervisor(file, overrides, 'once');
+async function once(
+  file: string,
+  job: string | undefined,
+  waitMs: number,
+  oncePerMs: number | undefined,
+  overrides: Overrides
+): Promise<void> {
+  const one = load(file, job);
+  const loaded = { file, daemon: false, jobs: [one], digest: one.digest, warnings: one.warnings };
+  const { config, digest, log, supervisor, signal, exit } = await startSupervisor(loaded, overrides, 'once');
   let code: number = EXIT.FAILURE;
   try {
     const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
@@ -108,6 +127,7 @@ async function once(file: string, waitMs: number, oncePerMs: number | undefined,
 /** `once` after its arguments were parsed: checks the two durations (exit 2 naming the flag), then runs. */
 export function onceCommand(a: {
   config: string;
+  job?: string;
   wait?: string;
   oncePer?: string;
   id?: string;
@@ -120,5 +140,5 @@ export function onceCommand(a: {
   const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
   if (a.oncePer !== undefined && !oncePerMs)
     fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
-  return once(a.config, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
+  return once(a.config, a.job, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
 }

@@ -2,7 +2,7 @@
 // process or handles signals.
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { EXIT, fail, load } from './common.js';
+import { EXIT, fail, loadAll } from './common.js';
 import { argsProblem } from './args.js';
 import { takeHandoff } from './secret-env.js';
 import { onceCommand, run } from './daemon.js';
@@ -16,7 +16,7 @@ const LEVELS = ['error', 'warn', 'info', 'debug'];
 function fastPath(argv: string[]): (() => Promise<void>) | undefined {
   const [cmd, ...rest] = argv;
   if (cmd !== 'run' && cmd !== 'once') return undefined;
-  let v: { config?: string; id?: string; 'log-level'?: string; wait?: string; 'once-per'?: string };
+  let v: { config?: string; id?: string; 'log-level'?: string; wait?: string; 'once-per'?: string; job?: string };
   try {
     v = parseArgs({
       args: rest,
@@ -26,7 +26,9 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
         config: { type: 'string', short: 'c' },
         id: { type: 'string' },
         'log-level': { type: 'string' },
-        ...(cmd === 'once' ? { wait: { type: 'string' }, 'once-per': { type: 'string' } } : {}),
+        ...(cmd === 'once'
+          ? { wait: { type: 'string' }, 'once-per': { type: 'string' }, job: { type: 'string' } }
+          : {}),
       },
     }).values as typeof v;
   } catch {
@@ -36,7 +38,7 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
   if (!config || (logLevel !== undefined && !LEVELS.includes(logLevel))) return undefined;
   return cmd === 'run'
     ? () => run(config, { id, logLevel })
-    : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'] });
+    : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'], job: v.job });
 }
 
 /** Parses `argv` and runs the command. */
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<void> {
   if (fast) return fast();
   const { default: yargs } = await import('yargs');
   const config = { alias: 'c', type: 'string', demandOption: true, describe: 'YAML config file' } as const;
+  const job = { type: 'string', describe: "the job (its name) of a daemon's config with several" } as const;
   await yargs(argv)
     .scriptName('zk-supervisor')
     .usage('$0 <command> --config FILE')
@@ -70,6 +73,7 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .option('config', config)
+          .option('job', job)
           .option('wait', { type: 'string', default: '0s', describe: 'queue for the lock this long (0 = try once)' })
           .option('once-per', {
             type: 'string',
@@ -96,11 +100,16 @@ export async function main(argv: string[]): Promise<void> {
           .option('quiet', { type: 'boolean', default: false, describe: 'print nothing when valid (exit code only)' })
           .example('$0 validate -c /etc/zk-supervisor/report.yaml', ''),
       async (a) => {
-        const loaded = load(a.config);
+        const loaded = loadAll(a.config);
         if (!a.quiet) for (const w of loaded.warnings) process.stderr.write(`zk-supervisor: warning: ${w}\n`);
         if (!a.quiet) {
           const { redactedConfig } = await import('../config/redact.js');
-          process.stdout.write(`# ${a.config}: valid\n${stringify(redactedConfig(loaded))}`);
+          const { daemon, jobs } = loaded;
+          process.stdout.write(`# ${a.config}: valid${daemon ? ` (${jobs.length} jobs)` : ''}\n`);
+          for (const job of jobs) {
+            if (daemon) process.stdout.write(`---\n# job ${job.name} (${job.file})\n`);
+            process.stdout.write(stringify(redactedConfig(job)));
+          }
         }
         process.exit(EXIT.OK);
       }
@@ -111,13 +120,14 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .option('config', config)
+          .option('job', job)
           .option('json', { type: 'boolean', default: false })
           .option('watch', { type: 'boolean', default: false, describe: 'print every change of leadership until ^C' })
           .example('$0 status -c job.yaml --json', 'machine-readable')
           .example('$0 status -c job.yaml --watch', 'one line per leadership change'),
       async (a) => {
         const op = await import('./operate.js');
-        return a.watch ? op.watch(a.config, a.json) : op.status(a.config, a.json);
+        return a.watch ? op.watch(a.config, a.json, a.job) : op.status(a.config, a.json, a.job);
       }
     )
     .command(
@@ -126,6 +136,7 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .option('config', config)
+          .option('job', job)
           .option('wait', { type: 'boolean', default: false, describe: 'return once another term has started' })
           .option('timeout', {
             type: 'string',
@@ -133,7 +144,7 @@ export async function main(argv: string[]): Promise<void> {
             describe: 'with --wait: give up after this long (exit 1)',
           })
           .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
-      async (a) => (await import('./operate.js')).resign(a.config, a.wait, a.timeout)
+      async (a) => (await import('./operate.js')).resign(a.config, a.wait, a.timeout, a.job)
     )
     .command(
       ['drain', 'undrain'],
@@ -141,9 +152,10 @@ export async function main(argv: string[]): Promise<void> {
       (y) =>
         y
           .option('config', config)
+          .option('job', job)
           .option('id', { type: 'string', describe: 'the candidate id or host name (default: this host)' })
           .example('$0 drain -c job.yaml --id web-3', 'web-3 stays a standby until undrained, across restarts'),
-      async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain')
+      async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain', a.job)
     )
     .completion('completion', 'print a bash/zsh completion script (the Debian package installs it)')
     .demandCommand(1, 'a command is required')

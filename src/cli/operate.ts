@@ -5,9 +5,9 @@ import { EXIT, fail, failAsJson, load, problemOf } from './common.js';
 import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
-export async function status(file: string, json: boolean): Promise<void> {
+export async function status(file: string, json: boolean, job?: string): Promise<void> {
   if (json) failAsJson(); // a script parsing the output gets a JSON error, not empty input
-  const { config, digest } = load(file);
+  const { config, digest } = load(file, job);
   const { readStatus } = await import('./status.js');
   let s: Awaited<ReturnType<typeof readStatus>>;
   try {
@@ -21,11 +21,11 @@ export async function status(file: string, json: boolean): Promise<void> {
 }
 
 /** `resign`: asks the leader to step down; `wait` until another term has started. */
-export async function resign(file: string, wait: boolean, timeout: string): Promise<void> {
+export async function resign(file: string, wait: boolean, timeout: string, job?: string): Promise<void> {
   const waitMs = wait ? parseDuration(timeout) : undefined;
   if (wait && !waitMs)
     fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
-  const { config, digest } = load(file);
+  const { config, digest } = load(file, job);
   const { resignLeader } = await import('./status.js');
   let r: Awaited<ReturnType<typeof resignLeader>>;
   try {
@@ -42,8 +42,8 @@ export async function resign(file: string, wait: boolean, timeout: string): Prom
 }
 
 /** `drain` / `undrain`: keep a host (default: this one) from leading, or let it lead again. */
-export async function drain(file: string, id: string | undefined, on: boolean): Promise<void> {
-  const loaded = load(file);
+export async function drain(file: string, id: string | undefined, on: boolean, job?: string): Promise<void> {
+  const loaded = load(file, job);
   const name = id ?? (loaded.defaultId ? hostname() : loaded.config.election.id);
   const { setDrain } = await import('./status.js');
   let r: Awaited<ReturnType<typeof setDrain>>;
@@ -68,8 +68,8 @@ export async function drain(file: string, id: string | undefined, on: boolean): 
  * `status --watch`: one line (or one JSON object) per change of leadership, until SIGINT/SIGTERM (exit 0). A lost
  * session is re-opened (said on stderr); only a ZooKeeper unreachable from the start is a failure (exit 1).
  */
-export async function watch(file: string, json: boolean): Promise<void> {
-  const { config, digest } = load(file);
+export async function watch(file: string, json: boolean, job?: string): Promise<void> {
+  const { config, digest } = load(file, job);
   const { watchLeader } = await import('./status.js');
   const ac = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());

@@ -4,7 +4,7 @@
 // only stdio inherited: the ZooKeeper client's socket must not leak into it.
 import { spawn } from 'node:child_process';
 import type { Logger } from '../log.js';
-import type { State } from '../supervisor/states.js';
+import { LEADING, type State } from '../supervisor/states.js';
 import { cleanArgv } from '../util/clean-exec.js';
 
 /** What `systemctl status` shows for a state. */
@@ -29,12 +29,23 @@ export function statusLine(state: State, term: number): string {
   }
 }
 
+const UNJOINED: readonly State[] = ['idle', 'connecting', 'backoff', 'shutting-down', 'stopped'];
+
+/** What `systemctl status` shows for a daemon's jobs: "leading 7 of 20 jobs", and who is still not joined. */
+export function jobsLine(states: readonly State[]): string {
+  const leading = states.filter((s) => LEADING.includes(s)).length;
+  const waiting = states.filter((s) => s === 'connecting' || s === 'backoff').length;
+  const drained = states.filter((s) => s === 'drained').length;
+  const rest = [waiting ? `${waiting} waiting for ZooKeeper` : '', drained ? `${drained} drained` : ''];
+  return [`leading ${leading} of ${states.length} jobs`, ...rest.filter(Boolean)].join(', ');
+}
+
 /** Talks to systemd when it started us with NOTIFY_SOCKET; every method is a no-op otherwise. */
 export class SystemdNotifier {
   #ready = false;
   #watchdog: NodeJS.Timeout | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #latest: { state: State; term: number } | undefined;
+  #latest: { states: readonly State[]; line: string } | undefined;
 
   private constructor(
     readonly log: Logger,
@@ -54,13 +65,13 @@ export class SystemdNotifier {
   }
 
   /**
-   * STATUS= for `state`; the first state that means we joined the election also sends READY=1. Sent 100 ms
-   * later, the latest state only: a hand-over's burst of states costs one process, after the child started.
+   * STATUS= for the jobs' `states` (`line`: what it says); once every job has joined its election, READY=1 too.
+   * Sent 100 ms later, the latest only: a hand-over's burst of states costs one process, after the child started.
    */
-  state(state: State, term: number): void {
-    this.#latest = { state, term };
+  state(states: readonly State[], line: string): void {
+    this.#latest = { states, line };
     // at once when we stop: systemd should know
-    if (state === 'shutting-down') this.#flush();
+    if (states.includes('shutting-down')) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), 100);
   }
 
@@ -68,10 +79,10 @@ export class SystemdNotifier {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#latest) return;
-    const { state, term } = this.#latest;
-    const joined = !this.#ready && !['idle', 'connecting', 'backoff', 'shutting-down', 'stopped'].includes(state);
-    const vars = [`STATUS=${statusLine(state, term)}`];
-    if (state === 'shutting-down') vars.unshift('STOPPING=1');
+    const { states, line } = this.#latest;
+    const joined = !this.#ready && states.every((s) => !UNJOINED.includes(s));
+    const vars = [`STATUS=${line}`];
+    if (states.includes('shutting-down')) vars.unshift('STOPPING=1');
     if (joined) vars.unshift('READY=1');
     this.#ready ||= joined;
     this.#send(...vars);

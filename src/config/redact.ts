@@ -30,7 +30,9 @@ const SECRET_NAME = /pass|secret|token|key|credential|auth|cookie|session|privat
  * A copy of the normalized config in which every value that came from `${VAR}` reads `«from $VAR»` and every
  * `task.env` value whose name looks secret reads `«secret»`.
  */
-export function redactedConfig(loaded: LoadedConfig): Record<string, unknown> {
+export function redactedConfig(
+  loaded: Pick<LoadedConfig, 'config' | 'interpolated' | 'defaultId'>
+): Record<string, unknown> {
   const shown = structuredClone(loaded.config) as unknown as Record<string, unknown>;
   const env = (shown.task as { env: Record<string, string> }).env;
   for (const name of Object.keys(env)) if (SECRET_NAME.test(name)) env[name] = '«secret»';

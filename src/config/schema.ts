@@ -44,43 +44,45 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2',
 
 const command = () => z.union([z.array(nonEmpty()).check(z.minLength(1)), nonEmpty()]);
 
-export const ConfigSchema = z.strictObject({
-  zookeeper: z.strictObject({
-    /** `host:port[,host:port…][/chroot]` */
-    connect: nonEmpty().check(z.regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]')),
-    sessionTimeout: duration('10s'),
-    connectTimeout: duration('15s'),
-    /** The servers' tickTime: the lease waits one tick for proof that a heartbeat reached the ZooKeeper leader. */
-    serverTickTime: duration('2s'),
-    auth: z.optional(
+const zookeeper = z.strictObject({
+  /** `host:port[,host:port…][/chroot]` */
+  connect: nonEmpty().check(z.regex(/^[^\s/]+(\/.*)?$/, 'must be host:port[,host:port…][/chroot]')),
+  sessionTimeout: duration('10s'),
+  connectTimeout: duration('15s'),
+  /** The servers' tickTime: the lease waits one tick for proof that a heartbeat reached the ZooKeeper leader. */
+  serverTickTime: duration('2s'),
+  auth: z.optional(
+    z.strictObject({
+      /** File holding `user:password` for digest auth. */
+      digestFile: z.optional(z.string()),
+      /** Environment variable holding `user:password`. */
+      digestEnv: z.optional(z.string()),
+    })
+  ),
+  /**
+   * TLS to the servers' secure client ports (list those in `connect`): `true` trusts the system's CAs; or
+   * PEM files: `ca`, `cert` + `key` (mutual TLS), `passphraseFile`, `servername`, `rejectUnauthorized`.
+   */
+  tls: z._default(
+    z.union([
+      z.boolean(),
       z.strictObject({
-        /** File holding `user:password` for digest auth. */
-        digestFile: z.optional(z.string()),
-        /** Environment variable holding `user:password`. */
-        digestEnv: z.optional(z.string()),
-      })
-    ),
-    /**
-     * TLS to the servers' secure client ports (list those in `connect`): `true` trusts the system's CAs; or
-     * PEM files: `ca`, `cert` + `key` (mutual TLS), `passphraseFile`, `servername`, `rejectUnauthorized`.
-     */
-    tls: z._default(
-      z.union([
-        z.boolean(),
-        z.strictObject({
-          ca: optionalString(),
-          cert: optionalString(),
-          key: optionalString(),
-          passphraseFile: optionalString(),
-          servername: optionalString(),
-          rejectUnauthorized: z._default(z.boolean(), true),
-        }),
-      ]),
-      false
-    ),
-    /** `open`: world-writable nodes; `secured`: everyone reads, only authenticated members write. */
-    acl: z._default(z.enum(['open', 'secured']), 'open'),
-  }),
+        ca: optionalString(),
+        cert: optionalString(),
+        key: optionalString(),
+        passphraseFile: optionalString(),
+        servername: optionalString(),
+        rejectUnauthorized: z._default(z.boolean(), true),
+      }),
+    ]),
+    false
+  ),
+  /** `open`: world-writable nodes; `secured`: everyone reads, only authenticated members write. */
+  acl: z._default(z.enum(['open', 'secured']), 'open'),
+});
+
+/** What one job is: its election, command, hooks and pid node (a job file of a daemon holds these only). */
+const JOB = {
   election: z.strictObject({
     /** Not `/`: the tool owns this node and everything under it. */
     path: zkPath.check(
@@ -173,14 +175,6 @@ export const ConfigSchema = z.strictObject({
       timeout: duration('10s'),
     })
   ),
-  /** Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status), e.g. "127.0.0.1:9464". */
-  metrics: z.optional(
-    z.strictObject({
-      listen: z
-        .string()
-        .check(z.regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "127.0.0.1:9464"')),
-    })
-  ),
   pidNode: z.prefault(
     z.strictObject({
       /** Default `<election.path>/pids/<id>`. */
@@ -188,6 +182,19 @@ export const ConfigSchema = z.strictObject({
       data: z.optional(z.string()),
     }),
     {}
+  ),
+};
+
+/** Shared by every job of a process: the session, the metrics endpoint, the log. */
+const SHARED = {
+  zookeeper,
+  /** Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status), e.g. "127.0.0.1:9464". */
+  metrics: z.optional(
+    z.strictObject({
+      listen: z
+        .string()
+        .check(z.regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):\d{1,5}$/, 'must be host:port, e.g. "127.0.0.1:9464"')),
+    })
   ),
   logging: z.prefault(
     z.strictObject({
@@ -197,6 +204,38 @@ export const ConfigSchema = z.strictObject({
     }),
     {}
   ),
+};
+
+/** A single-job config file (and the full config of each job of a daemon). */
+export const ConfigSchema = z.strictObject({
+  zookeeper,
+  election: JOB.election,
+  task: JOB.task,
+  hooks: JOB.hooks,
+  metrics: SHARED.metrics,
+  pidNode: JOB.pidNode,
+  logging: SHARED.logging,
 });
 
 export type Config = z.output<typeof ConfigSchema>;
+
+/** A job's name: its file's name in a jobs directory, in the log, the metrics and `--job`. */
+export const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** One job of a daemon: a job file (its name is the file's), or an inline entry of `jobs:` with a name. */
+export const JobSchema = z.strictObject(JOB);
+export const InlineJobSchema = z.strictObject({
+  name: z.string().check(z.regex(JOB_NAME, 'must be letters, digits, "_", "." or "-" (at most 64)')),
+  ...JOB,
+});
+
+/**
+ * A daemon's file: what its jobs share, and `jobs` — a directory whose every `*.yaml` is one job, or a list of
+ * inline jobs (each checked with {@link InlineJobSchema}, so that its problems name it).
+ */
+export const DaemonSchema = z.strictObject({
+  ...SHARED,
+  jobs: z.union([nonEmpty(), z.array(z.unknown()).check(z.minLength(1))], {
+    error: 'must be a directory of job files or a list of jobs',
+  }),
+});

@@ -55,6 +55,8 @@ export class Job extends EventEmitter<Events> {
   readonly #campaignHost: CampaignHost;
 
   constructor(
+    /** Undefined for the single job of a plain config. */
+    readonly name: string | undefined,
     public config: Config,
     readonly log: Logger,
     readonly host: JobHost

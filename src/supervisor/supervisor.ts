@@ -12,7 +12,6 @@ import { isFinal } from '../zk/types.js';
 import { connectWithRetry } from './connect.js';
 import { Job } from './job.js';
 import type { OnceResult } from './once.js';
-import type { ReloadPlan } from './reload.js';
 import type { State } from './states.js';
 import { openLease } from './term.js';
 import type { SupervisorEvent } from './transitions.js';
@@ -47,7 +46,7 @@ export class Supervisor extends EventEmitter<Events> {
     const list = Array.isArray(configs) ? configs : [{ config: configs as Config }];
     const host = { digest, abandonSession: (why: string) => this.#session?.abort(new TermEnd('session-lost', why)) };
     this.jobs = list.map(({ name, config }) => {
-      const job = new Job(config, name === undefined ? log : withFields(log, { job: name }), host);
+      const job = new Job(name, config, name === undefined ? log : withFields(log, { job: name }), host);
       job.on('state', (state, reason, e) => this.emit('state', state, reason, e, job));
       return job;
     });
@@ -69,11 +68,21 @@ export class Supervisor extends EventEmitter<Events> {
   }
 
   /**
-   * A re-read config for the single job (SIGHUP): see {@link Job.reload}; a change of `zookeeper.*` opens a new
-   * session once no job holds a term.
+   * Re-read configs (SIGHUP), by job name: each job takes its own (see {@link Job.reload}); a change of
+   * `zookeeper.*` opens a new session once no job holds a term. Adding and removing jobs needs a restart for now
+   * (said in the log; the jobs that stay take their configs).
    */
-  reload(next: Config): ReloadPlan {
-    return this.jobs[0]!.reload(next, () => this.#renewSession());
+  reload(configs: readonly JobConfig[]): void {
+    const names = new Set(configs.map((c) => c.name));
+    for (const { name, config } of configs) {
+      const job = this.jobs.find((j) => j.name === name);
+      if (job) job.reload(config, () => this.#renewSession());
+      else this.log.warn('config reload: a new job is not started until the service restarts', { job: name });
+    }
+    for (const job of this.jobs) {
+      if (!names.has(job.name))
+        this.log.warn('config reload: a removed job keeps running until the service restarts', { job: job.name });
+    }
   }
 
   #renewSession(): void {

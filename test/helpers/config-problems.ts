@@ -1,6 +1,7 @@
 // The problems a config text is refused with (as `c.yaml`), through every check `validate` applies.
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfig } from '../../src/config/load.js';
+import { parseConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/config/yaml.js';
 import { CONFIG_CHECKS } from '../../src/supervisor/checks.js';
 
 /** The ConfigError's lines for `text`; fails the test when the text is accepted. */

@@ -1,7 +1,8 @@
 // Every bad config gets its exact one-line message (file:line:col: key.path: problem).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ConfigError, parseConfig } from '../../../src/config/load.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { ConfigError } from '../../../src/config/yaml.js';
 import { CONFIG_CHECKS } from '../../../src/supervisor/checks.js';
 
 const ZK = 'zookeeper:\n  connect: "127.0.0.1:2181"\n';

@@ -3,7 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { problems } from '../../helpers/config-problems.js';
-import { ConfigError, loadConfig, parseConfig } from '../../../src/config/load.js';
+import { loadConfig, parseConfig } from '../../../src/config/load.js';
+import { ConfigError } from '../../../src/config/yaml.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
 import { parseDuration } from '../../../src/config/schema.js';
 
