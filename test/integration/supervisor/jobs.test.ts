@@ -1,0 +1,82 @@
+// One daemon, many jobs (#29): three daemons share four jobs, one session each; every job has one leader at a time,
+// a job that cannot start disturbs no other, and kill -9 of a daemon moves its jobs without overlap.
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { overlaps, readRuns } from '../../helpers/overlap.js';
+import { CHILD, SupervisorProc, useSupervisors } from '../../helpers/supervisors.js';
+import { waitFor } from '../../helpers/wait.js';
+
+const { fx, work, procs } = useSupervisors();
+
+const JOBS = { report: '300ms', worker: '500ms', indexer: '800ms' } as const;
+
+/** A daemon's file and a job file per job (each child writing to its own log); returns the file and the logs. */
+async function daemonConfig(): Promise<{ file: string; logs: Record<string, string> }> {
+  const dir = join(work.dir, 'daemon');
+  mkdirSync(join(dir, 'jobs.d'), { recursive: true });
+  const logs: Record<string, string> = {};
+  for (const [name, stopTimeout] of Object.entries(JOBS)) {
+    logs[name] = join(work.dir, `${name}.log`);
+    const task = `  command: ${JSON.stringify([process.execPath, CHILD])}\n  stopTimeout: ${stopTimeout}\n`;
+    const env = `  env:\n    CHILD_LOG: "${logs[name]}"\n`;
+    writeFileSync(join(dir, 'jobs.d', `${name}.yaml`), `election:\n  path: /daemon/${name}\ntask:\n${task}${env}`);
+  }
+  // a job whose command is missing: it never starts, and nothing else notices
+  writeFileSync(
+    join(dir, 'jobs.d', 'broken.yaml'),
+    'election:\n  path: /daemon/broken\ntask:\n  command: [/no/such]\n  stopTimeout: 1s\n'
+  );
+  const zk = `zookeeper:\n  connect: "${await fx.chroot()}"\n  sessionTimeout: 2s\n  serverTickTime: 100ms\n`;
+  const file = join(dir, 'zk-supervisor.yaml');
+  writeFileSync(file, `${zk}logging:\n  level: debug\n  format: text\njobs: jobs.d\n`);
+  return { file, logs };
+}
+
+const leaderOf = (sups: SupervisorProc[], job: string) =>
+  sups.filter((s) => {
+    const last = s.lines.filter((l) => l.includes('state change') && l.includes(` job=${job} `)).at(-1);
+    return last !== undefined && / to=running /.test(last);
+  });
+
+test('jobs: three daemons share the jobs, one session each; kill -9 of one moves its jobs without overlap', async () => {
+  const { file, logs } = await daemonConfig();
+  const sups = ['ja', 'jb', 'jc'].map((id) => new SupervisorProc(id, file));
+  procs.push(...sups);
+  const names = Object.keys(JOBS);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1 && leaderOf(sups, j).length === 1), {
+    timeoutMs: 15_000,
+    what: 'one running child per job',
+  });
+  for (const s of sups) {
+    await s.waitLog(/job=broken.*task cannot start|task cannot start.*job=broken/, 10_000);
+    assert.equal(s.lines.filter((l) => l.includes('zookeeper session ')).length, 1, `${s.id}: one session`);
+  }
+  const leads = (s: SupervisorProc) => names.filter((j) => leaderOf([s], j).length === 1);
+  const victim = sups.reduce((a, b) => (leads(b).length > leads(a).length ? b : a));
+  const moved = leads(victim);
+  victim.killGroup(); // the daemon, its leashes and children: as a host crash takes them
+  await victim.exited;
+  await waitFor(() => moved.every((j) => readRuns(logs[j]!).length === 2), {
+    timeoutMs: 10_000,
+    what: `the jobs of ${victim.id} (${moved.join(', ')}) running elsewhere`,
+  });
+  for (const j of names) {
+    const runs = readRuns(logs[j]!);
+    assert.equal(runs.length, moved.includes(j) ? 2 : 1, `${j}: a job the victim did not lead was not disturbed`);
+    assert.deepEqual(
+      overlaps(runs).map((o) => `${o.a.name}/${o.b.name} ${o.ms.toFixed(1)} ms`),
+      [],
+      `${j} overlap`
+    );
+    assert.equal(
+      leaderOf(
+        sups.filter((s) => s !== victim),
+        j
+      ).length,
+      1,
+      `${j}: one leader`
+    );
+  }
+});
