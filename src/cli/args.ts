@@ -6,12 +6,12 @@ import { closest } from '../config/suggest.js';
 /** The options of each command (long names; `c` is --config). */
 const OPTIONS: Record<string, readonly string[]> = {
   run: ['config', 'id', 'log-level'],
-  once: ['config', 'wait', 'once-per', 'id', 'log-level'],
+  once: ['config', 'job', 'wait', 'once-per', 'id', 'log-level'],
   validate: ['config', 'quiet'],
-  status: ['config', 'json', 'watch'],
-  resign: ['config', 'wait', 'timeout'],
-  drain: ['config', 'id'],
-  undrain: ['config', 'id'],
+  status: ['config', 'job', 'json', 'watch'],
+  resign: ['config', 'job', 'wait', 'timeout'],
+  drain: ['config', 'job', 'id'],
+  undrain: ['config', 'job', 'id'],
 };
 const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);
 const COMMON = ['help', 'version'];

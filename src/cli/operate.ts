@@ -1,12 +1,15 @@
 // The operator's commands: status, resign (and their output). They exit the process.
 import { hostname } from 'node:os';
 import { parseDuration } from '../config/schema.js';
-import { EXIT, fail, failAsJson, load, problemOf } from './common.js';
+import type { LoadedJobs } from '../config/jobs.js';
+import { EXIT, fail, failAsJson, load, loadAll, problemOf } from './common.js';
 import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
 export async function status(file: string, json: boolean, job?: string): Promise<void> {
   if (json) failAsJson(); // a script parsing the output gets a JSON error, not empty input
+  const all = job === undefined ? loadAll(file) : undefined;
+  if (all?.daemon) return statusOfJobs(all, json);
   const { config, digest } = load(file, job);
   const { readStatus } = await import('./status.js');
   let s: Awaited<ReturnType<typeof readStatus>>;
@@ -18,6 +21,19 @@ export async function status(file: string, json: boolean, job?: string): Promise
   const text = json ? `${JSON.stringify(s, null, 2)}\n` : (await import('./status-text.js')).statusText(s, config);
   // Exit once stdout has taken it all: a pipe takes 64 KiB at a time, and exit() would cut the rest.
   process.stdout.write(text, () => process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER));
+}
+
+// `status` of every job of a daemon's file (exit 3 when a job has no leader).
+async function statusOfJobs(all: LoadedJobs, json: boolean): Promise<void> {
+  const { jobStatuses, jobsText } = await import('./status-jobs.js');
+  let s: Awaited<ReturnType<typeof jobStatuses>>;
+  try {
+    s = await jobStatuses(all.jobs, all.digest);
+  } catch (err) {
+    return fail(EXIT.FAILURE, problemOf(err, all.digest));
+  }
+  const text = json ? `${JSON.stringify({ jobs: s }, null, 2)}\n` : jobsText(s, all.jobs[0]!.config.zookeeper.connect);
+  process.stdout.write(text, () => process.exit(s.every((j) => j.leader) ? EXIT.OK : EXIT.NO_LEADER));
 }
 
 /** `resign`: asks the leader to step down; `wait` until another term has started. */

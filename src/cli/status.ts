@@ -89,6 +89,11 @@ export async function readStatus(config: Config, digest?: string): Promise<Statu
   return withZk(config, digest, (zk) => statusOf(zk, config));
 }
 
+/** {@link readStatus} of several jobs (one config each, the same `zookeeper`), on one session. */
+export async function readStatuses(configs: readonly Config[], digest?: string): Promise<Status[]> {
+  return withZk(configs[0]!, digest, (zk) => Promise.all(configs.map((c) => statusOf(zk, c))));
+}
+
 /** {@link readStatus} on the session `zk` (the supervisor's own, for its `/status` endpoint). */
 export async function statusOf(zk: Zk, config: Config): Promise<Status> {
   const election = new Election(zk, config.election.path);

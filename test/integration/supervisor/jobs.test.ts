@@ -1,11 +1,12 @@
 // One daemon, many jobs (#29): three daemons share four jobs, one session each; every job has one leader at a time,
 // a job that cannot start disturbs no other, and kill -9 of a daemon moves its jobs without overlap.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { CHILD, SupervisorProc, useSupervisors } from '../../helpers/supervisors.js';
+import { BIN, CHILD, SupervisorProc, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
@@ -13,12 +14,13 @@ const { fx, work, procs } = useSupervisors();
 const JOBS = { report: '300ms', worker: '500ms', indexer: '800ms' } as const;
 
 /** A daemon's file and a job file per job (each child writing to its own log); returns the file and the logs. */
+let n = 0;
 async function daemonConfig(): Promise<{ file: string; logs: Record<string, string> }> {
-  const dir = join(work.dir, 'daemon');
+  const dir = join(work.dir, `daemon-${n++}`);
   mkdirSync(join(dir, 'jobs.d'), { recursive: true });
   const logs: Record<string, string> = {};
   for (const [name, stopTimeout] of Object.entries(JOBS)) {
-    logs[name] = join(work.dir, `${name}.log`);
+    logs[name] = join(dir, `${name}.log`);
     const task = `  command: ${JSON.stringify([process.execPath, CHILD])}\n  stopTimeout: ${stopTimeout}\n`;
     const env = `  env:\n    CHILD_LOG: "${logs[name]}"\n`;
     writeFileSync(join(dir, 'jobs.d', `${name}.yaml`), `election:\n  path: /daemon/${name}\ntask:\n${task}${env}`);
@@ -79,4 +81,36 @@ test('jobs: three daemons share the jobs, one session each; kill -9 of one moves
       `${j}: one leader`
     );
   }
+});
+
+test('jobs: status lists every job, status/resign --job act on one; the others are not disturbed', async () => {
+  const { file, logs } = await daemonConfig();
+  const sups = ['ka', 'kb'].map((id) => new SupervisorProc(id, file));
+  procs.push(...sups);
+  const names = Object.keys(JOBS);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1 && leaderOf(sups, j).length === 1), {
+    timeoutMs: 15_000,
+    what: 'one running child per job',
+  });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args, '--config', file], { encoding: 'utf8' });
+  const all = cli('status');
+  assert.equal(all.status, 3, `exit 3: the broken job has no leader\n${all.stderr}`);
+  assert.match(all.stdout, /^4 jobs on .*; this host leads 3\n/);
+  assert.match(all.stdout, /\nbroken +none +- +0 +not a candidate\n/, 'it never queues: its command is missing');
+  for (const j of names) assert.match(all.stdout, new RegExp(`\\n${j} +k[ab] \\(host .*\\) +\\d+ +2 +leader`));
+  const oneRun = cli('status', '--job', 'report', '--json');
+  assert.equal(oneRun.status, 0, oneRun.stderr);
+  const one = JSON.parse(oneRun.stdout);
+  assert.equal(one.leader.id.split(':')[0], leaderOf(sups, 'report')[0]!.id);
+  const wrong = cli('status', '--job', 'nope');
+  assert.equal(wrong.status, 2);
+  assert.match(wrong.stderr, /--job nope: .* has no such job: name one with --job \(broken, indexer, report, worker\)/);
+  const before = leaderOf(sups, 'report')[0]!;
+  const resigned = cli('resign', '--job', 'report', '--wait', '--timeout', '10s');
+  assert.equal(resigned.status, 0, resigned.stderr);
+  await waitFor(() => readRuns(logs.report!).length === 2, { timeoutMs: 5000, what: 'report running elsewhere' });
+  assert.notEqual(leaderOf(sups, 'report')[0], before, 'report moved');
+  for (const j of ['worker', 'indexer']) assert.equal(readRuns(logs[j]!).length, 1, `${j} was not disturbed`);
+  assert.deepEqual(overlaps(readRuns(logs.report!)), []);
 });
