@@ -1,8 +1,9 @@
 // `metrics.listen`: Prometheus metrics and health endpoints for one supervisor. Loaded (with prom-client) only when
 // configured. /metrics, /healthz (the event loop answers), /readyz (joined the election), /status (status --json).
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { Job } from '../supervisor/job.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { LEADING, type State } from '../supervisor/states.js';
 import type { SupervisorEvent } from '../supervisor/transitions.js';
@@ -23,29 +24,34 @@ export function endKind(e: SupervisorEvent): string {
 export const leaseSeconds = (leftMs: number | undefined): number =>
   leftMs !== undefined && Number.isFinite(leftMs) ? Math.max(0, leftMs) / 1000 : 0;
 
-/** Starts the endpoints on `config.metrics.listen`; resolves once listening. Rejects when the port is taken. */
+/**
+ * Starts the endpoints on `config.metrics.listen`; resolves once listening. Rejects when the port is taken. A
+ * daemon's jobs each get their series with a `job` label; a single job's have none.
+ */
 export async function serveMetrics(supervisor: Supervisor, config: Config, log: Logger): Promise<Server> {
   const mod = await import('prom-client');
   // CommonJS: bundled, its exports come as the default export.
   const prom = mod.default ?? mod;
   const registry = new prom.Registry();
+  const named = supervisor.jobs.some((j) => j.name !== undefined);
+  const byJob = named ? ['job'] : [];
+  const of = (job: Job) => (named ? { job: job.name! } : {});
+  const gauge = (name: string, help: string) =>
+    new prom.Gauge({ name, help, labelNames: byJob, registers: [registry] });
   const m = {
-    leader: new prom.Gauge({ name: 'zk_supervisor_leader', help: '1 while this host leads', registers: [registry] }),
-    term: new prom.Gauge({ name: 'zk_supervisor_term', help: 'the current or last term', registers: [registry] }),
-    child: new prom.Gauge({
-      name: 'zk_supervisor_child_running',
-      help: '1 while the child runs',
-      registers: [registry],
-    }),
+    leader: gauge('zk_supervisor_leader', '1 while this host leads'),
+    term: gauge('zk_supervisor_term', 'the current or last term'),
+    child: gauge('zk_supervisor_child_running', '1 while the child runs'),
     restarts: new prom.Counter({
       name: 'zk_supervisor_child_restarts_total',
       help: 'child restarts under one leadership (onExit: restart)',
+      labelNames: byJob,
       registers: [registry],
     }),
     transitions: new prom.Counter({
       name: 'zk_supervisor_leadership_transitions_total',
       help: 'terms won (reason="won") and ended (by kind)',
-      labelNames: ['reason'],
+      labelNames: [...byJob, 'reason'],
       registers: [registry],
     }),
     zookeeper: new prom.Gauge({
@@ -54,11 +60,7 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
       labelNames: ['state'],
       registers: [registry],
     }),
-    baton: new prom.Gauge({
-      name: 'zk_supervisor_waiting_for_baton',
-      help: "1 while a new leader waits for the previous term's child to stop",
-      registers: [registry],
-    }),
+    baton: gauge('zk_supervisor_waiting_for_baton', "1 while a new leader waits for the previous term's child to stop"),
     rtt: new prom.Histogram({
       name: 'zk_supervisor_heartbeat_rtt_seconds',
       help: 'round trip of the lease heartbeat (sync through the ZooKeeper leader)',
@@ -69,29 +71,55 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
   new prom.Gauge({
     name: 'zk_supervisor_lease_remaining_seconds',
     help: 'time left before the child must be stopped, if no heartbeat is answered again',
+    labelNames: byJob,
     registers: [registry],
     collect() {
-      this.set(leaseSeconds(supervisor.current?.lease?.remainingMs()));
+      const lease = supervisor.current?.lease;
+      for (const job of supervisor.jobs)
+        this.set(of(job), leaseSeconds(lease?.remainingMs(job.config.task.stopTimeout)));
     },
   });
-  let leading = false;
-  const onState = (state: State, _reason: string, e: SupervisorEvent) => {
+  const leading = new Set<Job>();
+  for (const job of supervisor.jobs) {
+    m.leader.set(of(job), 0); // every job has its series from the start
+    m.term.set(of(job), 0);
+  }
+  const onState = (state: State, _reason: string, e: SupervisorEvent, job: Job) => {
     const lead = LEADING.includes(state);
-    if (state === 'starting') m.transitions.inc({ reason: 'won' });
-    else if (leading && !lead) m.transitions.inc({ reason: endKind(e) });
-    leading = lead;
-    m.leader.set(lead ? 1 : 0);
-    m.term.set(supervisor.term);
-    m.child.set(state === 'running' || state === 'fenced' ? 1 : 0);
-    m.baton.set(state === 'waiting-for-baton' ? 1 : 0);
-    if (e.type === 'child-started' && e.restart) m.restarts.inc();
+    const l = of(job);
+    if (state === 'starting') m.transitions.inc({ ...l, reason: 'won' });
+    else if (leading.has(job) && !lead) m.transitions.inc({ ...l, reason: endKind(e) });
+    if (lead) leading.add(job);
+    else leading.delete(job);
+    m.leader.set(l, lead ? 1 : 0);
+    m.term.set(l, job.term);
+    m.child.set(l, state === 'running' || state === 'fenced' ? 1 : 0);
+    m.baton.set(l, state === 'waiting-for-baton' ? 1 : 0);
+    if (e.type === 'child-started' && e.restart) m.restarts.inc(l);
   };
   supervisor.on('state', onState);
   supervisor.on('heartbeat', (ms) => m.rtt.observe(ms / 1000));
   supervisor.on('zookeeper', (s) => {
     for (const z of ZK_STATES) m.zookeeper.set({ state: z }, z === s ? 1 : 0);
   });
-  const server = createServer((req, res) => {
+  const server = createServer(routes(supervisor, registry, config));
+  const { host, port } = splitListen(config.metrics!.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject).listen(port, host, () => resolve());
+  });
+  server.unref();
+  log.info('metrics and health endpoints', { listen: config.metrics!.listen });
+  return server;
+}
+
+// The endpoints: /metrics from `registry`, /healthz, /readyz (every job joined), /status (every job's).
+function routes(
+  supervisor: Supervisor,
+  registry: { metrics(): Promise<string>; contentType: string },
+  config: Config
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const named = supervisor.jobs.some((j) => j.name !== undefined);
+  return (req, res) => {
     const reply = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
       res.writeHead(code, { 'content-type': type }).end(body);
     };
@@ -103,26 +131,28 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
       );
     } else if (path === '/healthz') reply(200, 'ok\n');
     else if (path === '/readyz') {
-      const ready = supervisor.current?.zk.state === 'connected' && JOINED.includes(supervisor.state);
-      reply(ready ? 200 : 503, `${ready ? 'ready' : 'not ready'}: ${supervisor.state}\n`);
+      const states = supervisor.jobs.map((j) => j.state);
+      const ready = supervisor.current?.zk.state === 'connected' && states.every((s) => JOINED.includes(s));
+      const said = named ? supervisor.jobs.map((j) => `${j.name}=${j.state}`).join(' ') : states[0];
+      reply(ready ? 200 : 503, `${ready ? 'ready' : 'not ready'}: ${said}\n`);
     } else if (path === '/status') {
       const zk = supervisor.current?.zk;
       if (!zk || zk.state !== 'connected') return reply(503, 'no ZooKeeper session\n');
-      import('./status.js')
-        .then(({ statusOf }) => statusOf(zk, config))
-        .then(
-          (s) => reply(200, `${JSON.stringify(s, null, 2)}\n`, 'application/json'),
-          (e) => reply(503, `${e}\n`)
-        );
+      const read = async (): Promise<unknown> => {
+        const { statusOf } = await import('./status.js');
+        if (!named) return statusOf(zk, config);
+        return {
+          jobs: await Promise.all(
+            supervisor.jobs.map(async (j) => ({ job: j.name, ...(await statusOf(zk, j.config)) }))
+          ),
+        };
+      };
+      read().then(
+        (s) => reply(200, `${JSON.stringify(s, null, 2)}\n`, 'application/json'),
+        (e) => reply(503, `${e}\n`)
+      );
     } else reply(404, 'not found: try /metrics, /healthz, /readyz or /status\n');
-  });
-  const { host, port } = splitListen(config.metrics!.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(port, host, () => resolve());
-  });
-  server.unref();
-  log.info('metrics and health endpoints', { listen: config.metrics!.listen });
-  return server;
+  };
 }
 
 /** `host:port` (IPv6 host in brackets) → its parts. */

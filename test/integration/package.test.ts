@@ -37,6 +37,7 @@ test('package: the .deb holds runtime, addon, leash, units and conffile, and lin
     './usr/lib/zk-supervisor/app/build/zks-leash',
     './usr/lib/zk-supervisor/app/node_modules/zookeeper/build/Release/zookeeper.node',
     './lib/systemd/system/zk-supervisor@.service',
+    './lib/systemd/system/zk-supervisor.service',
     './lib/systemd/system/zk-supervisor-once@.timer',
     './etc/zk-supervisor/example.yaml',
     './usr/share/man/man1/zk-supervisor.1.gz',

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
 import { BIN, CHILD, SupervisorProc, useSupervisors } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
+import { freePort } from '../../helpers/zk-server.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -15,7 +16,7 @@ const JOBS = { report: '300ms', worker: '500ms', indexer: '800ms' } as const;
 
 /** A daemon's file and a job file per job (each child writing to its own log); returns the file and the logs. */
 let n = 0;
-async function daemonConfig(): Promise<{ file: string; logs: Record<string, string> }> {
+async function daemonConfig(metricsPort?: number): Promise<{ file: string; logs: Record<string, string> }> {
   const dir = join(work.dir, `daemon-${n++}`);
   mkdirSync(join(dir, 'jobs.d'), { recursive: true });
   const logs: Record<string, string> = {};
@@ -32,7 +33,8 @@ async function daemonConfig(): Promise<{ file: string; logs: Record<string, stri
   );
   const zk = `zookeeper:\n  connect: "${await fx.chroot()}"\n  sessionTimeout: 2s\n  serverTickTime: 100ms\n`;
   const file = join(dir, 'zk-supervisor.yaml');
-  writeFileSync(file, `${zk}logging:\n  level: debug\n  format: text\njobs: jobs.d\n`);
+  const metrics = metricsPort ? `metrics:\n  listen: "127.0.0.1:${metricsPort}"\n` : '';
+  writeFileSync(file, `${zk}${metrics}logging:\n  level: debug\n  format: text\njobs: jobs.d\n`);
   return { file, logs };
 }
 
@@ -113,4 +115,28 @@ test('jobs: status lists every job, status/resign --job act on one; the others a
   assert.notEqual(leaderOf(sups, 'report')[0], before, 'report moved');
   for (const j of ['worker', 'indexer']) assert.equal(readRuns(logs[j]!).length, 1, `${j} was not disturbed`);
   assert.deepEqual(overlaps(readRuns(logs.report!)), []);
+});
+
+test('jobs: /metrics gives every series a job label; /status lists the jobs', async () => {
+  const port = await freePort();
+  const { file, logs } = await daemonConfig(port);
+  const sup = new SupervisorProc('ma', file);
+  procs.push(sup);
+  const names = Object.keys(JOBS);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'children' });
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  for (const j of names) {
+    assert.match(body, new RegExp(`^zk_supervisor_leader\\{job="${j}"\\} 1$`, 'm'));
+    assert.match(body, new RegExp(`^zk_supervisor_child_running\\{job="${j}"\\} 1$`, 'm'));
+    assert.match(body, new RegExp(`^zk_supervisor_leadership_transitions_total\\{job="${j}",reason="won"\\} 1$`, 'm'));
+    assert.match(body, new RegExp(`^zk_supervisor_lease_remaining_seconds\\{job="${j}"\\} (0\\.\\d*[1-9]|[1-9])`, 'm'));
+  }
+  assert.match(body, /^zk_supervisor_leader\{job="broken"\} 0$/m);
+  const status = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+    jobs: { job: string; leader: { id: string } | null }[];
+  };
+  assert.deepEqual(
+    status.jobs.map((j) => [j.job, j.leader?.id ?? null]),
+    [['broken', null], ...names.sort().map((j) => [j, 'ma'])]
+  );
 });

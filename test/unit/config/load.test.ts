@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { problems } from '../../helpers/config-problems.js';
+import { loadJobs } from '../../../src/config/jobs.js';
 import { loadConfig, parseConfig } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/config/yaml.js';
 import { configJsonSchema } from '../../../src/config/json-schema.js';
@@ -15,7 +16,11 @@ const base = (extra = '') =>
 test('config: the shipped examples validate', () => {
   const files = readdirSync(CONFIG_DIR).filter((f) => f.endsWith('.yaml'));
   assert.ok(files.length >= 3);
-  for (const f of files) loadConfig(join(CONFIG_DIR, f), { ZK_SUPERVISOR_DIGEST: 'ops:secret' } as NodeJS.ProcessEnv);
+  const env = { ZK_SUPERVISOR_DIGEST: 'ops:secret' } as NodeJS.ProcessEnv;
+  for (const f of files) {
+    if (f === 'daemon.yaml') assert.equal(loadJobs(join(CONFIG_DIR, f), env, []).jobs.length, 2);
+    else loadConfig(join(CONFIG_DIR, f), env);
+  }
 });
 
 test('config: defaults are filled in one place', () => {

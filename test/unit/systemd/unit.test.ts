@@ -5,27 +5,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 
-const UNIT = join(import.meta.dirname, '../../../systemd/zk-supervisor@.service');
+const UNITS = {
+  'zk-supervisor@.service': '%i', // one job per instance
+  'zk-supervisor.service': 'zk-supervisor', // the daemon of every job (#29)
+};
 const hasAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
-test('systemd unit: SIGTERM to the supervisor alone, bounded restarts, none on config errors', () => {
-  const unit = readFileSync(UNIT, 'utf8');
-  // mixed: the supervisor stops the job through the leash (task.stopSignal, its order); the cgroup gets SIGKILL
-  // only after TimeoutStopSec. control-group would signal the job directly, bypassing both.
-  assert.match(unit, /^KillMode=mixed$/m);
-  // A failing ExecStartPre is restarted forever (RestartPreventExitStatus covers the main process only): `run`
-  // refuses a bad config itself, with exit 2.
-  assert.doesNotMatch(unit, /^ExecStartPre=/m);
-  assert.match(unit, /^StartLimitBurst=\d+$/m);
-  assert.match(unit, /^StartLimitIntervalSec=\d+$/m);
-  assert.doesNotMatch(unit, /^Documentation=https?:/m, 'no link to a page that does not exist');
-  assert.match(unit, /^TimeoutStopSec=30s$/m);
-  assert.match(unit, /^RestartPreventExitStatus=2$/m);
-  assert.match(unit, /^Type=notify$/m);
-  assert.match(unit, /^NotifyAccess=all$/m);
-  assert.match(unit, /^WatchdogSec=\d+s$/m);
-  assert.match(unit, /^ExecStart=\/usr\/bin\/zk-supervisor run --config \/etc\/zk-supervisor\/%i\.yaml$/m);
-});
+for (const [name, config] of Object.entries(UNITS)) {
+  test(`systemd unit ${name}: SIGTERM to the supervisor alone, bounded restarts, none on config errors`, () => {
+    const unit = readFileSync(join(import.meta.dirname, '../../../systemd', name), 'utf8');
+    // mixed: the supervisor stops the job through the leash (task.stopSignal, its order); the cgroup gets SIGKILL
+    // only after TimeoutStopSec. control-group would signal the job directly, bypassing both.
+    assert.match(unit, /^KillMode=mixed$/m);
+    // A failing ExecStartPre is restarted forever (RestartPreventExitStatus covers the main process only): `run`
+    // refuses a bad config itself, with exit 2.
+    assert.doesNotMatch(unit, /^ExecStartPre=/m);
+    assert.match(unit, /^StartLimitBurst=\d+$/m);
+    assert.match(unit, /^StartLimitIntervalSec=\d+$/m);
+    assert.doesNotMatch(unit, /^Documentation=https?:/m, 'no link to a page that does not exist');
+    assert.match(unit, /^TimeoutStopSec=30s$/m);
+    assert.match(unit, /^RestartPreventExitStatus=2$/m);
+    assert.match(unit, /^Type=notify$/m);
+    assert.match(unit, /^NotifyAccess=all$/m);
+    assert.match(unit, /^WatchdogSec=\d+s$/m);
+    const file = `/etc/zk-supervisor/${config}.yaml`;
+    assert.ok(unit.split('\n').includes(`ExecStart=/usr/bin/zk-supervisor run --config ${file}`));
+    assert.ok(unit.split('\n').includes(`ExecReload=/usr/bin/zk-supervisor validate --quiet --config ${file}`));
+  });
+}
 
 const ONCE = join(import.meta.dirname, '../../../systemd/zk-supervisor-once@.service');
 const TIMER = join(import.meta.dirname, '../../../systemd/zk-supervisor-once@.timer');
@@ -49,7 +56,8 @@ test('systemd units: systemd-analyze verify accepts them', {
   const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-unit-'));
   try {
     const files = [
-      [UNIT, 'zk-supervisor@job.service'],
+      [join(import.meta.dirname, '../../../systemd/zk-supervisor@.service'), 'zk-supervisor@job.service'],
+      [join(import.meta.dirname, '../../../systemd/zk-supervisor.service'), 'zk-supervisor.service'],
       [ONCE, 'zk-supervisor-once@job.service'],
       [TIMER, 'zk-supervisor-once@job.timer'],
     ].map(([src, name]) => {
