@@ -46,7 +46,12 @@ export function loadAll(file: string): LoadedJobs {
  * — which may be left out when there is only one. Exits 2 naming the jobs otherwise.
  */
 export function load(file: string, job?: string): LoadedConfig & { name: string | undefined } {
-  const all = loadAll(file);
+  return jobOf(loadAll(file), job);
+}
+
+/** The job `job` of `all` (see {@link load}). */
+export function jobOf(all: LoadedJobs, job?: string): LoadedConfig & { name: string | undefined } {
+  const { file } = all;
   const names = all.jobs.map((j) => j.name);
   if (!all.daemon && job !== undefined) fail(EXIT.CONFIG, `--job ${job}: ${file} is a single job's file (no jobs:)`);
   const one =

@@ -2,15 +2,15 @@
 import { hostname } from 'node:os';
 import { parseDuration } from '../config/schema.js';
 import type { LoadedJobs } from '../config/jobs.js';
-import { EXIT, fail, failAsJson, load, loadAll, problemOf } from './common.js';
+import { EXIT, fail, failAsJson, jobOf, load, loadAll, problemOf } from './common.js';
 import type { Status } from './status.js';
 
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
 export async function status(file: string, json: boolean, job?: string): Promise<void> {
   if (json) failAsJson(); // a script parsing the output gets a JSON error, not empty input
-  const all = job === undefined ? loadAll(file) : undefined;
-  if (all?.daemon) return statusOfJobs(all, json);
-  const { config, digest } = load(file, job);
+  const all = loadAll(file);
+  if (all.daemon && job === undefined) return statusOfJobs(all, json);
+  const { config, digest } = jobOf(all, job);
   const { readStatus } = await import('./status.js');
   let s: Awaited<ReturnType<typeof readStatus>>;
   try {

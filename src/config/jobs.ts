@@ -44,7 +44,7 @@ export function loadJobs(file: string, env: NodeJS.ProcessEnv, checks: readonly 
   );
   const shared = problems.length ? undefined : collect(problems, () => validate(DaemonSchema, y));
   if (!shared) throw new ConfigError(problems);
-  const sharedConfig = { zookeeper: shared.zookeeper, logging: shared.logging, metrics: shared.metrics };
+  const { jobs: _, ...sharedConfig } = shared;
   const sharedVars = y.interpolated.filter((i) => i.path[0] !== 'jobs');
   const jobs: LoadedJob[] = [];
   const warnings: string[] = [];

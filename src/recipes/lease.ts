@@ -8,12 +8,13 @@ import { EventEmitter } from 'node:events';
 import type { Zk, ZkState } from '../zk/client.js';
 import type { Stat } from '../zk/types.js';
 import { TermEnd, type TermEndKind } from './end.js';
+import { type HoldOwner, LeaseHold } from './lease-hold.js';
 import { HeartbeatLedger, leaseTiming, stopBudgetMs } from './lease-timing.js';
 
 export interface LeaseOptions {
   /**
    * How long the child takes to stop — the longest of the terms held on this lease: the heartbeat period is chosen
-   * for it. Each hold may stop sooner ({@link Lease.hold}).
+   * for it ({@link Lease.cover} raises it). Each hold may stop sooner ({@link Lease.hold}).
    */
   stopTimeoutMs: number;
   /** The servers' tickTime (ms): how often the ZooKeeper leader pings its followers (every tick / 2). */
@@ -28,47 +29,6 @@ type LeaseEvents = {
   shortened: [grantedMs: number];
 };
 
-type HoldEvents = { renewed: [leftMs: number]; fenced: [leftMs: number] };
-
-/**
- * One term held on a lease: `signal` aborts (reason: a TermEnd) when the lease runs out for it, its candidate node
- * is deleted or owned by another session, or the session ends. Events: `renewed` (ms left before its child must
- * stop), `fenced` (connection lost; ms left).
- */
-export class LeaseHold extends EventEmitter<HoldEvents> {
-  readonly #controller = new AbortController();
-  /** @internal the lease's deadline timer for this hold */
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly lease: Lease,
-    readonly node: string,
-    readonly stopTimeoutMs: number
-  ) {
-    super();
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  /** ms until this term's child must be stopped (negative once that moment has passed). */
-  remainingMs(): number {
-    return this.lease.remainingMs(this.stopTimeoutMs);
-  }
-
-  /** Ends the hold (its signal aborts with "lease released"); idempotent. */
-  release(): void {
-    this.lease.drop(this, new TermEnd('released', 'lease released'));
-  }
-
-  /** @internal */
-  end(reason: TermEnd): void {
-    clearTimeout(this.timer);
-    this.#controller.abort(reason);
-  }
-}
-
 /**
  * The lease of one session: heartbeats from construction (so a candidate that wins has a fresh lease) until
  * {@link stop}; one heartbeat stream for every term held on it ({@link hold}: one per election, e.g. the jobs of
@@ -77,7 +37,7 @@ export class LeaseHold extends EventEmitter<HoldEvents> {
  * stopped, every term is lost). The lease counts on the smallest session timeout granted since it began: a
  * session resumed on a member that grants less is expired by the quorum on that (DESIGN §3.1). Never throws.
  */
-export class Lease extends EventEmitter<LeaseEvents> {
+export class Lease extends EventEmitter<LeaseEvents> implements HoldOwner {
   readonly #ledger: HeartbeatLedger;
   #T: number;
   #marginMs: number;
@@ -87,6 +47,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   readonly #held = new Set<LeaseHold>();
   #stopped = false;
   #unfit: string | undefined;
+  #stopTimeoutMs: number;
 
   /** Throws RangeError when stopTimeoutMs does not fit the session's (negotiated) timeout: see {@link leaseTiming}. */
   constructor(
@@ -95,6 +56,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
   ) {
     super();
     this.#T = zk.sessionTimeoutMs;
+    this.#stopTimeoutMs = opts.stopTimeoutMs;
     const timing = leaseTiming(this.#T, opts.serverTickMs, opts.stopTimeoutMs);
     if (!timing) {
       throw new RangeError(
@@ -119,6 +81,34 @@ export class Lease extends EventEmitter<LeaseEvents> {
     this.#beat();
   }
 
+  /** The longest stop the lease is timed for: its heartbeat period follows it ({@link cover}). */
+  get stopTimeoutMs(): number {
+    return this.#stopTimeoutMs;
+  }
+
+  /**
+   * Times the lease for children that take up to `stopTimeoutMs` to stop (a job added to a daemon): the heartbeat
+   * period shortens to suit it; a smaller value changes nothing. Throws RangeError when it does not fit the
+   * session's timeout (the lease is unchanged then).
+   */
+  cover(stopTimeoutMs: number): void {
+    if (stopTimeoutMs <= this.#stopTimeoutMs) return;
+    const timing = leaseTiming(this.#T, this.opts.serverTickMs, stopTimeoutMs);
+    if (!timing) {
+      throw new RangeError(
+        `stopTimeout ${stopTimeoutMs} ms does not fit the session timeout of ${this.#T} ms ` +
+          `(it must be below ${stopBudgetMs(this.#T, this.opts.serverTickMs)} ms)`
+      );
+    }
+    this.#stopTimeoutMs = stopTimeoutMs;
+    this.#retime(timing.heartbeatMs);
+  }
+
+  #retime(heartbeatMs: number): void {
+    clearInterval(this.#interval);
+    if (!this.#stopped) this.#interval = setInterval(() => this.#beat(), heartbeatMs);
+  }
+
   /** Why this session can no longer hold a lease (a renegotiated timeout stopTimeout does not fit), if so. */
   get unfit(): string | undefined {
     return this.#unfit;
@@ -128,7 +118,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
    * ms until a child that takes `stopTimeoutMs` to stop (default: the lease's) must be stopped: negative once that
    * moment has passed, -Infinity before any delivery.
    */
-  remainingMs(stopTimeoutMs = this.opts.stopTimeoutMs): number {
+  remainingMs(stopTimeoutMs = this.#stopTimeoutMs): number {
     return this.#ledger.deliveredSentAt + this.#T - this.#marginMs - stopTimeoutMs - this.#now();
   }
 
@@ -137,9 +127,9 @@ export class Lease extends EventEmitter<LeaseEvents> {
    * lease's). Terms on other nodes may be held at once; holding `node` again ends its previous hold. Throws
    * RangeError when `stopTimeoutMs` is more than the lease's.
    */
-  hold(node: string, stopTimeoutMs = this.opts.stopTimeoutMs): LeaseHold {
-    if (stopTimeoutMs > this.opts.stopTimeoutMs)
-      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${this.opts.stopTimeoutMs} ms`);
+  hold(node: string, stopTimeoutMs = this.#stopTimeoutMs): LeaseHold {
+    if (stopTimeoutMs > this.#stopTimeoutMs)
+      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${this.#stopTimeoutMs} ms`);
     for (const h of this.#held) if (h.node === node) h.release();
     const hold = new LeaseHold(this, node, stopTimeoutMs);
     if (this.#stopped) hold.end(new TermEnd('session-lost', 'lease stopped'));
@@ -172,12 +162,12 @@ export class Lease extends EventEmitter<LeaseEvents> {
   // A reconnect granted less than we counted on: the lease counts on that from now on — shorter at once (the
   // leashes are told), or over when stopTimeout no longer fits it.
   #shrink(granted: number): void {
-    const timing = leaseTiming(granted, this.opts.serverTickMs, this.opts.stopTimeoutMs);
+    const timing = leaseTiming(granted, this.opts.serverTickMs, this.#stopTimeoutMs);
     this.#T = granted;
     if (!timing) {
       const problem =
         `the session timeout was renegotiated to ${granted} ms on reconnect: ` +
-        `stopTimeout ${this.opts.stopTimeoutMs} ms no longer fits (it must be below ` +
+        `stopTimeout ${this.#stopTimeoutMs} ms no longer fits (it must be below ` +
         `${stopBudgetMs(granted, this.opts.serverTickMs)} ms)`;
       this.#unfit = problem;
       this.#loseAll('lease-expired', problem);
@@ -186,8 +176,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
       return;
     }
     this.#marginMs = timing.marginMs;
-    clearInterval(this.#interval);
-    this.#interval = setInterval(() => this.#beat(), timing.heartbeatMs);
+    this.#retime(timing.heartbeatMs);
     for (const h of this.#held) this.#arm(h); // the leashes are told first
     this.emit('shortened', granted);
   }

@@ -8,7 +8,8 @@ import type { CampaignOptions, Election, Won } from './election.js';
 import { endOf, TermEnd } from './end.js';
 import { layoutOf } from './layout.js';
 import { watchNode } from './watch-node.js';
-import type { Lease, LeaseHold } from './lease.js';
+import type { Lease } from './lease.js';
+import type { LeaseHold } from './lease-hold.js';
 import type { Unconfirmed } from './history.js';
 import { awaitPrevious, type PreviousEnd } from './unconfirmed.js';
 
@@ -59,8 +60,8 @@ export class Term {
   static async take(election: Election, opts: TakeOptions = {}): Promise<Term> {
     const { lease, stopTimeoutMs, onWon, onBatonWait, deferAnnounce, unconfirmedWaitMs = 0, ...campaign } = opts;
     const { onUnconfirmed, onUnconfirmedEnd, ...rest } = campaign;
-    if (lease && stopTimeoutMs !== undefined && stopTimeoutMs > lease.opts.stopTimeoutMs)
-      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${lease.opts.stopTimeoutMs} ms`);
+    if (lease && stopTimeoutMs !== undefined && stopTimeoutMs > lease.stopTimeoutMs)
+      throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${lease.stopTimeoutMs} ms`);
     const won = await election.campaign({ ...rest, deferAnnounce: true });
     // While we wait for the baton, our candidate node is watched (the term's own watches come with announce()).
     const gone = new AbortController();

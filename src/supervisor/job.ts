@@ -51,6 +51,7 @@ export class Job extends EventEmitter<Events> {
   /** A reloaded config waiting for the next campaign (`session`: for the next session). */
   #pending: { config: Config; session: boolean } | undefined;
   #campaign: AbortController | undefined;
+  readonly #removal = new AbortController();
   readonly ctx: ModeContext;
   readonly #campaignHost: CampaignHost;
 
@@ -169,6 +170,15 @@ export class Job extends EventEmitter<Events> {
       ...fieldsOf(e),
     });
     this.emit('state', next.to, next.reason, e);
+  }
+
+  /** Aborts when the job was removed from the config: it stops its child, releases and goes. */
+  get removal(): AbortSignal {
+    return this.#removal.signal;
+  }
+  /** Removes the job (see {@link removal}). */
+  remove(): void {
+    this.#removal.abort(new Error('job removed from the config'));
   }
 
   /** Second shutdown request: SIGKILL the child's group now instead of waiting for its grace period. */

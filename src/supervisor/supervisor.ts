@@ -10,9 +10,10 @@ import { backoffDelay } from '../util/backoff.js';
 import type { Zk, ZkState } from '../zk/client.js';
 import { isFinal } from '../zk/types.js';
 import { connectWithRetry } from './connect.js';
-import { Job } from './job.js';
+import { Job, type JobHost } from './job.js';
 import type { OnceResult } from './once.js';
 import type { State } from './states.js';
+import { AccessError } from './secure.js';
 import { openLease } from './term.js';
 import type { SupervisorEvent } from './transitions.js';
 
@@ -34,8 +35,11 @@ export interface JobConfig {
 export class Supervisor extends EventEmitter<Events> {
   /** The current session and its lease (undefined between sessions): for metrics and `/status`. */
   current: { zk: Zk; lease: Lease | undefined } | undefined;
-  readonly jobs: readonly Job[];
+  #jobs: Job[];
   #session: AbortController | undefined;
+  /** Starts a job on the open session (a job added by a reload); undefined between sessions. */
+  #start: ((job: Job) => void) | undefined;
+  readonly #host: JobHost;
 
   constructor(
     configs: Config | readonly JobConfig[],
@@ -44,12 +48,19 @@ export class Supervisor extends EventEmitter<Events> {
   ) {
     super();
     const list = Array.isArray(configs) ? configs : [{ config: configs as Config }];
-    const host = { digest, abandonSession: (why: string) => this.#session?.abort(new TermEnd('session-lost', why)) };
-    this.jobs = list.map(({ name, config }) => {
-      const job = new Job(name, config, name === undefined ? log : withFields(log, { job: name }), host);
-      job.on('state', (state, reason, e) => this.emit('state', state, reason, e, job));
-      return job;
-    });
+    this.#host = { digest, abandonSession: (why: string) => this.#session?.abort(new TermEnd('session-lost', why)) };
+    this.#jobs = list.map(({ name, config }) => this.#newJob(name, config));
+  }
+
+  #newJob(name: string | undefined, config: Config): Job {
+    const job = new Job(name, config, name === undefined ? this.log : withFields(this.log, { job: name }), this.#host);
+    job.on('state', (state, reason, e) => this.emit('state', state, reason, e, job));
+    return job;
+  }
+
+  /** The jobs, in their config's order (a reload adds and removes some). */
+  get jobs(): readonly Job[] {
+    return this.#jobs;
   }
 
   /** The first job's config (its `zookeeper` section is every job's). */
@@ -68,20 +79,47 @@ export class Supervisor extends EventEmitter<Events> {
   }
 
   /**
-   * Re-read configs (SIGHUP), by job name: each job takes its own (see {@link Job.reload}); a change of
-   * `zookeeper.*` opens a new session once no job holds a term. Adding and removing jobs needs a restart for now
-   * (said in the log; the jobs that stay take their configs).
+   * Re-read configs (SIGHUP), by job name: a job that stays takes its own ({@link Job.reload}; a change of
+   * `zookeeper.*` opens a new session once no job holds a term); a removed job stops its child, releases and goes;
+   * a new one campaigns at once. The other jobs are not disturbed.
    */
   reload(configs: readonly JobConfig[]): void {
     const names = new Set(configs.map((c) => c.name));
-    for (const { name, config } of configs) {
-      const job = this.jobs.find((j) => j.name === name);
-      if (job) job.reload(config, () => this.#renewSession());
-      else this.log.warn('config reload: a new job is not started until the service restarts', { job: name });
+    for (const job of this.#jobs) {
+      if (names.has(job.name)) continue;
+      job.log.info('config reloaded: job removed, stopping it');
+      job.remove();
+      if (this.#start) continue; // its run on the session stops it
+      this.#jobs = this.#jobs.filter((j) => j !== job); // between sessions: nothing runs
+      void job.stopped(false);
     }
-    for (const job of this.jobs) {
-      if (!names.has(job.name))
-        this.log.warn('config reload: a removed job keeps running until the service restarts', { job: job.name });
+    for (const { name, config } of configs) {
+      if (!this.#fits(name, config)) continue;
+      const job = this.#jobs.find((j) => j.name === name && !j.removal.aborted);
+      if (job) {
+        job.reload(config, () => this.#renewSession());
+        continue;
+      }
+      const added = this.#newJob(name, config);
+      this.#jobs.push(added);
+      added.log.info('config reloaded: job added');
+      const zk = this.current?.zk;
+      if (!this.#start || !zk) continue; // it starts with the next session
+      added.report({ type: 'dial', first: true });
+      added.report({ type: 'connected', sessionId: zk.sessionId });
+      this.#start(added);
+    }
+  }
+
+  // A job's stopTimeout must fit the open session's lease: the lease is timed for it, or the job's config refused.
+  #fits(name: string | undefined, config: Config): boolean {
+    try {
+      this.current?.lease?.cover(config.task.stopTimeout);
+      return true;
+    } catch (err) {
+      const log = name === undefined ? this.log : withFields(this.log, { job: name });
+      log.error('config reload failed for this job: keeping its running config', { problem: String(err) });
+      return false;
     }
   }
 
@@ -103,17 +141,16 @@ export class Supervisor extends EventEmitter<Events> {
    * ZooKeeper refuses (AccessError) stops alone; rejects with the first such error once every job stopped so.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const live = new Set(this.jobs);
     let fatal: unknown;
-    for (let attempt = 0; !signal.aborted && live.size > 0; attempt++) {
-      for (const job of live) job.adoptPending();
-      this.#broadcast({ type: 'dial', first: attempt === 0 }, live);
+    for (let attempt = 0; !signal.aborted && this.#jobs.length > 0; attempt++) {
+      for (const job of this.#jobs) job.adoptPending();
+      const report = (e: SupervisorEvent) => this.#broadcast(e, this.#jobs);
+      report({ type: 'dial', first: attempt === 0 });
       // A reload while we dial aborts `session` too: then we dial again, with the new config.
       const session = new AbortController();
       this.#session = session;
       const sessionSignal = AbortSignal.any([signal, session.signal]);
-      const { config } = [...live][0]!;
-      const report = (e: SupervisorEvent) => this.#broadcast(e, live);
+      const { config } = this.#jobs[0]!;
       const zk = await connectWithRetry(config, this.digest, this.log, report, sessionSignal);
       if (!zk) {
         if (signal.aborted) break;
@@ -126,37 +163,57 @@ export class Supervisor extends EventEmitter<Events> {
         if (isFinal(s)) session.abort(new TermEnd('session-lost', `session ${s}`));
       };
       zk.on('state', onState);
-      const stopTimeoutMs = Math.max(...[...live].map((j) => j.config.task.stopTimeout));
+      const stopTimeoutMs = Math.max(...this.#jobs.map((j) => j.config.task.stopTimeout));
       const lease = openLease(zk, config, this.log, stopTimeoutMs);
       this.#watchLease(lease);
       this.current = { zk, lease };
       this.emit('zookeeper', zk.state);
-      try {
-        const running = [...live].map(async (job) => {
-          try {
-            await job.runSession(zk, lease, sessionSignal, signal);
-          } catch (err) {
-            live.delete(job); // refused by ZooKeeper: this job stops, the others go on
-            job.log.error('job stopped: ZooKeeper refuses it', { error: String(err) });
-            fatal ??= err;
-            await job.stopped(true);
-          }
+      const running = new Set<Promise<void>>();
+      this.#start = (job) => {
+        const run = this.#runJob(job, zk, lease, sessionSignal, signal).then((err) => {
+          running.delete(run);
+          fatal ??= err;
         });
-        await Promise.all(running);
+        running.add(run);
+      };
+      try {
+        for (const job of this.#jobs) this.#start(job);
+        while (running.size > 0) await Promise.race(running);
       } finally {
+        this.#start = undefined;
         session.abort(new Error('session done'));
         lease?.stop();
         zk.off('state', onState);
         zk.close();
         this.current = undefined;
       }
-      if (!signal.aborted && live.size > 0) {
+      if (!signal.aborted && this.#jobs.length > 0) {
         report({ type: 'session-ended' });
         await pause(backoffDelay(0, { baseMs: 200, maxMs: 1000 }), signal);
       }
     }
-    await Promise.all([...live].map((job) => job.stopped(false)));
-    if (live.size === 0 && fatal) throw fatal; // the session (and with it every ephemeral node of ours) is closed
+    await Promise.all(this.#jobs.map((job) => job.stopped(false)));
+    if (this.#jobs.length === 0 && fatal) throw fatal; // the session (and every ephemeral node of ours) is closed
+  }
+
+  // One job on the open session until it ends, or the job is removed (then it stops) or refused by ZooKeeper
+  // (resolves with the error; it stops alone, the others go on).
+  async #runJob(job: Job, zk: Zk, lease: Lease | undefined, session: AbortSignal, shutdown: AbortSignal) {
+    const gone = AbortSignal.any([shutdown, job.removal]);
+    try {
+      await job.runSession(zk, lease, AbortSignal.any([session, job.removal]), gone);
+    } catch (err) {
+      const why = err instanceof AccessError ? 'ZooKeeper refuses it' : 'it failed';
+      job.log.error(`job stopped: ${why}`, { error: String(err) });
+      await job.stopped(true);
+      this.#jobs = this.#jobs.filter((j) => j !== job);
+      return err;
+    }
+    if (job.removal.aborted) {
+      await job.stopped(false);
+      this.#jobs = this.#jobs.filter((j) => j !== job);
+    }
+    return undefined;
   }
 
   #watchLease(lease: Lease | undefined): void {

@@ -132,6 +132,11 @@ test('term: terms of two elections are held on one lease, each with its own stop
     const fast = await Term.take(new Election(zk, '/b', { info: me('a') }), { lease, stopTimeoutMs: 200 });
     const c = new Election(zk, '/c', { info: me('a') });
     await assert.rejects(Term.take(c, { lease, stopTimeoutMs: 1500 }), RangeError);
+    assert.throws(() => lease.cover(3350), RangeError, 'beyond what the session timeout leaves');
+    lease.cover(1500); // a job added to a daemon that stops slower than the others
+    const third = await Term.take(c, { lease, stopTimeoutMs: 1500 });
+    assert.ok(Math.abs(slow.msUntilStop() - third.msUntilStop() - 500) < 50, 'its child stops 500 ms sooner');
+    await third.release();
     const gap = fast.msUntilStop() - slow.msUntilStop(); // one delivered heartbeat; slow is read a little later
     assert.ok(gap >= 800 && gap < 850, `the faster child stops 800 ms later: ${gap}`);
     const beats = (n: number) =>

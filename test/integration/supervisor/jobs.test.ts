@@ -2,7 +2,7 @@
 // a job that cannot start disturbs no other, and kill -9 of a daemon moves its jobs without overlap.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
@@ -139,4 +139,32 @@ test('jobs: /metrics gives every series a job label; /status lists the jobs', as
     status.jobs.map((j) => [j.job, j.leader?.id ?? null]),
     [['broken', null], ...names.sort().map((j) => [j, 'ma'])]
   );
+});
+
+test('jobs: SIGHUP adds, removes and changes jobs; the others keep their children and the session', async () => {
+  const { file, logs } = await daemonConfig();
+  const sup = new SupervisorProc('ha', file);
+  procs.push(sup);
+  const names = Object.keys(JOBS);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'children' });
+  const dir = join(file, '..', 'jobs.d');
+  rmSync(join(dir, 'worker.yaml'));
+  const extraLog = join(dir, '..', 'extra.log');
+  const extra = `election:\n  path: /daemon-extra\ntask:\n  command: ${JSON.stringify([process.execPath, CHILD])}\n`;
+  writeFileSync(join(dir, 'extra.yaml'), `${extra}  stopTimeout: 1s\n  env:\n    CHILD_LOG: "${extraLog}"\n`);
+  const report = join(dir, 'report.yaml');
+  writeFileSync(report, readFileSync(report, 'utf8').replace('  env:\n', '  env:\n    MARK: "v2"\n'));
+  const from = sup.lines.length;
+  sup.signal('SIGHUP');
+  await sup.waitLog(/job=report .*config reloaded|config reloaded.*job=report/, 5000, from);
+  await waitFor(() => readRuns(extraLog).length === 1, { timeoutMs: 10_000, what: 'the added job running' });
+  await waitFor(() => readRuns(logs.worker!)[0]?.stopped, {
+    timeoutMs: 10_000,
+    what: "the removed job's child stopped",
+  });
+  await sup.waitLog(/state change job=worker .*to=stopped/, 5000, from);
+  assert.equal(readRuns(logs.report!).length, 1, 'the changed job keeps its child (the change applies next term)');
+  assert.equal(readRuns(logs.indexer!).length, 1, 'the untouched job is not disturbed');
+  assert.equal(sup.lines.filter((l) => l.includes('zookeeper session ')).length, 1, 'on the same session');
+  assert.ok(!sup.lines.slice(from).some((l) => /job=indexer/.test(l) && /state change/.test(l)), 'indexer untouched');
 });
