@@ -6,6 +6,7 @@ import { readRuns } from '../helpers/overlap.js';
 import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { ESCAPES } from './faults-escape.js';
+import { JOB_FAULTS } from './faults-jobs.js';
 import { LEASH_FAULTS } from './faults-leash.js';
 import { RENEGOTIATED, RESET_FAULTS } from './faults-reset.js';
 import { REVIEW_FAULTS } from './faults-review.js';
@@ -261,4 +262,5 @@ export const SCENARIOS: Scenario[] = [
   ...LEASH_FAULTS,
   ...ESCAPES,
   ...OVER_TLS,
+  ...JOB_FAULTS,
 ];

@@ -10,7 +10,7 @@ import { Zk } from '../../src/zk/client.js';
 import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
 import { ProcSampler, aliveJobs, newTag, procOverlaps, type ProcLife } from '../helpers/proc-sampler.js';
 import { TcpProxy } from '../helpers/proxy.js';
-import { BIN, SupervisorProc, endAll, startElection, writeConfig } from '../helpers/supervisors.js';
+import { BIN, SupervisorProc, endAll, jobLog, startElection, writeConfig } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { startCluster, type ClusterOptions, type ZkCluster } from '../helpers/zk-server.js';
 import { makePki, type TestPki } from '../helpers/certs.js';
@@ -85,6 +85,8 @@ export interface Scenario {
   stopTimeout?: string;
   /** Extra environment of the test child. */
   childEnv?: Record<string, string>;
+  /** Daemons of this many jobs (`job0…`, elections /job0…): the fault hits every job of a host at once. */
+  jobs?: number;
   /** Extra lines of the `task` section (indented by two spaces). */
   extraTask?: string;
   /** Words before the child's own argv in task.command (e.g. `timeout 3600`). */
@@ -119,6 +121,8 @@ export interface TrialContext {
   leader: SupervisorProc;
   standbys: SupervisorProc[];
   childLog: string;
+  /** Every job's child log (`childLog` is job 0's; one entry without `jobs`). */
+  childLogs: string[];
   /** Where children started with CHILD_GRANDCHILD_FILE write their grandchild's pid, one per line. */
   grandchildFile: string;
   /** A scratch file name of this trial. */
@@ -172,7 +176,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     extraTask: scenario.extraTask,
     wrap: scenario.wrap,
     extraZk: scenario.tls ? `  tls:\n    ca: ${cluster.tls!.trustStore}` : undefined,
+    jobs: scenario.jobs,
   };
+  const childLogs = Array.from({ length: scenario.jobs ?? 1 }, (_, j) => jobLog(childLog, j));
   const first = writeConfig(dir, { ...opts, connect: `${proxy ? proxy.address : connects.first}/chaos-${id}` });
   const rest = writeConfig(dir, { ...opts, connect: `${connects.rest}/chaos-${id}` });
   const sampler = await ProcSampler.start(tag);
@@ -189,6 +195,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
       leader: leader!,
       standbys: sups.slice(1),
       childLog,
+      childLogs,
       grandchildFile,
       file,
       proxy,
@@ -247,9 +254,9 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     const out = await scenario.run(ctx);
     const endNs = process.hrtime.bigint();
     const lives = await sampler.snapshot();
-    const runs = readRuns(childLog);
+    const perJob = childLogs.map(readRuns);
     // Max ms include an overlap the scenario tolerates (DESIGN §3.4); the counts do not.
-    const self = overlaps(runs);
+    const self = perJob.flatMap(overlaps);
     const proc = procOverlaps(lives, endNs);
     const beyond = (o: { ms: number }) => o.ms > (scenario.toleratedMs ?? -1);
     if (process.env.CHAOS_VERBOSE && proc.length) console.error(describe(proc, lives));
@@ -259,8 +266,8 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
       selfOverlaps: self.filter(beyond).length + (out.overlaps ?? 0),
       selfMaxMs: Math.max(0, ...self.map((o) => o.ms)),
       failoverMs: out.failoverMs,
-      maxGapMs: Math.max(0, ...gaps(runs)),
-      disturbed: out.restarts ?? (out.expectRuns === 1 ? runs.length - 1 : 0),
+      maxGapMs: Math.max(0, ...perJob.flatMap(gaps)),
+      disturbed: out.restarts ?? (out.expectRuns === 1 ? perJob.reduce((n, runs) => n + runs.length - 1, 0) : 0),
     };
   } finally {
     await endAll(sups, tag);

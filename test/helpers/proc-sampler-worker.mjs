@@ -71,6 +71,7 @@ function classify(life, env) {
   life.token = token;
   life.term = envVar(env, 'ZK_SUPERVISOR_TERM') ?? '';
   life.tick = envVar(env, 'ZK_SUPERVISOR_TICK') ?? '';
+  life.path = envVar(env, 'ZK_SUPERVISOR_PATH') ?? '';
   life.argv = argvOf(life.pid);
 }
 
@@ -115,6 +116,7 @@ function sample() {
         token: '',
         term: '',
         tick: '',
+        path: '',
         argv: '',
         forkedAtNs: String(BigInt(st.startTicks) * 10_000_000n - bootOffsetNs),
         firstSeenNs: t,

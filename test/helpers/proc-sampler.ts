@@ -21,6 +21,8 @@ export interface ProcLife {
   term: string;
   token: string;
   tick: string;
+  /** ZK_SUPERVISOR_PATH: the job's election (a daemon's jobs run side by side, each on its own). */
+  path: string;
   /** Fork time from /proc/<pid>/stat (10 ms resolution). */
   forkedAtNs: bigint;
   firstSeenNs: bigint;
@@ -129,7 +131,7 @@ export class ProcSampler {
 }
 
 /** The run a job process belongs to: its host, term and (scheduled mode) tick. */
-export const runOf = (l: ProcLife): string => `${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
+export const runOf = (l: ProcLife): string => `${l.path}:${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
 
 /**
  * Pairs of runs with job processes seen running at the same sampled instant, up to `untilNs`: each pair once,
@@ -143,7 +145,7 @@ export function procOverlaps(lives: ProcLife[], untilNs?: bigint): ProcOverlap[]
     for (let j = i + 1; j < jobs.length; j++) {
       const a = jobs[i]!;
       const b = jobs[j]!;
-      if (runOf(a) === runOf(b)) continue;
+      if (runOf(a) === runOf(b) || a.path !== b.path) continue; // one run, or two jobs
       for (const [a0, a1] of a.segments) {
         for (const [b0, b1] of b.segments) {
           // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.max takes numbers)

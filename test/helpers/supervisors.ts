@@ -31,6 +31,9 @@ export function workDir(): { dir: string; cleanup: () => void } {
   };
 }
 
+/** The child log of job `j` of a daemon's config written by {@link writeConfig} with `jobs`. */
+export const jobLog = (childLog: string, j: number): string => (j === 0 ? childLog : `${childLog}.job${j}`);
+
 /** Writes a YAML config whose task is the test child (env CHILD_LOG = `childLog`), after `wrap` words if any. */
 export function writeConfig(
   dir: string,
@@ -47,10 +50,37 @@ export function writeConfig(
     wrap?: string[];
     /** Instead of the test child (a string runs under /bin/sh -c). */
     command?: string | string[];
+    /**
+     * A daemon's file with this many inline jobs `job0…`: job j's election is `<path>j`, its child writes to
+     * {@link jobLog}(childLog, j); `extraTask` lines go to every job.
+     */
+    jobs?: number;
   }
 ): string {
-  const env = { CHILD_LOG: opts.childLog, ...opts.childEnv };
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
+  const job = (indent: string, path: string, childLog: string) => {
+    const env = { CHILD_LOG: childLog, ...opts.childEnv };
+    return [
+      'election:',
+      `  path: ${path}`,
+      'task:',
+      `  command: ${JSON.stringify(opts.command ?? [...(opts.wrap ?? []), process.execPath, CHILD])}`,
+      `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
+      '  env:',
+      ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
+      ...(opts.extraTask ? [opts.extraTask] : []),
+    ].map((l) => indent + l);
+  };
+  const jobs =
+    opts.jobs === undefined
+      ? job('', opts.path, opts.childLog)
+      : [
+          'jobs:',
+          ...Array.from({ length: opts.jobs }, (_, j) => [
+            `  - name: job${j}`,
+            ...job('    ', `${opts.path}${j}`, jobLog(opts.childLog, j)),
+          ]).flat(),
+        ];
   writeFileSync(
     file,
     [
@@ -60,14 +90,7 @@ export function writeConfig(
       '  connectTimeout: 3s',
       '  serverTickTime: 100ms',
       ...(opts.extraZk ? [opts.extraZk] : []),
-      'election:',
-      `  path: ${opts.path}`,
-      'task:',
-      `  command: ${JSON.stringify(opts.command ?? [...(opts.wrap ?? []), process.execPath, CHILD])}`,
-      `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,
-      '  env:',
-      ...Object.entries(env).map(([k, v]) => `    ${k}: "${v}"`),
-      ...(opts.extraTask ? [opts.extraTask] : []),
+      ...jobs,
       'logging:',
       '  level: debug',
       '  format: text',

@@ -1,0 +1,121 @@
+// npm run bench:jobs -- [--counts 1,20,100] [--idle S]: what supervising N jobs costs an idle host — one daemon
+// with N jobs (one session, one lease heartbeat) against N single-job processes (for N ≤ --separate, default 20):
+// RSS and CPU of the supervisor processes (their leashes apart), ZooKeeper requests per minute, sessions.
+// Every job leads (one host), its child a `sleep`. ZooKeeper tickTime 100 ms; T = 10 s, stopTimeout 5 s.
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SupervisorProc, killAll } from '../test/helpers/supervisors.js';
+import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
+import { rssMb } from './stats.js';
+
+const { values } = parseArgs({
+  options: {
+    counts: { type: 'string', default: '1,20,100' },
+    idle: { type: 'string', default: '30' },
+    separate: { type: 'string', default: '20' },
+  },
+});
+const COUNTS = values.counts.split(',').map(Number);
+const IDLE_S = Number(values.idle);
+const SEPARATE = Number(values.separate);
+const dir = mkdtempSync(join(tmpdir(), 'zk-supervisor-jobs-'));
+const cluster = await startCluster(1);
+const port = cluster.servers[0]!.port;
+
+const SHARED = (root: string) =>
+  `zookeeper:\n  connect: "${cluster.connectString}${root}"\n  sessionTimeout: 10s\n  serverTickTime: 100ms\n` +
+  'logging:\n  level: warn\n';
+const JOB = (path: string) =>
+  `election:\n  path: ${path}\ntask:\n  command: ["/bin/sleep", "100000"]\n  stopTimeout: 5s\n`;
+
+/** CPU time (ms) of every thread of `pid` so far (schedstat, ns). */
+const threadsMs = (pid: number): number =>
+  readdirSync(`/proc/${pid}/task`).reduce(
+    (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
+    0
+  );
+const packets = async () =>
+  [...(await fourLetter(port, 'cons')).matchAll(/recved=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+const sessions = async () => [...(await fourLetter(port, 'cons')).matchAll(/sid=0x/g)].length;
+
+type Row = { what: string; procs: number; rssMb: number; cpuPct: number; reqPerMin: number; sessions: number };
+const rows: Row[] = [];
+
+/** The jobs' children running now (`sleep 100000`). */
+const sleeping = () =>
+  readdirSync('/proc').filter((p) => {
+    try {
+      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, 'latin1') === '/bin/sleep\x00100000\x00';
+    } catch {
+      return false; // gone meanwhile
+    }
+  }).length;
+/** Polls (a benchmark's set-up, not a measurement) until `ok`, for at most 60 s. */
+async function until(ok: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not within 60 s: ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Waits until every job's child runs (a `sleep` under each leash), then measures the idle supervisors. */
+async function measure(what: string, sups: SupervisorProc[], jobs: number): Promise<void> {
+  await until(() => sleeping() >= jobs, `${what}: every child running`);
+  await new Promise((r) => setTimeout(r, 2000)); // start-up settles
+  const [t0, n0] = [sups.reduce((s, p) => s + threadsMs(p.pid), 0), await packets()];
+  await new Promise((r) => setTimeout(r, IDLE_S * 1000));
+  const cpu = sups.reduce((s, p) => s + threadsMs(p.pid), 0) - t0;
+  rows.push({
+    what,
+    procs: sups.length,
+    rssMb: sups.reduce((s, p) => s + rssMb(p.pid), 0),
+    cpuPct: (cpu / 1000 / IDLE_S) * 100,
+    reqPerMin: (((await packets()) - n0) * 60) / IDLE_S,
+    sessions: await sessions(),
+  });
+}
+
+try {
+  for (const n of COUNTS) {
+    const base = join(dir, `daemon-${n}`);
+    mkdirSync(join(base, 'jobs.d'), { recursive: true });
+    for (let j = 0; j < n; j++) writeFileSync(join(base, 'jobs.d', `job${j}.yaml`), JOB(`/d${n}/job${j}`));
+    writeFileSync(join(base, 'main.yaml'), `${SHARED('')}jobs: jobs.d\n`);
+    const daemon = new SupervisorProc(`daemon-${n}`, join(base, 'main.yaml'));
+    process.stderr.write(`daemon with ${n} jobs…\n`);
+    try {
+      await measure(`one daemon, ${n} jobs`, [daemon], n);
+    } finally {
+      await killAll([daemon]);
+      await until(() => sleeping() === 0, 'the children gone'); // their leashes kill them
+    }
+    if (n > SEPARATE) continue;
+    const sups = Array.from({ length: n }, (_, j) => {
+      const file = join(base, `single-${j}.yaml`);
+      writeFileSync(file, `${SHARED('')}${JOB(`/s${n}/job${j}`)}`);
+      return new SupervisorProc(`single-${n}-${j}`, file);
+    });
+    process.stderr.write(`${n} single-job processes…\n`);
+    try {
+      await measure(`${n} processes, one job each`, sups, n);
+    } finally {
+      await killAll(sups);
+      await until(() => sleeping() === 0, 'the children gone');
+    }
+  }
+} finally {
+  await cluster.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
+console.log(`\nIdle cost of supervising N jobs on one host (every job leads; ${IDLE_S} s idle; T = 10 s):\n`);
+console.log(
+  '| setup | supervisor processes | RSS, MB (sum) | CPU, % of a core (sum) | ZooKeeper requests/min | sessions |'
+);
+console.log('|---|---|---|---|---|---|');
+for (const r of rows) {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  console.log(`| ${r.what} | ${r.procs} | ${f(r.rssMb)} | ${f(r.cpuPct, 2)} | ${f(r.reqPerMin, 0)} | ${r.sessions} |`);
+}
