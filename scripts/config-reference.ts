@@ -12,6 +12,14 @@ const typeOf = (n: Record<string, any>): string => {
   return n.type ?? 'any';
 };
 
+/** What a daemon's file (many jobs, #29) is, in words: its keys are the ones above, split between two files. */
+const DAEMON = [
+  'A daemon that runs many jobs on one ZooKeeper session reads a file with `zookeeper`, `logging`, `metrics` and',
+  '`jobs` only: `jobs` is a directory (relative to the file) whose every `*.yaml` is one job named after its file,',
+  'or a list of jobs, each with a `name` (letters, digits, `_`, `.`, `-`). A job holds `election`, `task`, `hooks`',
+  'and `pidNode` as above; the shared sections apply to every job. Two jobs may not share an election.',
+];
+
 /** The reference as Markdown. */
 export function configReference(): string {
   const rows = configKeys().map(({ path, node }) => {
@@ -29,6 +37,10 @@ export function configReference(): string {
     '| key | type | default | meaning |',
     '|---|---|---|---|',
     ...rows,
+    '',
+    '## Many jobs in one daemon',
+    '',
+    ...DAEMON,
     '',
   ].join('\n');
 }
@@ -54,6 +66,8 @@ export function configManPage(version: string): string {
     esc('file and prints it with the defaults filled in.'),
     '.SH KEYS',
     ...entries,
+    '.SH MANY JOBS IN ONE DAEMON',
+    ...DAEMON.map(esc),
     '.SH SEE ALSO',
     'zk\\-supervisor(1)',
     '',
