@@ -18,6 +18,8 @@ const DAEMON = [
   '`jobs` only: `jobs` is a directory (relative to the file) whose every `*.yaml` is one job named after its file,',
   'or a list of jobs, each with a `name` (letters, digits, `_`, `.`, `-`). A job holds `election`, `task`, `hooks`',
   'and `pidNode` as above; the shared sections apply to every job. Two jobs may not share an election.',
+  '`spread: true` (default false) makes a daemon that leads its share of the jobs (⌈jobs / hosts⌉) pass a term it',
+  'just won to the next candidate before the child starts.',
 ];
 
 /** The reference as Markdown. */

@@ -37,7 +37,8 @@ async function startSupervisor(loaded: LoadedJobs, overrides: Overrides, command
   const supervisor = new Supervisor(
     jobs.map((j) => ({ name: j.name, config: j.config })),
     log,
-    digest
+    digest,
+    { spread: loaded.spread }
   );
   const ac = new AbortController();
   let signals = 0;
@@ -96,7 +97,7 @@ async function once(
   overrides: Overrides
 ): Promise<void> {
   const one = load(file, job);
-  const loaded = { file, daemon: false, jobs: [one], digest: one.digest, warnings: one.warnings };
+  const loaded = { file, daemon: false, spread: false, jobs: [one], digest: one.digest, warnings: one.warnings };
   const { config, digest, log, supervisor, signal, exit } = await startSupervisor(loaded, overrides, 'once');
   let code: number = EXIT.FAILURE;
   try {

@@ -17,6 +17,8 @@ export interface LoadedJobs {
   file: string;
   /** True when the file has `jobs:`. */
   daemon: boolean;
+  /** `spread:` of a daemon's file (see {@link DaemonSchema}). */
+  spread: boolean;
   jobs: LoadedJob[];
   digest: string | undefined;
   warnings: string[];
@@ -35,7 +37,7 @@ export function loadJobs(file: string, env: NodeJS.ProcessEnv, checks: readonly 
     const warnings = runChecks(config, checks, () => ({ y, prefix: [] }));
     const defaultId = (y.raw as { election?: { id?: unknown } }).election?.id === undefined;
     const job = { name: undefined, file, config, interpolated: y.interpolated, defaultId };
-    return { file, daemon: false, jobs: [job], digest: readDigest(config, file, env), warnings };
+    return { file, daemon: false, jobs: [job], spread: false, digest: readDigest(config, file, env), warnings };
   }
   const problems = misplaced(
     y,
@@ -44,7 +46,7 @@ export function loadJobs(file: string, env: NodeJS.ProcessEnv, checks: readonly 
   );
   const shared = problems.length ? undefined : collect(problems, () => validate(DaemonSchema, y));
   if (!shared) throw new ConfigError(problems);
-  const { jobs: _, ...sharedConfig } = shared;
+  const { jobs: _, spread, ...sharedConfig } = shared;
   const sharedVars = y.interpolated.filter((i) => i.path[0] !== 'jobs');
   const jobs: LoadedJob[] = [];
   const warnings: string[] = [];
@@ -91,7 +93,7 @@ export function loadJobs(file: string, env: NodeJS.ProcessEnv, checks: readonly 
   }
   problems.push(...clashes(jobs));
   if (problems.length) throw new ConfigError(problems);
-  return { file, daemon: true, jobs, digest: readDigest(jobs[0]!.config, file, env), warnings };
+  return { file, daemon: true, jobs, spread, digest: readDigest(jobs[0]!.config, file, env), warnings };
 }
 
 // The job files of `dir`: every `*.yaml` (not hidden), in name order; a problem when there is none.

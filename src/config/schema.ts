@@ -235,6 +235,8 @@ export const InlineJobSchema = z.strictObject({
  */
 export const DaemonSchema = z.strictObject({
   ...SHARED,
+  /** A host leading more than its share of the jobs (⌈jobs / hosts⌉) passes the terms it wins on to others. */
+  spread: z._default(z.boolean(), false),
   jobs: z.union([nonEmpty(), z.array(z.unknown()).check(z.minLength(1))], {
     error: 'must be a directory of job files or a list of jobs',
   }),

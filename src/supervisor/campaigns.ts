@@ -18,11 +18,15 @@ import { pidNodePathOf } from './pid.js';
 import { accessError, secureDirectories } from './secure.js';
 import { leadTerm, takeTerm } from './term.js';
 
+const PASSED_ON = 'passed on: this host leads more than its share of the jobs (spread)';
+
 /** What the campaigns need besides the modes' context. */
 export interface CampaignHost {
   readonly digest: string | undefined;
   /** True when a reloaded config waits for the next session. */
   pending(): boolean;
+  /** True when a term just won on `election` should go to the next candidate instead (`spread`). */
+  passOn?(election: Election): Promise<boolean>;
 }
 
 /**
@@ -53,6 +57,14 @@ export async function campaign(
     try {
       task = ctx.spawn();
       const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal });
+      if (await host.passOn?.(election).catch(() => false)) {
+        // nothing started: the next candidate takes the term after our release, as after a resign
+        ctx.report({ type: 'term-ended', end: new TermEnd('released', PASSED_ON), shutdown: false });
+        await term.release();
+        ctx.report({ type: 'stepped-down' });
+        await pause(ctx.config.zookeeper.sessionTimeout, signal); // then we queue again, at the back
+        continue;
+      }
       const end = await leadTerm(ctx, zk, term, task, signal, false);
       if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
       else failures++;

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { LeaderInfo } from '../recipes/election.js';
+import type { Election, LeaderInfo } from '../recipes/election.js';
 import { TermHistory } from '../recipes/history.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
@@ -19,7 +19,6 @@ import { isZkError } from '../zk/errors.js';
 import { campaign, type CampaignHost } from './campaigns.js';
 import { Hooks } from './hooks.js';
 import type { ModeContext } from './mode.js';
-import { onceOnNewSession, type OnceResult } from './once.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { planReload, type ReloadPlan } from './reload.js';
 import { AccessError, accessError } from './secure.js';
@@ -33,6 +32,8 @@ export interface JobHost {
   readonly digest: string | undefined;
   /** Ends the shared session instead of resuming it (every job's term goes with it). */
   abandonSession(why: string): void;
+  /** With `spread`: true when `job` should pass the term it just won on `election` to the next candidate. */
+  passOn?(job: Job, election: Election): Promise<boolean>;
 }
 
 /** One job (a full config: the daemon's `zookeeper` section with the job's own sections). */
@@ -64,7 +65,12 @@ export class Job extends EventEmitter<Events> {
   ) {
     super();
     this.#adopt(config);
-    this.#campaignHost = { digest: host.digest, pending: () => this.#pending !== undefined };
+    const passOn = host.passOn;
+    this.#campaignHost = {
+      digest: host.digest,
+      pending: () => this.#pending !== undefined,
+      passOn: passOn && ((election) => passOn(this, election)),
+    };
     const self = this;
     this.ctx = {
       // the modes' view of us
@@ -237,13 +243,5 @@ export class Job extends EventEmitter<Events> {
     await this.#hooks.idle(); // onStepDown and postStop of the last term run before we exit
     this.report({ type: 'shutdown', fatal });
     this.report({ type: 'stopped' });
-  }
-
-  /**
-   * One-shot mode (`zk-supervisor once`): try to win the lock within `waitMs` (0 = try once), run the command
-   * once as leader under the same lease and leash, release, and resolve with what happened (see runOnce).
-   */
-  runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
-    return onceOnNewSession(this.ctx, this.host.digest, { signal, waitMs, oncePerMs });
   }
 }

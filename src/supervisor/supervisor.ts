@@ -11,7 +11,8 @@ import type { Zk, ZkState } from '../zk/client.js';
 import { isFinal } from '../zk/types.js';
 import { connectWithRetry } from './connect.js';
 import { Job, type JobHost } from './job.js';
-import type { OnceResult } from './once.js';
+import { Spread } from './spread.js';
+import { onceOnNewSession, type OnceResult } from './once.js';
 import type { State } from './states.js';
 import { AccessError } from './secure.js';
 import { openLease } from './term.js';
@@ -40,15 +41,21 @@ export class Supervisor extends EventEmitter<Events> {
   /** Starts a job on the open session (a job added by a reload); undefined between sessions. */
   #start: ((job: Job) => void) | undefined;
   readonly #host: JobHost;
+  readonly #spread = new Spread();
 
   constructor(
     configs: Config | readonly JobConfig[],
     readonly log: Logger,
-    readonly digest?: string
+    readonly digest?: string,
+    opts: { spread?: boolean } = {}
   ) {
     super();
     const list = Array.isArray(configs) ? configs : [{ config: configs as Config }];
-    this.#host = { digest, abandonSession: (why: string) => this.#session?.abort(new TermEnd('session-lost', why)) };
+    this.#host = {
+      digest,
+      abandonSession: (why: string) => this.#session?.abort(new TermEnd('session-lost', why)),
+      passOn: opts.spread ? (job, election) => this.#spread.decide(job, election, this.#jobs.length) : undefined,
+    };
     this.#jobs = list.map(({ name, config }) => this.#newJob(name, config));
   }
 
@@ -164,8 +171,13 @@ export class Supervisor extends EventEmitter<Events> {
       };
       zk.on('state', onState);
       const stopTimeoutMs = Math.max(...this.#jobs.map((j) => j.config.task.stopTimeout));
-      const lease = openLease(zk, config, this.log, stopTimeoutMs);
-      this.#watchLease(lease);
+      const lease = openLease(zk, config, this.log, stopTimeoutMs, (problem) => {
+        // Holding a term, the session is closed once the child is confirmed gone (leadTerm); otherwise now.
+        if (this.jobs.some((j) => j.holdsTerm)) return;
+        this.log.warn('closing the session instead of resuming it', { why: problem });
+        session.abort(new TermEnd('session-lost', problem));
+      });
+      lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
       this.current = { zk, lease };
       this.emit('zookeeper', zk.state);
       const running = new Set<Promise<void>>();
@@ -216,29 +228,11 @@ export class Supervisor extends EventEmitter<Events> {
     return undefined;
   }
 
-  #watchLease(lease: Lease | undefined): void {
-    lease?.on('heartbeat', (ms) => this.emit('heartbeat', ms));
-    lease?.on('shortened', (granted) =>
-      this.log.warn('the session was resumed with a shorter timeout: the lease counts on it now', {
-        grantedTimeoutMs: granted,
-        fix: 'give every server the same maxSessionTimeout',
-      })
-    );
-    lease?.on('unfit', (granted, problem) => {
-      this.log.error('the session timeout shrank below what task.stopTimeout needs: the term is lost', {
-        grantedTimeoutMs: granted,
-        problem,
-        fix: 'give every server the same maxSessionTimeout, or lower task.stopTimeout',
-      });
-      // Holding a term, the session is closed once the child is confirmed gone (leadTerm); otherwise now.
-      if (this.jobs.some((j) => j.holdsTerm)) return;
-      this.log.warn('closing the session instead of resuming it', { why: problem });
-      this.#session?.abort(new TermEnd('session-lost', problem));
-    });
-  }
-
-  /** One-shot mode (`zk-supervisor once`) for the single job: see {@link Job.runOnce}. */
+  /**
+   * One-shot mode (`zk-supervisor once`) for the first job: try to win the lock within `waitMs` (0 = try once), run
+   * the command once as leader under the same lease and leash, release, and resolve with what happened (runOnce).
+   */
   runOnce(signal: AbortSignal, waitMs: number, oncePerMs?: number): Promise<OnceResult> {
-    return this.jobs[0]!.runOnce(signal, waitMs, oncePerMs);
+    return onceOnNewSession(this.jobs[0]!.ctx, this.digest, { signal, waitMs, oncePerMs });
   }
 }

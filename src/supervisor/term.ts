@@ -15,18 +15,33 @@ import { runSchedule } from './scheduled.js';
 /**
  * The session's lease (DESIGN §3.1) for children that take up to `stopTimeoutMs` to stop (default: the job's);
  * undefined when the session timeout the server granted cannot cover it — logged once, with the fix: the caller
- * must not campaign on this session then.
+ * must not campaign on this session then. A renegotiated timeout is logged; `onUnfit` hears of one too short.
  */
 export function openLease(
   zk: Zk,
   config: Config,
   log: Logger,
-  stopTimeoutMs = config.task.stopTimeout
+  stopTimeoutMs = config.task.stopTimeout,
+  onUnfit?: (problem: string) => void
 ): Lease | undefined {
   const { sessionTimeout, serverTickTime } = config.zookeeper;
   const granted = zk.sessionTimeoutMs;
   try {
     const lease = new Lease(zk, { stopTimeoutMs, serverTickMs: serverTickTime });
+    lease.on('shortened', (grantedTimeoutMs) =>
+      log.warn('the session was resumed with a shorter timeout: the lease counts on it now', {
+        grantedTimeoutMs,
+        fix: 'give every server the same maxSessionTimeout',
+      })
+    );
+    lease.on('unfit', (grantedTimeoutMs, problem) => {
+      log.error('the session timeout shrank below what task.stopTimeout needs: the term is lost', {
+        grantedTimeoutMs,
+        problem,
+        fix: 'give every server the same maxSessionTimeout, or lower task.stopTimeout',
+      });
+      onUnfit?.(problem);
+    });
     log.info('zookeeper session', {
       sessionId: zk.sessionId,
       requestedTimeoutMs: sessionTimeout,

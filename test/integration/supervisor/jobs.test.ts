@@ -16,7 +16,7 @@ const JOBS = { report: '300ms', worker: '500ms', indexer: '800ms' } as const;
 
 /** A daemon's file and a job file per job (each child writing to its own log); returns the file and the logs. */
 let n = 0;
-async function daemonConfig(metricsPort?: number): Promise<{ file: string; logs: Record<string, string> }> {
+async function daemonConfig(metricsPort?: number, extra = ''): Promise<{ file: string; logs: Record<string, string> }> {
   const dir = join(work.dir, `daemon-${n++}`);
   mkdirSync(join(dir, 'jobs.d'), { recursive: true });
   const logs: Record<string, string> = {};
@@ -34,7 +34,7 @@ async function daemonConfig(metricsPort?: number): Promise<{ file: string; logs:
   const zk = `zookeeper:\n  connect: "${await fx.chroot()}"\n  sessionTimeout: 2s\n  serverTickTime: 100ms\n`;
   const file = join(dir, 'zk-supervisor.yaml');
   const metrics = metricsPort ? `metrics:\n  listen: "127.0.0.1:${metricsPort}"\n` : '';
-  writeFileSync(file, `${zk}${metrics}logging:\n  level: debug\n  format: text\njobs: jobs.d\n`);
+  writeFileSync(file, `${zk}${metrics}logging:\n  level: debug\n  format: text\n${extra}jobs: jobs.d\n`);
   return { file, logs };
 }
 
@@ -167,4 +167,34 @@ test('jobs: SIGHUP adds, removes and changes jobs; the others keep their childre
   assert.equal(readRuns(logs.indexer!).length, 1, 'the untouched job is not disturbed');
   assert.equal(sup.lines.filter((l) => l.includes('zookeeper session ')).length, 1, 'on the same session');
   assert.ok(!sup.lines.slice(from).some((l) => /job=indexer/.test(l) && /state change/.test(l)), 'indexer untouched');
+});
+
+test('jobs: with spread, the jobs of a failed host do not pile onto the next one', async () => {
+  const { file, logs } = await daemonConfig(undefined, 'spread: true\n');
+  const names = Object.keys(JOBS);
+  const a = new SupervisorProc('sa', file);
+  procs.push(a);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
+  const b = new SupervisorProc('sb', file);
+  procs.push(b);
+  await waitFor(() => b.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
+    timeoutMs: 10_000,
+    what: 'b queued for every job',
+  });
+  const c = new SupervisorProc('sc', file); // queued behind b in every election
+  procs.push(c);
+  await waitFor(() => c.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
+    timeoutMs: 10_000,
+    what: 'c queued for every job',
+  });
+  a.killGroup();
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 2 && leaderOf([b, c], j).length === 1), {
+    timeoutMs: 20_000,
+    what: 'every job running again',
+  });
+  const leads = (s: SupervisorProc) => names.filter((j) => leaderOf([s], j).length === 1).length;
+  // 4 jobs (one of which cannot run) over 2 hosts: a share of ⌈4 / 2⌉ = 2 (without spread: [3, 0])
+  assert.deepEqual([leads(b), leads(c)], [2, 1], 'b kept its share and passed the rest on');
+  assert.ok(b.lines.some((l) => /passing the term on \(spread\)/.test(l)));
+  for (const j of names) assert.deepEqual(overlaps(readRuns(logs[j]!)), [], `${j} overlap`);
 });
