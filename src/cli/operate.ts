@@ -57,26 +57,33 @@ export async function resign(file: string, wait: boolean, timeout: string, job?:
   process.exit(EXIT.OK);
 }
 
-/** `drain` / `undrain`: keep a host (default: this one) from leading, or let it lead again. */
+/**
+ * `drain` / `undrain`: keep a host (default: this one) from leading, or let it lead again — in one job, or in every
+ * job of a daemon's file when no `--job` is given.
+ */
 export async function drain(file: string, id: string | undefined, on: boolean, job?: string): Promise<void> {
-  const loaded = load(file, job);
-  const name = id ?? (loaded.defaultId ? hostname() : loaded.config.election.id);
+  const all = loadAll(file);
+  const targets = all.daemon && job === undefined ? all.jobs : [jobOf(all, job)];
   const { setDrain } = await import('./status.js');
-  let r: Awaited<ReturnType<typeof setDrain>>;
-  try {
-    r = await setDrain(loaded.config, loaded.digest, name, on);
-  } catch (err) {
-    return fail(EXIT.FAILURE, problemOf(err, loaded.digest));
-  }
-  if (r.unknown) {
-    process.stderr.write(
-      `zk-supervisor: warning: no candidate "${name}" is in the election now: it stays a standby when it joins ` +
-        `(a typo? undrain it: zk-supervisor undrain --config ${file} --id ${name})\n`
-    );
-  }
   const what = on ? 'drained' : 'undrained';
-  process.stdout.write(`${r.changed ? what : `already ${what}`}: ${name}\n`);
-  if (r.resign) process.stdout.write(`it leads: asked it to step down (term ${r.resign.term})\n`);
+  for (const loaded of targets) {
+    const name = id ?? (loaded.defaultId ? hostname() : loaded.config.election.id);
+    const of = loaded.name === undefined ? '' : ` (job ${loaded.name})`;
+    let r: Awaited<ReturnType<typeof setDrain>>;
+    try {
+      r = await setDrain(loaded.config, all.digest, name, on);
+    } catch (err) {
+      return fail(EXIT.FAILURE, `${problemOf(err, all.digest)}${of}`);
+    }
+    if (r.unknown) {
+      process.stderr.write(
+        `zk-supervisor: warning: no candidate "${name}" is in the election${of} now: it stays a standby when it ` +
+          `joins (a typo? undrain it: zk-supervisor undrain --config ${file} --id ${name})\n`
+      );
+    }
+    process.stdout.write(`${r.changed ? what : `already ${what}`}: ${name}${of}\n`);
+    if (r.resign) process.stdout.write(`it leads${of}: asked it to step down (term ${r.resign.term})\n`);
+  }
   process.exit(EXIT.OK);
 }
 

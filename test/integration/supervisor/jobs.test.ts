@@ -198,3 +198,28 @@ test('jobs: with spread, the jobs of a failed host do not pile onto the next one
   assert.ok(b.lines.some((l) => /passing the term on \(spread\)/.test(l)));
   for (const j of names) assert.deepEqual(overlaps(readRuns(logs[j]!)), [], `${j} overlap`);
 });
+
+test('jobs: drain of a host without --job drains it in every job: its jobs move, it stays a standby', async () => {
+  const { file, logs } = await daemonConfig();
+  const names = Object.keys(JOBS);
+  const a = new SupervisorProc('da', file);
+  procs.push(a);
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
+  const b = new SupervisorProc('db', file);
+  procs.push(b);
+  await waitFor(() => b.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
+    timeoutMs: 10_000,
+    what: 'b queued for every job',
+  });
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args, '--config', file], { encoding: 'utf8' });
+  const drained = cli('drain', '--id', 'da');
+  assert.equal(drained.status, 0, drained.stderr);
+  for (const j of [...names, 'broken']) assert.match(drained.stdout, new RegExp(`^drained: da \\(job ${j}\\)$`, 'm'));
+  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 2 && leaderOf([b], j).length === 1), {
+    timeoutMs: 15_000,
+    what: 'every job moved to b',
+  });
+  for (const j of names) assert.deepEqual(overlaps(readRuns(logs[j]!)), [], `${j} overlap`);
+  await a.waitLog(/state change job=report .*to=drained/, 5000);
+});
