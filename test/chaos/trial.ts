@@ -87,6 +87,8 @@ export interface Scenario {
   childEnv?: Record<string, string>;
   /** Daemons of this many jobs (`job0…`, elections /job0…): the fault hits every job of a host at once. */
   jobs?: number;
+  /** With `jobs`: more child environment for job j. */
+  jobEnv?: Record<number, Record<string, string>>;
   /** Extra lines of the `task` section (indented by two spaces). */
   extraTask?: string;
   /** Words before the child's own argv in task.command (e.g. `timeout 3600`). */
@@ -132,6 +134,8 @@ export interface TrialContext {
   root: string;
   /** Config of the supervisors other than the leader. */
   config: string;
+  /** Config of the leader (through the proxy, with `proxy`). */
+  firstConfig: string;
   sampler: ProcSampler;
   /** The time and every supervisor's log position now: take it before injecting a fault. */
   mark(): Mark;
@@ -177,6 +181,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     wrap: scenario.wrap,
     extraZk: scenario.tls ? `  tls:\n    ca: ${cluster.tls!.trustStore}` : undefined,
     jobs: scenario.jobs,
+    jobEnv: scenario.jobEnv,
   };
   const childLogs = Array.from({ length: scenario.jobs ?? 1 }, (_, j) => jobLog(childLog, j));
   const first = writeConfig(dir, { ...opts, connect: `${proxy ? proxy.address : connects.first}/chaos-${id}` });
@@ -201,6 +206,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
       proxy,
       root,
       config: rest,
+      firstConfig: first,
       sampler,
       mark: () => ({ at: performance.now(), lines: new Map(sups.map((s) => [s, s.lines.length])) }),
       async nextLeader(since, except = [], timeoutMs = 20_000) {

@@ -131,7 +131,8 @@ export class ProcSampler {
 }
 
 /** The run a job process belongs to: its host, term and (scheduled mode) tick. */
-export const runOf = (l: ProcLife): string => `${l.path}:${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
+export const runOf = (l: ProcLife): string =>
+  `${l.path ? `${l.path}:` : ''}${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
 
 /**
  * Pairs of runs with job processes seen running at the same sampled instant, up to `untilNs`: each pair once,

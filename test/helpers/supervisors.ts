@@ -55,11 +55,13 @@ export function writeConfig(
      * {@link jobLog}(childLog, j); `extraTask` lines go to every job.
      */
     jobs?: number;
+    /** With `jobs`: more child environment for job j. */
+    jobEnv?: Record<number, Record<string, string>>;
   }
 ): string {
   const file = join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
-  const job = (indent: string, path: string, childLog: string) => {
-    const env = { CHILD_LOG: childLog, ...opts.childEnv };
+  const job = (indent: string, path: string, childLog: string, more?: Record<string, string>) => {
+    const env = { CHILD_LOG: childLog, ...opts.childEnv, ...more };
     return [
       'election:',
       `  path: ${path}`,
@@ -78,7 +80,7 @@ export function writeConfig(
           'jobs:',
           ...Array.from({ length: opts.jobs }, (_, j) => [
             `  - name: job${j}`,
-            ...job('    ', `${opts.path}${j}`, jobLog(opts.childLog, j)),
+            ...job('    ', `${opts.path}${j}`, jobLog(opts.childLog, j), opts.jobEnv?.[j]),
           ]).flat(),
         ];
   writeFileSync(
