@@ -1,22 +1,30 @@
-// npm run bench:jobs -- [--counts 1,20,100] [--idle S]: what supervising N jobs costs an idle host — one daemon
-// with N jobs (one session, one lease heartbeat) against N single-job processes (for N ≤ --separate, default 20):
-// RSS and CPU of the supervisor processes (their leashes apart), ZooKeeper requests per minute, sessions.
-// Every job leads (one host), its child a `sleep`. ZooKeeper tickTime 100 ms; T = 10 s, stopTimeout 5 s.
+// npm run bench:jobs -- [--counts 1,20,100] [--idle S] [--handovers K]: what supervising N jobs costs an idle
+// host — one daemon with N jobs (one session, one lease heartbeat) against N single-job processes (for
+// N ≤ --separate, default 20): RSS and CPU of the supervisor processes (their leashes apart), ZooKeeper requests
+// per minute, sessions; every job leads (one host), its child a `sleep`. Then the hand-over of one job
+// (`resign --job`, K times between two daemons) while the N − 1 others run: does it slow down with N?
+// ZooKeeper tickTime 100 ms; T = 10 s, stopTimeout 5 s.
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SupervisorProc, killAll } from '../test/helpers/supervisors.js';
+import { readRuns } from '../test/helpers/overlap.js';
+import { BIN, SupervisorProc, killAll } from '../test/helpers/supervisors.js';
 import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
-import { rssMb } from './stats.js';
+import { median, rssMb } from './stats.js';
 
 const { values } = parseArgs({
   options: {
     counts: { type: 'string', default: '1,20,100' },
     idle: { type: 'string', default: '30' },
     separate: { type: 'string', default: '20' },
+    handovers: { type: 'string', default: '7' },
   },
 });
+const HANDOVERS = Number(values.handovers);
+const CHILD_BIN = join(tmpdir(), `zks-bench-child-${process.pid}`);
+execFileSync('cc', ['-O2', '-o', CHILD_BIN, resolve(import.meta.dirname, 'peers/child.c')]);
 const COUNTS = values.counts.split(',').map(Number);
 const IDLE_S = Number(values.idle);
 const SEPARATE = Number(values.separate);
@@ -78,6 +86,44 @@ async function measure(what: string, sups: SupervisorProc[], jobs: number): Prom
   });
 }
 
+const handed = new Map<number, number[]>();
+/** Two daemons of `n` jobs; job0's child is the C child, the others `sleep`: job0 is resigned back and forth. */
+async function handovers(n: number): Promise<void> {
+  const base = join(dir, `handover-${n}`);
+  mkdirSync(join(base, 'jobs.d'), { recursive: true });
+  const log = join(base, 'job0.log');
+  for (let j = 0; j < n; j++) {
+    const job =
+      j === 0
+        ? JOB(`/h${n}/job0`).replace('["/bin/sleep", "100000"]', JSON.stringify([CHILD_BIN]))
+        : JOB(`/h${n}/job${j}`);
+    writeFileSync(join(base, 'jobs.d', `job${j}.yaml`), j === 0 ? `${job}  env:\n    CHILD_LOG: "${log}"\n` : job);
+  }
+  const file = join(base, 'main.yaml');
+  writeFileSync(file, `${SHARED('').replace('level: warn', 'level: info\n  format: text')}jobs: jobs.d\n`);
+  const a = new SupervisorProc(`ha-${n}`, file);
+  process.stderr.write(`hand-over with ${n} jobs…\n`);
+  const b = new SupervisorProc(`hb-${n}`, file);
+  // "candidate position" lines of job0: each daemon queues once, then the resigned one again after each hand-over
+  const queued = () =>
+    [a, b].reduce((k, s) => k + s.lines.filter((l) => l.includes('candidate position job=job0 ')).length, 0);
+  try {
+    await until(() => sleeping() >= n - 1 && readRuns(log).length === 1 && queued() >= 2, `${n} jobs running`);
+    const ms: number[] = [];
+    for (let k = 1; k <= HANDOVERS; k++) {
+      const r = spawnSync(process.execPath, [BIN, 'resign', '--config', file, '--job', 'job0'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`resign: ${r.stderr}`);
+      await until(() => readRuns(log).length === k + 1 && queued() >= 2 + k, `hand-over ${k}`);
+      const runs = readRuns(log);
+      ms.push(Number(runs[k]!.startNs - runs[k - 1]!.endNs) / 1e6);
+    }
+    handed.set(n, ms);
+  } finally {
+    await killAll([a, b]);
+    await until(() => sleeping() === 0, 'the children gone');
+  }
+}
+
 try {
   for (const n of COUNTS) {
     const base = join(dir, `daemon-${n}`);
@@ -106,10 +152,16 @@ try {
       await until(() => sleeping() === 0, 'the children gone');
     }
   }
+  for (const n of [COUNTS[0]!, COUNTS.at(-1)!]) await handovers(n);
 } finally {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(CHILD_BIN, { force: true });
 }
+console.log(`\nHand-over of one job (resign --job, ${HANDOVERS} times) between two daemons while the others run:\n`);
+console.log("| jobs per daemon | old child's last line → new child's first line, ms (median) | max |");
+console.log('|---|---|---|');
+for (const [n, ms] of handed) console.log(`| ${n} | ${median(ms).toFixed(1)} | ${Math.max(...ms).toFixed(1)} |`);
 console.log(`\nIdle cost of supervising N jobs on one host (every job leads; ${IDLE_S} s idle; T = 10 s):\n`);
 console.log(
   '| setup | supervisor processes | RSS, MB (sum) | CPU, % of a core (sum) | ZooKeeper requests/min | sessions |'

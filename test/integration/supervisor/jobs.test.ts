@@ -38,6 +38,13 @@ async function daemonConfig(metricsPort?: number, extra = ''): Promise<{ file: s
   return { file, logs };
 }
 
+/** Resolves once `s` has queued in the election of every job that can run. */
+const queued = (s: SupervisorProc) =>
+  waitFor(() => s.lines.filter((l) => l.includes('candidate position')).length >= Object.keys(JOBS).length, {
+    timeoutMs: 10_000,
+    what: `${s.id} queued for every job`,
+  });
+
 const leaderOf = (sups: SupervisorProc[], job: string) =>
   sups.filter((s) => {
     const last = s.lines.filter((l) => l.includes('state change') && l.includes(` job=${job} `)).at(-1);
@@ -177,16 +184,10 @@ test('jobs: with spread, the jobs of a failed host do not pile onto the next one
   await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
   const b = new SupervisorProc('sb', file);
   procs.push(b);
-  await waitFor(() => b.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
-    timeoutMs: 10_000,
-    what: 'b queued for every job',
-  });
+  await queued(b);
   const c = new SupervisorProc('sc', file); // queued behind b in every election
   procs.push(c);
-  await waitFor(() => c.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
-    timeoutMs: 10_000,
-    what: 'c queued for every job',
-  });
+  await queued(c);
   a.killGroup();
   await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 2 && leaderOf([b, c], j).length === 1), {
     timeoutMs: 20_000,
@@ -207,10 +208,7 @@ test('jobs: drain of a host without --job drains it in every job: its jobs move,
   await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
   const b = new SupervisorProc('db', file);
   procs.push(b);
-  await waitFor(() => b.lines.filter((l) => l.includes('candidate position')).length >= names.length, {
-    timeoutMs: 10_000,
-    what: 'b queued for every job',
-  });
+  await queued(b);
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args, '--config', file], { encoding: 'utf8' });
   const drained = cli('drain', '--id', 'da');
