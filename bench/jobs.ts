@@ -124,7 +124,44 @@ async function handovers(n: number): Promise<void> {
   }
 }
 
+const failovers: { n: number; ms: number[] } = { n: 0, ms: [] };
+/** Three daemons of `n` jobs (C children), the first leading all; kill -9 of its host: each job's failover. */
+async function failover(n: number): Promise<void> {
+  const base = join(dir, `failover-${n}`);
+  mkdirSync(join(base, 'jobs.d'), { recursive: true });
+  const logs = Array.from({ length: n }, (_, j) => join(base, `job${j}.log`));
+  for (let j = 0; j < n; j++) {
+    const job = JOB(`/f${n}/job${j}`).replace('["/bin/sleep", "100000"]', JSON.stringify([CHILD_BIN]));
+    writeFileSync(join(base, 'jobs.d', `job${j}.yaml`), `${job}  env:\n    CHILD_LOG: "${logs[j]}"\n`);
+  }
+  const file = join(base, 'main.yaml');
+  writeFileSync(file, `${SHARED('').replace('level: warn', 'level: info\n  format: text')}jobs: jobs.d\n`);
+  process.stderr.write(`failover of ${n} jobs…\n`);
+  const queued = (s: SupervisorProc) => s.lines.filter((l) => l.includes('candidate position')).length >= n;
+  const a = new SupervisorProc(`fa-${n}`, file);
+  const sups = [a];
+  try {
+    await until(() => logs.every((l) => readRuns(l).length === 1), `${n} jobs running on a`);
+    for (const id of ['fb', 'fc']) {
+      const s = new SupervisorProc(`${id}-${n}`, file);
+      sups.push(s);
+      await until(() => queued(s), `${s.id} queued`);
+    }
+    const children = logs.map((l) => readRuns(l)[0]!.pid);
+    const kill0 = process.hrtime.bigint();
+    a.killGroup(); // a host crash: the daemon, its leashes and children at once
+    for (const pid of children) process.kill(pid, 'SIGKILL');
+    await until(() => logs.every((l) => readRuns(l).length === 2), 'every job running again');
+    failovers.n = n;
+    failovers.ms = logs.map((l) => Number(readRuns(l)[1]!.startNs - kill0) / 1e6);
+  } finally {
+    await killAll(sups);
+    await until(() => sleeping() === 0, 'the children gone');
+  }
+}
+
 try {
+  await failover(Math.min(20, COUNTS.at(-1)!));
   for (const n of COUNTS) {
     const base = join(dir, `daemon-${n}`);
     mkdirSync(join(base, 'jobs.d'), { recursive: true });
@@ -158,6 +195,12 @@ try {
   rmSync(dir, { recursive: true, force: true });
   rmSync(CHILD_BIN, { force: true });
 }
+console.log(
+  `\nkill -9 of the host leading all ${failovers.n} jobs (3 daemons; T = 10 s): kill → each job's new child,`
+);
+console.log(
+  `ms: median ${median(failovers.ms).toFixed(0)}, max ${Math.max(...failovers.ms).toFixed(0)} (T + 1 s = 11000)`
+);
 console.log(`\nHand-over of one job (resign --job, ${HANDOVERS} times) between two daemons while the others run:\n`);
 console.log("| jobs per daemon | old child's last line → new child's first line, ms (median) | max |");
 console.log('|---|---|---|');
