@@ -10,7 +10,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRuns } from '../test/helpers/overlap.js';
-import { BIN, SupervisorProc, killAll } from '../test/helpers/supervisors.js';
+import { ProcSampler, newTag, procOverlaps } from '../test/helpers/proc-sampler.js';
+import { BIN, SupervisorProc, endAll, killAll } from '../test/helpers/supervisors.js';
 import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
 import { median, rssMb } from './stats.js';
 
@@ -124,7 +125,7 @@ async function handovers(n: number): Promise<void> {
   }
 }
 
-const failovers: { n: number; ms: number[] } = { n: 0, ms: [] };
+const failovers = { n: 0, ms: [] as number[], overlaps: 0, leaders: [] as number[] };
 /** Three daemons of `n` jobs (C children), the first leading all; kill -9 of its host: each job's failover. */
 async function failover(n: number): Promise<void> {
   const base = join(dir, `failover-${n}`);
@@ -138,12 +139,14 @@ async function failover(n: number): Promise<void> {
   writeFileSync(file, `${SHARED('').replace('level: warn', 'level: info\n  format: text')}jobs: jobs.d\n`);
   process.stderr.write(`failover of ${n} jobs…\n`);
   const queued = (s: SupervisorProc) => s.lines.filter((l) => l.includes('candidate position')).length >= n;
-  const a = new SupervisorProc(`fa-${n}`, file);
+  const tag = newTag(); // every process of this phase: their lifetimes sampled from /proc (DESIGN §3.6)
+  const sampler = await ProcSampler.start(tag);
+  const a = new SupervisorProc(`fa-${n}`, file, [], { tag });
   const sups = [a];
   try {
     await until(() => logs.every((l) => readRuns(l).length === 1), `${n} jobs running on a`);
     for (const id of ['fb', 'fc']) {
-      const s = new SupervisorProc(`${id}-${n}`, file);
+      const s = new SupervisorProc(`${id}-${n}`, file, [], { tag });
       sups.push(s);
       await until(() => queued(s), `${s.id} queued`);
     }
@@ -154,9 +157,14 @@ async function failover(n: number): Promise<void> {
     await until(() => logs.every((l) => readRuns(l).length === 2), 'every job running again');
     failovers.n = n;
     failovers.ms = logs.map((l) => Number(readRuns(l)[1]!.startNs - kill0) / 1e6);
+    await new Promise((r) => setTimeout(r, 500)); // an old child still alive would be sampled beside its successor
+    failovers.overlaps = procOverlaps(await sampler.stop()).length;
+    const running = (s: SupervisorProc, j: number) =>
+      / to=running /.test(s.lines.findLast((l) => l.includes(`state change job=job${j} `)) ?? '');
+    failovers.leaders = Array.from({ length: n }, (_, j) => sups.slice(1).filter((s) => running(s, j)).length);
   } finally {
-    await killAll(sups);
-    await until(() => sleeping() === 0, 'the children gone');
+    await endAll(sups, tag);
+    await sampler.stop();
   }
 }
 
@@ -189,7 +197,7 @@ try {
       await until(() => sleeping() === 0, 'the children gone');
     }
   }
-  for (const n of [COUNTS[0]!, COUNTS.at(-1)!]) await handovers(n);
+  for (const n of new Set([COUNTS[0]!, COUNTS.at(-1)!])) await handovers(n);
 } finally {
   await cluster.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -199,8 +207,10 @@ console.log(
   `\nkill -9 of the host leading all ${failovers.n} jobs (3 daemons; T = 10 s): kill → each job's new child,`
 );
 console.log(
-  `ms: median ${median(failovers.ms).toFixed(0)}, max ${Math.max(...failovers.ms).toFixed(0)} (T + 1 s = 11000)`
+  `ms: median ${median(failovers.ms).toFixed(0)}, max ${Math.max(...failovers.ms).toFixed(0)} (T + 1 s = 11000);`
 );
+const one = failovers.leaders.every((k) => k === 1);
+console.log(`overlaps of two runs of a job, from /proc: ${failovers.overlaps}; one leader per job after: ${one}`);
 console.log(`\nHand-over of one job (resign --job, ${HANDOVERS} times) between two daemons while the others run:\n`);
 console.log("| jobs per daemon | old child's last line → new child's first line, ms (median) | max |");
 console.log('|---|---|---|');
