@@ -68,7 +68,7 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
       registers: [registry],
     }),
   };
-  new prom.Gauge({
+  const lease = new prom.Gauge({
     name: 'zk_supervisor_lease_remaining_seconds',
     help: 'time left before the child must be stopped, if no heartbeat is answered again',
     labelNames: byJob,
@@ -84,11 +84,16 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     m.leader.set(of(job), 0); // every job has its series from the start
     m.term.set(of(job), 0);
   }
+  const reasons = new Map<Job, Set<string>>(); // the transitions' reasons each job counted
   const onState = (state: State, _reason: string, e: SupervisorEvent, job: Job) => {
     const lead = LEADING.includes(state);
     const l = of(job);
-    if (state === 'starting') m.transitions.inc({ ...l, reason: 'won' });
-    else if (leading.has(job) && !lead) m.transitions.inc({ ...l, reason: endKind(e) });
+    const counted = (reason: string) => {
+      m.transitions.inc({ ...l, reason });
+      reasons.set(job, (reasons.get(job) ?? new Set()).add(reason));
+    };
+    if (state === 'starting') counted('won');
+    else if (leading.has(job) && !lead) counted(endKind(e));
     if (lead) leading.add(job);
     else leading.delete(job);
     m.leader.set(l, lead ? 1 : 0);
@@ -98,6 +103,14 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     if (e.type === 'child-started' && e.restart) m.restarts.inc(l);
   };
   supervisor.on('state', onState);
+  // A removed job's series go with it (the transitions by every reason it counted).
+  supervisor.on('removed', (job) => {
+    if (!named) return;
+    for (const g of [m.leader, m.term, m.child, m.baton, m.restarts, lease]) g.remove(of(job));
+    for (const reason of reasons.get(job) ?? []) m.transitions.remove({ ...of(job), reason });
+    reasons.delete(job);
+    leading.delete(job);
+  });
   supervisor.on('heartbeat', (ms) => m.rtt.observe(ms / 1000));
   supervisor.on('zookeeper', (s) => {
     for (const z of ZK_STATES) m.zookeeper.set({ state: z }, z === s ? 1 : 0);

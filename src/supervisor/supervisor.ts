@@ -22,6 +22,8 @@ export type { LeaderInfo } from '../recipes/election.js';
 
 type Events = {
   state: [State, string, SupervisorEvent, Job];
+  /** A job removed by a reload, once it stopped. */
+  removed: [Job];
   zookeeper: [ZkState];
   heartbeat: [rttMs: number];
 };
@@ -98,7 +100,7 @@ export class Supervisor extends EventEmitter<Events> {
       job.remove();
       if (this.#start) continue; // its run on the session stops it
       this.#jobs = this.#jobs.filter((j) => j !== job); // between sessions: nothing runs
-      void job.stopped(false);
+      void job.stopped(false).then(() => this.emit('removed', job));
     }
     for (const { name, config } of configs) {
       if (!this.#fits(name, config)) continue;
@@ -224,6 +226,7 @@ export class Supervisor extends EventEmitter<Events> {
     if (job.removal.aborted) {
       await job.stopped(false);
       this.#jobs = this.#jobs.filter((j) => j !== job);
+      this.emit('removed', job);
     }
     return undefined;
   }

@@ -149,7 +149,8 @@ test('jobs: /metrics gives every series a job label; /status lists the jobs', as
 });
 
 test('jobs: SIGHUP adds, removes and changes jobs; the others keep their children and the session', async () => {
-  const { file, logs } = await daemonConfig();
+  const port = await freePort();
+  const { file, logs } = await daemonConfig(port);
   const sup = new SupervisorProc('ha', file);
   procs.push(sup);
   const names = Object.keys(JOBS);
@@ -174,6 +175,9 @@ test('jobs: SIGHUP adds, removes and changes jobs; the others keep their childre
   assert.equal(readRuns(logs.indexer!).length, 1, 'the untouched job is not disturbed');
   assert.equal(sup.lines.filter((l) => l.includes('zookeeper session ')).length, 1, 'on the same session');
   assert.ok(!sup.lines.slice(from).some((l) => /job=indexer/.test(l) && /state change/.test(l)), 'indexer untouched');
+  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  assert.doesNotMatch(body, /job="worker"/, "the removed job's series are gone");
+  assert.match(body, /^zk_supervisor_leader\{job="extra"\} 1$/m);
 });
 
 test('jobs: with spread, the jobs of a failed host do not pile onto the next one', async () => {
