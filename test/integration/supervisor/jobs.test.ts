@@ -38,6 +38,19 @@ async function daemonConfig(metricsPort?: number, extra = ''): Promise<{ file: s
   return { file, logs };
 }
 
+/** One daemon (with metrics) of its own jobs, once it runs every job's child. */
+async function alone(id: string) {
+  const port = await freePort();
+  const { file, logs } = await daemonConfig(port);
+  const sup = new SupervisorProc(id, file);
+  procs.push(sup);
+  await waitFor(() => Object.keys(JOBS).every((j) => readRuns(logs[j]!).length === 1), {
+    timeoutMs: 15_000,
+    what: `${id} running every child`,
+  });
+  return { port, file, logs, sup };
+}
+
 /** Resolves once `s` has queued in the election of every job that can run. */
 const queued = (s: SupervisorProc) =>
   waitFor(() => s.lines.filter((l) => l.includes('candidate position')).length >= Object.keys(JOBS).length, {
@@ -125,12 +138,8 @@ test('jobs: status lists every job, status/resign --job act on one; the others a
 });
 
 test('jobs: /metrics gives every series a job label; /status lists the jobs', async () => {
-  const port = await freePort();
-  const { file, logs } = await daemonConfig(port);
-  const sup = new SupervisorProc('ma', file);
-  procs.push(sup);
+  const { port } = await alone('ma');
   const names = Object.keys(JOBS);
-  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'children' });
   const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   for (const j of names) {
     assert.match(body, new RegExp(`^zk_supervisor_leader\\{job="${j}"\\} 1$`, 'm'));
@@ -149,12 +158,7 @@ test('jobs: /metrics gives every series a job label; /status lists the jobs', as
 });
 
 test('jobs: SIGHUP adds, removes and changes jobs; the others keep their children and the session', async () => {
-  const port = await freePort();
-  const { file, logs } = await daemonConfig(port);
-  const sup = new SupervisorProc('ha', file);
-  procs.push(sup);
-  const names = Object.keys(JOBS);
-  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'children' });
+  const { port, file, logs, sup } = await alone('ha');
   const dir = join(file, '..', 'jobs.d');
   rmSync(join(dir, 'worker.yaml'));
   const extraLog = join(dir, '..', 'extra.log');
