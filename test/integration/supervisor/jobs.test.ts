@@ -229,3 +229,34 @@ test('jobs: drain of a host without --job drains it in every job: its jobs move,
   for (const j of names) assert.deepEqual(overlaps(readRuns(logs[j]!)), [], `${j} overlap`);
   await a.waitLog(/state change job=report .*to=drained/, 5000);
 });
+
+test('jobs: a scheduled job runs its ticks beside a continuous one; its records are its own (status --job)', async () => {
+  const dir = join(work.dir, 'scheduled');
+  mkdirSync(join(dir, 'jobs.d'), { recursive: true });
+  const tickLog = join(dir, 'ticks.log');
+  const child = JSON.stringify([process.execPath, CHILD]);
+  writeFileSync(
+    join(dir, 'jobs.d', 'tick.yaml'),
+    `election:\n  path: /sched/tick\ntask:\n  command: ${child}\n  schedule: "* * * * * *"\n  stopTimeout: 300ms\n` +
+      `  env:\n    CHILD_LOG: "${tickLog}"\n    CHILD_EXIT_AFTER_MS: "100"\n`
+  );
+  const steadyLog = join(dir, 'steady.log');
+  writeFileSync(
+    join(dir, 'jobs.d', 'steady.yaml'),
+    `election:\n  path: /sched/steady\ntask:\n  command: ${child}\n  stopTimeout: 300ms\n  env:\n    CHILD_LOG: "${steadyLog}"\n`
+  );
+  const file = join(dir, 'main.yaml');
+  const zk = `zookeeper:\n  connect: "${await fx.chroot()}"\n  sessionTimeout: 2s\n  serverTickTime: 100ms\n`;
+  writeFileSync(file, `${zk}logging:\n  level: debug\n  format: text\njobs: jobs.d\n`);
+  procs.push(new SupervisorProc('ta', file));
+  await waitFor(() => readRuns(tickLog).length >= 3, { timeoutMs: 10_000, what: 'three ticks run' });
+  assert.equal(readRuns(steadyLog).length, 1, 'the continuous job runs once, undisturbed by the ticks');
+  const st = spawnSync(process.execPath, [BIN, 'status', '--config', file, '--job', 'tick'], { encoding: 'utf8' });
+  assert.equal(st.status, 0, st.stderr);
+  assert.match(st.stdout, /schedule: \* \* \* \* \* \*, next tick \d{4}-/);
+  assert.match(st.stdout, /finished exit 0 in \d+ ms on ta/);
+  const steady = spawnSync(process.execPath, [BIN, 'status', '--config', file, '--job', 'steady'], {
+    encoding: 'utf8',
+  });
+  assert.doesNotMatch(steady.stdout, /schedule:/, "the other job's status has no schedule");
+});
