@@ -1,7 +1,8 @@
 // The term as one recipe: an election won, the session's lease held on it, and the baton taken (DESIGN §3). A
 // term's fencing token is its baton node's creation zxid: each holder's baton is made after the previous one is
 // gone, so tokens grow across terms and hosts. `lost` aborts with a typed TermEnd; `release()` ends it, once.
-import type { Zk } from '../zk/client.js';
+import type { Zk, ZkState } from '../zk/client.js';
+import { isFinal } from '../zk/types.js';
 import { offlineAfter } from '../zk/retry.js';
 import { Baton, type BatonHolder } from './baton.js';
 import type { CampaignOptions, Election, Won } from './election.js';
@@ -48,7 +49,8 @@ export class Term {
     readonly baton: Baton,
     /** The term's hold on the session's lease (events `renewed`, `fenced`); undefined without a lease. */
     readonly hold: LeaseHold | undefined,
-    readonly shutdown: AbortSignal | undefined
+    readonly shutdown: AbortSignal | undefined,
+    readonly session: SessionEnd
   ) {}
 
   /**
@@ -67,8 +69,9 @@ export class Term {
     const gone = new AbortController();
     const waiting = new AbortController();
     const hold = lease?.hold(won.node, stopTimeoutMs);
-    const lost = AbortSignal.any([won.lost, gone.signal, ...(hold ? [hold.signal] : [])]);
     const { zk } = election;
+    const session = sessionEnd(zk); // lost with the session, with or without a lease
+    const lost = AbortSignal.any([won.lost, gone.signal, session.signal, ...(hold ? [hold.signal] : [])]);
     const layout = layoutOf(election.path);
     const baton = new Baton(zk, layout.batons, { acl: election.opts.acl, legacy: layout.active });
     const watchOwnNode = () =>
@@ -104,13 +107,13 @@ export class Term {
         onUnconfirmedEnd?.(how, Math.round(performance.now() - since));
       }
       waiting.abort();
-      const term = new Term(zk, won, token, lost, baton, hold, opts.shutdown);
+      const term = new Term(zk, won, token, lost, baton, hold, opts.shutdown, session);
       if (!deferAnnounce) await term.announce();
       return term;
     } catch (err) {
       waiting.abort();
       const why = lost.aborted ? endOf(lost) : err;
-      await releaseAll(zk, baton, won, hold, opts.shutdown).catch(() => {}); // the baton: held if the wait failed
+      await releaseAll(zk, baton, won, hold, opts.shutdown, session).catch(() => {}); // the baton: held if it failed
       throw opts.signal?.aborted ? opts.signal.reason : why;
     }
   }
@@ -146,7 +149,7 @@ export class Term {
   }
 
   #release(): Promise<void> {
-    return releaseAll(this.zk, this.baton, this.won, this.hold, this.shutdown);
+    return releaseAll(this.zk, this.baton, this.won, this.hold, this.shutdown, this.session);
   }
 }
 
@@ -158,7 +161,8 @@ async function releaseAll(
   baton: Baton,
   won: Won,
   hold: LeaseHold | undefined,
-  shutdown: AbortSignal | undefined
+  shutdown: AbortSignal | undefined,
+  session: SessionEnd
 ): Promise<void> {
   const offline = shutdown ? offlineAfter(zk, shutdown) : undefined;
   try {
@@ -168,5 +172,22 @@ async function releaseAll(
   } finally {
     offline?.dispose();
     hold?.release();
+    session.dispose();
   }
+}
+
+interface SessionEnd {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+/** Aborts (a TermEnd `session-lost`) once `zk`'s session has expired or was closed; `dispose` stops listening. */
+function sessionEnd(zk: Zk): SessionEnd {
+  const ac = new AbortController();
+  const onState = (s: ZkState) => {
+    if (isFinal(s)) ac.abort(new TermEnd('session-lost', `session ${s}`));
+  };
+  if (isFinal(zk.state)) onState(zk.state);
+  else zk.on('state', onState);
+  return { signal: ac.signal, dispose: () => zk.off('state', onState) };
 }

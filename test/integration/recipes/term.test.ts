@@ -163,6 +163,16 @@ test('term: terms of two elections are held on one lease, each with its own stop
   }
 });
 
+test('term: without a lease too, a term is lost when its session ends (and its wait for a term before it ends)', async () => {
+  const zk = await fx.client();
+  const t = await Term.take(new Election(zk, '/e', { info: me('a') }));
+  zk.close();
+  await within(aborted(t.lost), 1000, 'the term lost with its session');
+  assert.equal((t.lost.reason as TermEnd).kind, 'session-lost');
+  await t.release();
+  assert.equal(zk.listenerCount('state'), 0, 'released: nothing left listening');
+});
+
 test('term: lead() leaves no abort listener per term on the caller’s signal', async () => {
   const zk = await fx.client();
   const stop = new AbortController();
