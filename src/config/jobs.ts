@@ -3,8 +3,8 @@
 // single job of today. Every problem names the file it is in; all files' problems are said at once.
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { type ConfigCheck, readDigest, readText, runChecks, type LoadedConfig } from './load.js';
-import { type Config, ConfigSchema, DaemonSchema, InlineJobSchema, JOB_NAME, JobSchema } from './schema.js';
+import { type ConfigCheck, configOf, readDigest, readText, runChecks, type LoadedConfig } from './load.js';
+import { type Config, DaemonSchema, InlineJobSchema, JOB_NAME, JobSchema } from './schema.js';
 import { ConfigError, type Interpolated, readYaml, validate, type YamlFile } from './yaml.js';
 
 /** One job as loaded: its name (undefined for a single-job file), where it is written, its full config. */
@@ -33,11 +33,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function loadJobs(file: string, env: NodeJS.ProcessEnv, checks: readonly ConfigCheck[]): LoadedJobs {
   const y = readYaml(readText(file), file, env);
   if (!isObject(y.raw) || !('jobs' in y.raw)) {
-    const config = validate(ConfigSchema, y);
-    const warnings = runChecks(config, checks, () => ({ y, prefix: [] }));
-    const defaultId = (y.raw as { election?: { id?: unknown } }).election?.id === undefined;
-    const job = { name: undefined, file, config, interpolated: y.interpolated, defaultId };
-    return { file, daemon: false, jobs: [job], spread: false, digest: readDigest(config, file, env), warnings };
+    const { digest, warnings, ...job } = configOf(y, env, checks);
+    return { file, daemon: false, jobs: [{ name: undefined, ...job }], spread: false, digest, warnings };
   }
   const problems = misplaced(
     y,

@@ -53,11 +53,16 @@ export function parseConfig(
   env: NodeJS.ProcessEnv = process.env,
   checks: readonly ConfigCheck[] = []
 ): LoadedConfig {
-  const y = readYaml(text, file, env);
+  return configOf(readYaml(text, file, env), env, checks);
+}
+
+/** A single job's config from its parsed file `y` (validated, checked, its digest read). Throws ConfigError. */
+export function configOf(y: YamlFile, env: NodeJS.ProcessEnv, checks: readonly ConfigCheck[]): LoadedConfig {
   const config = validate(ConfigSchema, y);
   const warnings = runChecks(config, checks, () => ({ y, prefix: [] }));
   const defaultId = (y.raw as { election?: { id?: unknown } }).election?.id === undefined;
-  return { config, digest: readDigest(config, file, env), file, interpolated: y.interpolated, defaultId, warnings };
+  const { file, interpolated } = y;
+  return { config, digest: readDigest(config, file, env), file, interpolated, defaultId, warnings };
 }
 
 /**
