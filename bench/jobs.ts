@@ -13,7 +13,7 @@ import { readRuns } from '../test/helpers/overlap.js';
 import { ProcSampler, newTag, procOverlaps } from '../test/helpers/proc-sampler.js';
 import { BIN, SupervisorProc, endAll, killAll } from '../test/helpers/supervisors.js';
 import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
-import { median, rssMb } from './stats.js';
+import { median, packets, rssMb, threadsMs } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,14 +39,6 @@ const SHARED = (root: string) =>
 const JOB = (path: string) =>
   `election:\n  path: ${path}\ntask:\n  command: ["/bin/sleep", "100000"]\n  stopTimeout: 5s\n`;
 
-/** CPU time (ms) of every thread of `pid` so far (schedstat, ns). */
-const threadsMs = (pid: number): number =>
-  readdirSync(`/proc/${pid}/task`).reduce(
-    (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-    0
-  );
-const packets = async () =>
-  [...(await fourLetter(port, 'cons')).matchAll(/recved=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 const sessions = async () => [...(await fourLetter(port, 'cons')).matchAll(/sid=0x/g)].length;
 
 type Row = { what: string; procs: number; rssMb: number; cpuPct: number; reqPerMin: number; sessions: number };
@@ -74,7 +66,7 @@ async function until(ok: () => boolean, what: string): Promise<void> {
 async function measure(what: string, sups: SupervisorProc[], jobs: number): Promise<void> {
   await until(() => sleeping() >= jobs, `${what}: every child running`);
   await new Promise((r) => setTimeout(r, 2000)); // start-up settles
-  const [t0, n0] = [sups.reduce((s, p) => s + threadsMs(p.pid), 0), await packets()];
+  const [t0, n0] = [sups.reduce((s, p) => s + threadsMs(p.pid), 0), await packets(port)];
   await new Promise((r) => setTimeout(r, IDLE_S * 1000));
   const cpu = sups.reduce((s, p) => s + threadsMs(p.pid), 0) - t0;
   rows.push({
@@ -82,7 +74,7 @@ async function measure(what: string, sups: SupervisorProc[], jobs: number): Prom
     procs: sups.length,
     rssMb: sups.reduce((s, p) => s + rssMb(p.pid), 0),
     cpuPct: (cpu / 1000 / IDLE_S) * 100,
-    reqPerMin: (((await packets()) - n0) * 60) / IDLE_S,
+    reqPerMin: (((await packets(port)) - n0) * 60) / IDLE_S,
     sessions: await sessions(),
   });
 }

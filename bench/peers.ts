@@ -13,8 +13,8 @@ import { readRuns } from '../test/helpers/overlap.js';
 import { track } from '../test/helpers/reaper.js';
 import { SupervisorProc, pgidOf, writeConfig } from '../test/helpers/supervisors.js';
 import { waitFor } from '../test/helpers/wait.js';
-import { fourLetter, startCluster } from '../test/helpers/zk-server.js';
-import { rssMb } from './stats.js';
+import { startCluster } from '../test/helpers/zk-server.js';
+import { packets, rssMb, threadsMs } from './stats.js';
 
 const { values } = parseArgs({
   options: { trials: { type: 'string', default: '20' }, idle: { type: 'string', default: '30' } },
@@ -116,28 +116,11 @@ const add = (name: string, kind: Kind, v: number) => {
   figures[name] ??= { ours: [], kazoo: [] };
   figures[name]![kind].push(v);
 };
-/** CPU time (ms) of every thread of `pid` so far, from schedstat (ns; /proc/<pid>/stat counts 10 ms ticks). */
-const threadsMs = (pid: number): number => {
-  try {
-    return readdirSync(`/proc/${pid}/task`).reduce(
-      (sum, t) => sum + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6,
-      0
-    );
-  } catch {
-    return 0; // gone meanwhile
-  }
-};
 /** The same for `pid` and its direct children: ours, the supervisor and its leash; kazoo's, the peer and its child. */
 const cpuMs = (pid: number) =>
   readdirSync(`/proc/${pid}/task`)
     .flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
     .reduce((sum, child) => sum + threadsMs(child), threadsMs(pid));
-/** Packets the ZooKeeper server has received on all its current connections (`cons`). */
-const packets = async () =>
-  [...(await fourLetter(cluster.servers[0]!.port, 'cons')).matchAll(/recved=(\d+)/g)].reduce(
-    (n, m) => n + Number(m[1]),
-    0
-  );
 
 try {
   for (let i = 0; i < TRIALS; i++) {
@@ -181,14 +164,18 @@ try {
         if (i < 3) {
           // Idle leader: CPU (with its direct children) and RSS of the supervisor process, and what it asks of
           // ZooKeeper (it is the only client left connected).
-          const [t, n] = [cpuMs(c.pid), await packets()];
+          const [t, n] = [cpuMs(c.pid), await packets(cluster.servers[0]!.port)];
           await sleep(IDLE_S * 1000);
           add(
             `idle leader over ${IDLE_S} s: CPU (with the leash / the child), %`,
             kind,
             ((cpuMs(c.pid) - t) / 1000 / IDLE_S) * 100
           );
-          add('idle leader: ZooKeeper requests per minute', kind, (((await packets()) - n) * 60) / IDLE_S);
+          add(
+            'idle leader: ZooKeeper requests per minute',
+            kind,
+            (((await packets(cluster.servers[0]!.port)) - n) * 60) / IDLE_S
+          );
           add('idle leader: RSS, MB', kind, rssMb(c.pid));
         }
       } catch (err) {
