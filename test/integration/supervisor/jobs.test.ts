@@ -58,6 +58,23 @@ const queued = (s: SupervisorProc) =>
     what: `${s.id} queued for every job`,
   });
 
+/** Daemons `ids` on `file`, started one by one: the first leads every job, each next one queues behind the others. */
+async function inOrder(file: string, logs: Record<string, string>, ids: string[]): Promise<SupervisorProc[]> {
+  const sups: SupervisorProc[] = [];
+  for (const id of ids) {
+    const s = new SupervisorProc(id, file);
+    procs.push(s);
+    sups.push(s);
+    if (sups.length > 1) await queued(s);
+    else
+      await waitFor(() => Object.keys(JOBS).every((j) => readRuns(logs[j]!).length === 1), {
+        timeoutMs: 15_000,
+        what: `${id} leading every job`,
+      });
+  }
+  return sups;
+}
+
 const leaderOf = (sups: SupervisorProc[], job: string) =>
   sups.filter((s) => {
     const last = s.lines.filter((l) => l.includes('state change') && l.includes(` job=${job} `)).at(-1);
@@ -187,15 +204,7 @@ test('jobs: SIGHUP adds, removes and changes jobs; the others keep their childre
 test('jobs: with spread, the jobs of a failed host do not pile onto the next one', async () => {
   const { file, logs } = await daemonConfig(undefined, 'spread: true\n');
   const names = Object.keys(JOBS);
-  const a = new SupervisorProc('sa', file);
-  procs.push(a);
-  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
-  const b = new SupervisorProc('sb', file);
-  procs.push(b);
-  await queued(b);
-  const c = new SupervisorProc('sc', file); // queued behind b in every election
-  procs.push(c);
-  await queued(c);
+  const [a, b, c] = (await inOrder(file, logs, ['sa', 'sb', 'sc'])) as [SupervisorProc, SupervisorProc, SupervisorProc];
   a.killGroup();
   await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 2 && leaderOf([b, c], j).length === 1), {
     timeoutMs: 20_000,
@@ -211,12 +220,7 @@ test('jobs: with spread, the jobs of a failed host do not pile onto the next one
 test('jobs: drain of a host without --job drains it in every job: its jobs move, it stays a standby', async () => {
   const { file, logs } = await daemonConfig();
   const names = Object.keys(JOBS);
-  const a = new SupervisorProc('da', file);
-  procs.push(a);
-  await waitFor(() => names.every((j) => readRuns(logs[j]!).length === 1), { timeoutMs: 15_000, what: 'a leads all' });
-  const b = new SupervisorProc('db', file);
-  procs.push(b);
-  await queued(b);
+  const [a, b] = (await inOrder(file, logs, ['da', 'db'])) as [SupervisorProc, SupervisorProc];
   const cli = (...args: string[]) =>
     spawnSync(process.execPath, [BIN, ...args, '--config', file], { encoding: 'utf8' });
   const drained = cli('drain', '--id', 'da');
