@@ -5,38 +5,17 @@ import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import { ensurePath } from '../zk/helpers.js';
 import type { Stat } from '../zk/types.js';
-import { retry } from '../zk/retry.js';
 import { layoutOf } from './layout.js';
 import { contendersAt, leaderAt, type Contender, type LeaderInfo } from './leader.js';
-import { clearResign, readResign, writeResign, type ResignRequest } from './resign.js';
+import { writeResign, type ResignRequest } from './resign.js';
 import { RecipeError } from './errors.js';
-import { readTerm, TermHistory, type Unconfirmed } from './history.js';
-import { TermEnd, type TermEndKind } from './end.js';
+import { readTerm, TermHistory } from './history.js';
 import { Mutex, type Position } from './mutex.js';
-import { watchNode } from './watch-node.js';
+import { wonTerm, type Won } from './won.js';
 
 export type { Contender, LeaderInfo } from './leader.js';
 export type { ResignRequest } from './resign.js';
-
-/** An election won: our place at the head of the queue, for one term (the {@link Term} recipe adds the rest). */
-export interface Won {
-  /** Our candidate node. */
-  node: string;
-  /** The term number: above the previous term's and every term this process saw (see {@link TermHistory}). */
-  term: number;
-  /** Set when the term before ours may still be running although its baton is gone (see {@link TermHistory}). */
-  unconfirmed?: Unconfirmed;
-  /** Aborts (reason: a TermEnd) when the candidate node or the leader node is deleted or rewritten, or on resign. */
-  lost: AbortSignal;
-  /**
-   * Writes the leader node (with `term` and, when given, the fencing token) and arms the watches behind `lost`;
-   * resolves once they are set. Never rejects: when the leader node was written by someone else first, `lost`
-   * aborts. Idempotent.
-   */
-  announce(opts?: { token?: number }): Promise<void>;
-  /** Ends the term: stops watching and deletes our candidate node (retrying through a disconnect). */
-  release(): Promise<void>;
-}
+export type { Won } from './won.js';
 
 export interface CampaignOptions {
   signal?: AbortSignal;
@@ -125,7 +104,8 @@ export class Election {
       const unconfirmed = this.history.unconfirmed(before.seen, this.zk.sessionId);
       this.history.see(before.seen);
       const number = this.history.next(before.seen, before.version);
-      const term = this.#term(node, number, before.version, release, unconfirmed);
+      const election = { zk: this.zk, leaderPath: this.leaderPath, resignPath: this.resignPath, history: this.history };
+      const term = wonTerm({ ...election, info: me }, node, number, before.version, release, unconfirmed);
       if (!opts.deferAnnounce) await term.announce();
       if (term.lost.aborted) throw term.lost.reason;
       return term;
@@ -133,98 +113,6 @@ export class Election {
       await release();
       throw err;
     }
-  }
-
-  // The term `term` on `node` once we lead: announce() writes the leader node over version `seen` and arms the
-  // watches that end the term; release() marks it ended there (the next leader trusts the missing baton then).
-  #term(
-    node: string,
-    term: number,
-    seen: number,
-    releaseNode: () => Promise<void>,
-    unconfirmed: Unconfirmed | undefined
-  ): Won {
-    const ended = new AbortController();
-    const lost = (kind: TermEndKind, reason: string) => {
-      if (!ended.signal.aborted) ended.abort(new TermEnd(kind, reason));
-    };
-    const since = new Date().toISOString();
-    let resignSeen = false; // only then is there a request to clear at release (saves a read per hand-over)
-    const onResign = () => {
-      resignSeen = true;
-      void readResign(this.zk, this.resignPath).then((r) => {
-        if (r && r.term === term) lost('resigned', `resign requested by ${r.by}`);
-      });
-    };
-    let announced: Promise<void> | undefined;
-    let version: number | undefined; // the leader node's, once our write is done
-    let info: LeaderInfo | undefined;
-    const announce = async (token?: number): Promise<void> => {
-      const sessionId = this.zk.sessionId;
-      info = { ...this.opts.info!, node, term, ...(token === undefined ? {} : { token }), since, sessionId };
-      this.history.see({ term, sessionId, pidNode: info.pidNode });
-      // Watches are set right behind the write, so they see it unless someone else wrote after us.
-      const written = this.#write(JSON.stringify(info), seen, ended.signal);
-      void written.then((v) => {
-        version = v;
-      });
-      await Promise.all([
-        watchNode(
-          this.zk,
-          node,
-          (e) => e === 'deleted' && lost('candidate-lost', 'candidate node deleted'),
-          ended.signal
-        ),
-        watchNode(this.zk, this.leaderPath, (e) => lost('leader-changed', `leader node ${e}`), ended.signal, {
-          armed: (stat) =>
-            void written.then(
-              (v) => v !== undefined && stat?.version !== v && lost('leader-changed', 'leader node changed')
-            ),
-        }),
-        watchNode(this.zk, this.resignPath, (e) => e !== 'deleted' && onResign(), ended.signal, {
-          mayBeAbsent: true,
-          armed: (stat) => stat && onResign(),
-        }),
-        written.then((v) => v === undefined && lost('leader-changed', 'leader node changed before we wrote it')),
-      ]);
-    };
-    // Sent before our candidate node's delete: the next leader reads it when it wins.
-    const markEnded = async () => {
-      if (version === undefined || !info) return;
-      const at = new Date().toISOString();
-      this.history.see({ term, ended: at });
-      await this.zk.set(this.leaderPath, JSON.stringify({ ...info, ended: at }), version).catch(() => {});
-    };
-    return {
-      node,
-      term,
-      unconfirmed,
-      lost: ended.signal,
-      announce: (o) => (announced ??= announce(o?.token)),
-      release: async () => {
-        // Both requests go out before the abort's listeners run: arriving together, they share one log write.
-        const marked = markEnded();
-        const left = releaseNode(); // the next candidate is waiting for it
-        lost('released', 'leadership released');
-        await Promise.all([left, marked]);
-        if (resignSeen) await clearResign(this.zk, this.resignPath, term);
-      },
-    };
-  }
-
-  // Writes the leader node over version `seen`, retrying through a lost connection until the term ends;
-  // resolves with the version written, or undefined when someone else wrote it first (or the term ended).
-  async #write(data: string, seen: number, signal: AbortSignal): Promise<number | undefined> {
-    const write = async (tries: number): Promise<number | undefined> => {
-      if (tries > 0) {
-        // The last write may have been applied: it was, if the node now holds our data.
-        const now = await this.zk.get(this.leaderPath);
-        if (now.data.toString() === data) return now.stat.version;
-        if (now.stat.version !== seen) return undefined;
-      }
-      return (await this.zk.set(this.leaderPath, data, seen)).version;
-    };
-    return retry(this.zk, write, { signal }).catch(() => undefined);
   }
 
   /** Asks the current leader to step down (writes the resign node for its term); resolves with the request, or
