@@ -29,6 +29,14 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'election.path': 'ZooKeeper node of the election; every host of the job uses the same. Not /.',
   'election.id': 'This candidate\u2019s id, unique per host (default hostname:pid).',
   'election.description': 'Free text shown by status.',
+  'election.priority':
+    'How much this host is preferred as the leader (higher first): when a term ends, the next goes to ' +
+    'the most preferred waiting candidate (ties: queue order).',
+  'election.preempt':
+    'Take the term back from a less preferred leader through a resign request (absent: never, as keepalived\u2019s ' +
+    'nopreempt).',
+  'election.preempt.after': 'Ask after this long queued and connected without a break (each break starts it again).',
+  'election.preempt.minTenure': 'Ask only once the leader\u2019s term is this old (by its hosts\u2019 clocks).',
   task: 'The job the leader runs.',
   'task.command': 'argv list, or a string run by /bin/sh -c.',
   'task.cwd': 'Working directory of the job (default: the supervisor\u2019s).',

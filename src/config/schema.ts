@@ -91,6 +91,13 @@ const JOB = {
     /** Default `hostname:pid`. */
     id: z._default(nonEmpty(), () => `${hostname()}:${process.pid}`),
     description: z._default(z.string(), ''),
+    priority: z._default(z.int().check(z.gte(-1_000_000), z.lte(1_000_000)), 0),
+    preempt: z.optional(
+      z.strictObject({
+        after: z.pipe(stringOrNumber(), toMs),
+        minTenure: duration('0s'),
+      })
+    ),
   }),
   task: z
     .strictObject({

@@ -23,6 +23,10 @@ export interface LeaderInfo {
   pidNode?: string;
   /** When the leader released the term, its child confirmed gone. */
   ended?: string;
+  /** How much this candidate is preferred (default 0; higher first: see priority.ts). */
+  priority?: number;
+  /** A candidate node's only: the term it stepped down from before queueing (the next term goes elsewhere). */
+  steppedDown?: number;
 }
 
 /** A queued candidate, lowest first. */
@@ -30,21 +34,27 @@ export interface Contender {
   node: string;
   id?: string;
   host?: string;
+  priority?: number;
+  steppedDown?: number;
+  /** When its node was created (the server's clock, ms since the epoch). */
+  createdMs?: number;
 }
 
 /** The queue under `candidates`, lowest first; nodes whose name is not a contender's are left out. */
 export async function contendersAt(zk: Zk, candidates: string): Promise<Contender[]> {
-  const out: Contender[] = [];
   const names = (await childrenOrEmpty(zk, candidates)).filter((n) => CONTENDER_NAME.test(n));
-  for (const name of names.sort(bySequence)) {
-    const node = join(candidates, name);
-    const data = await zk.get(node).then(
-      (r) => r.data,
+  return readContenders(zk, candidates, names.sort(bySequence));
+}
+
+/** The contenders `names` (in that order) under `candidates`, their data read at once; those gone are left out. */
+export async function readContenders(zk: Zk, candidates: string, names: readonly string[]): Promise<Contender[]> {
+  const read = (node: string) =>
+    zk.get(node).then(
+      (r): Contender => ({ node, createdMs: r.stat.ctime.getTime(), ...whoOf(r.data) }),
       (err: unknown) => (isZkError(err, 'NONODE') ? undefined : Promise.reject(err)) // gone meanwhile: skipped
     );
-    if (data) out.push({ node, ...whoOf(data) });
-  }
-  return out;
+  const all = await Promise.all(names.map((n) => read(join(candidates, n))));
+  return all.filter((c) => c !== undefined);
 }
 
 /** The leader node's term if it names the lowest live candidate under `candidates`; undefined otherwise. */
@@ -59,11 +69,17 @@ export async function leaderAt(zk: Zk, candidates: string, leaderPath: string): 
   }
 }
 
-// The candidate id and host in a node's data (none: not one of ours).
-function whoOf(data: Buffer): { id?: string; host?: string } {
+// What a candidate node's data says of it (nothing: not one of ours).
+function whoOf(data: Buffer): Omit<Contender, 'node'> {
   try {
-    const { id, host } = JSON.parse(data.toString()) as Partial<LeaderInfo>;
-    return { ...(id === undefined ? {} : { id }), ...(host === undefined ? {} : { host }) };
+    const { id, host, priority, steppedDown } = JSON.parse(data.toString()) as Partial<LeaderInfo>;
+    const number = (v: unknown) => typeof v === 'number' && Number.isFinite(v);
+    return {
+      ...(id === undefined ? {} : { id }),
+      ...(host === undefined ? {} : { host }),
+      ...(number(priority) ? { priority } : {}),
+      ...(number(steppedDown) ? { steppedDown } : {}),
+    };
   } catch {
     return {};
   }

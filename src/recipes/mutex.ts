@@ -31,6 +31,8 @@ export interface LockOptions {
   onIgnored?: (node: string, why: 'name' | 'created-after') => void;
   /** Called right after each listing of the queue is asked for (see obtainQueueLock). */
   onList?: () => void;
+  /** Called with each listing's contender names (not paths), lowest first. */
+  onListed?: (queue: readonly string[]) => void;
   signal?: AbortSignal;
 }
 
@@ -75,6 +77,7 @@ export class Mutex {
         onIgnored: (name, why) => opts.onIgnored?.(join(this.path, name), why),
         onPosition: (index, of) => opts.onPosition?.({ index, of, node: mine }),
         onList: opts.onList,
+        onListed: opts.onListed,
       });
     } catch (err) {
       await this.unlock().catch(() => {});

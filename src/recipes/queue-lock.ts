@@ -34,6 +34,8 @@ export interface QueueLockOptions {
   onPosition?: (index: number, of: number) => void;
   /** Called right after each listing of the queue is asked for: what it sends then is answered with it. */
   onList?: () => void;
+  /** Called with each listing's answer: the queue's names (filtered), lowest first. */
+  onListed?: (queue: readonly string[]) => void;
   /**
    * Called once per child left out: filtered out, or (with `creationOrder`) claiming an earlier sequence than
    * ours though ZooKeeper created it after ours — a name a client wrote, not a sequence ZooKeeper assigned.
@@ -76,6 +78,7 @@ export async function obtainQueueLock(zk: Zk, lockPath: string, opts: QueueLockO
       const children = (await listed).children.filter(keep);
       if (children.length === 0) throw new QueueLockError('EMPTY_QUEUE', queue, `queue ${queue} is empty`);
       children.sort(bySequence);
+      opts.onListed?.(children);
       const idx = children.indexOf(name);
       if (idx < 0) throw new QueueLockError('NOT_QUEUED', lockPath, `queue node ${lockPath} does not exist`);
       if (idx !== last) {

@@ -47,6 +47,7 @@ export async function campaign(
   if (config.zookeeper.acl === 'secured') {
     await secureDirectories(zk, config.election.path, parent(pidNodePathOf(config)), ctx.acl, log);
   }
+  let steppedDown: number | undefined; // the term we last led on this session, once it ended (priority.ts)
   for (let failures = 0; !signal.aborted; ) {
     if (host.pending()) return; // a reloaded config: the next session adopts it
     const gate = await untilUndrained(zk, config, log, ctx.report, signal);
@@ -56,7 +57,8 @@ export async function campaign(
     let task: LeashedTask | undefined;
     try {
       task = ctx.spawn();
-      const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal });
+      const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal, steppedDown });
+      steppedDown = term.won.term;
       if (await host.passOn?.(election).catch(() => false)) {
         // nothing started: the next candidate takes the term after our release, as after a resign
         ctx.report({ type: 'term-ended', end: new TermEnd('released', PASSED_ON), shutdown: false });

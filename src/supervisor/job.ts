@@ -1,7 +1,6 @@
 // One supervised job: its election, state machine, child, hooks and pid node, campaigning on a session and lease
 // that the daemon (supervisor.ts) shares among its jobs. One job's failure never ends another's.
 import { EventEmitter } from 'node:events';
-import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Election, LeaderInfo } from '../recipes/election.js';
@@ -18,7 +17,7 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { campaign, type CampaignHost } from './campaigns.js';
 import { Hooks } from './hooks.js';
-import type { ModeContext } from './mode.js';
+import { candidateOf, type ModeContext } from './mode.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { planReload, type ReloadPlan } from './reload.js';
 import { AccessError, accessError } from './secure.js';
@@ -110,8 +109,7 @@ export class Job extends EventEmitter<Events> {
     if (this.config && this.config.election.path !== config.election.path) this.#history = new TermHistory();
     this.config = config;
     this.#acl = memberAcl(config.zookeeper.acl, this.host.digest);
-    const { id, description } = config.election;
-    this.#info = { id, host: hostname(), pid: process.pid, description, pidNode: pidNodePathOf(config) };
+    this.#info = candidateOf(config);
     this.#spec = {
       ...taskSpec(config, (stream, line) => this.log.info('child output', { stream, line })),
       onLeashLost: (e) =>

@@ -1,4 +1,5 @@
 // What a mode (continuous, scheduled, once) gets from the supervisor while it leads, and how a term ends.
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { endOf, TermEnd } from '../recipes/end.js';
@@ -10,6 +11,7 @@ import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import type { Schedule } from '../schedule/cron.js';
 import type { Hooks } from './hooks.js';
+import { pidNodePathOf } from './pid.js';
 import type { StartRefusal, SupervisorEvent } from './transitions.js';
 
 /** How a term of leadership ended. */
@@ -44,6 +46,13 @@ export interface ModeContext {
    * touch). For a lease that lapsed while holding a term and is still cut off (DESIGN §3.1).
    */
   abandonSession(why: string): void;
+}
+
+/** What this host says of itself as a candidate of `config`'s election (its candidate and leader nodes' data). */
+export function candidateOf(config: Config): LeaderInfo {
+  const { id, description, priority } = config.election;
+  const pidNode = pidNodePathOf(config);
+  return { id, host: hostname(), pid: process.pid, description, pidNode, ...(priority === 0 ? {} : { priority }) };
 }
 
 /** One term, as the mode runs it. */

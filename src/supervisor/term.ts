@@ -73,12 +73,26 @@ export async function takeTerm(
   ctx: ModeContext,
   election: Election,
   lease: Lease,
-  opts: Pick<CampaignOptions, 'signal' | 'shutdown' | 'timeoutMs'>
+  opts: Pick<CampaignOptions, 'signal' | 'shutdown' | 'timeoutMs' | 'steppedDown'>
 ): Promise<Term> {
   let waitingSince: number | undefined;
+  const { preempt } = ctx.config.election;
   const term = await Term.take(election, {
     ...opts,
     ...campaignLog(ctx.log),
+    ...(preempt && {
+      preempt: {
+        afterMs: preempt.after,
+        minTenureMs: preempt.minTenure,
+        onAsk: (leader) =>
+          ctx.log.info('asked the leader to step down: this host is preferred (preempt)', {
+            leader: leader.id,
+            leaderPriority: leader.priority ?? 0,
+            priority: ctx.config.election.priority,
+            term: leader.term,
+          }),
+      },
+    }),
     lease,
     stopTimeoutMs: ctx.config.task.stopTimeout, // a job of a daemon may stop sooner than the lease's longest
     deferAnnounce: true,
@@ -113,6 +127,8 @@ export const campaignLog = (log: Logger): Omit<CampaignOptions, 'signal' | 'time
     else line();
   },
   onIgnored: (node, why) => log.warn('ignoring a node that is not a candidate', { node, why }),
+  onPass: (to) =>
+    log.info('won, passing the term to a preferred candidate', { to: to.id, toHost: to.host, priority: to.priority }),
   onRetry: (node, err) => log.warn('candidate node not yet deleted, retrying', { node, error: String(err) }),
 });
 
