@@ -1,11 +1,11 @@
 // Mistakes on the command line that yargs lets through or words badly: each gets one line naming the option and
 // exit 2, before anything runs — an unknown option (with the one it was probably meant to be), an option given
-// twice or without its value, an empty --id, --timeout without --wait.
+// twice or without its value, an empty --id, a --priority that is not a whole number, --timeout without --wait.
 import { closest } from '../config/suggest.js';
 
 /** The options of each command (long names; `c` is --config). */
 const OPTIONS: Record<string, readonly string[]> = {
-  run: ['config', 'id', 'log-level'],
+  run: ['config', 'id', 'priority', 'log-level'],
   once: ['config', 'job', 'wait', 'once-per', 'id', 'log-level'],
   validate: ['config', 'quiet'],
   status: ['config', 'job', 'json', 'watch'],
@@ -44,6 +44,8 @@ export function argsProblem(argv: readonly string[]): string | undefined {
         return `${cmd}: --${name} needs a value${name === 'config' ? ' (the YAML config file)' : ''}`;
       }
     }
+    if (name === 'priority' && !/^-?\d{1,7}$/.test(String(value)))
+      return `${cmd}: --priority must be a whole number (higher is preferred), got "${value}"`;
     seen.set(name, value);
   }
   if (cmd === 'resign' && seen.has('timeout') && !seen.has('wait')) {

@@ -1,7 +1,7 @@
 // `run` and `once` as processes: config, logger, supervisor, the two-stage signal handling, SIGHUP reloads, and the
 // exit code each outcome gets.
 import { constants as osConstants } from 'node:os';
-import { parseDuration } from '../config/schema.js';
+import { parseDuration, type Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import type { LoadedJobs } from '../config/jobs.js';
 import { EXIT, fail, load, loadAll, problemOf } from './common.js';
@@ -9,10 +9,16 @@ import { reloadConfig } from './reload.js';
 import { execWithoutSecret } from './secret-env.js';
 import { jobsLine, statusLine, SystemdNotifier } from './systemd.js';
 
+/** The command line's `--id` and `--priority` over what the file says (every job of a daemon). */
+export function overrideElection(config: Config, overrides: Overrides): void {
+  if (overrides.id) config.election.id = overrides.id;
+  if (overrides.priority !== undefined) config.election.priority = overrides.priority;
+}
+
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
 export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
 
-type Overrides = { id?: string; logLevel?: string };
+type Overrides = { id?: string; priority?: number; logLevel?: string };
 
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
 // SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the children's groups).
@@ -21,7 +27,7 @@ async function startSupervisor(loaded: LoadedJobs, overrides: Overrides, command
   const config = jobs[0]!.config; // its zookeeper, logging and metrics are every job's
   const secretVar = config.zookeeper.auth?.digestEnv;
   if (secretVar && digest) execWithoutSecret(secretVar, { ...process.env, [secretVar]: digest }); // jobs read /proc
-  if (overrides.id) for (const job of jobs) job.config.election.id = overrides.id;
+  for (const job of jobs) overrideElection(job.config, overrides);
   const log = createLogger({
     level: overrides.logLevel ?? config.logging.level,
     format: config.logging.format,

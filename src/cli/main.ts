@@ -61,10 +61,12 @@ export async function main(argv: string[]): Promise<void> {
         y
           .option('config', config)
           .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+          .option('priority', { type: 'number', describe: "this host's election.priority (higher is preferred)" })
           .option('log-level', { type: 'string', choices: LEVELS })
           .example('$0 run -c /etc/zk-supervisor/report.yaml', 'join the election for the job in report.yaml')
-          .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id'),
-      (a) => run(a.config, { id: a.id, logLevel: a.logLevel })
+          .example('$0 run -c job.yaml --id web-3', 'with an explicit candidate id')
+          .example('$0 run -c job.yaml --priority 10', 'the preferred host of the job'),
+      (a) => run(a.config, { id: a.id, priority: a.priority, logLevel: a.logLevel })
     )
     .command(
       'once',

@@ -15,7 +15,7 @@ export async function reloadConfig(
   file: string,
   config: Config,
   digest: string | undefined,
-  overrides: { id?: string; logLevel?: string },
+  overrides: { id?: string; priority?: number; logLevel?: string },
   supervisor: Supervisor,
   log: Logger
 ): Promise<void> {
@@ -27,6 +27,7 @@ export async function reloadConfig(
     for (const job of loaded.jobs) {
       const next = job.config;
       const running = supervisor.jobs.find((j) => j.name === job.name);
+      if (overrides.priority !== undefined) next.election.priority = overrides.priority;
       if (overrides.id) next.election.id = overrides.id;
       else if (job.defaultId && running) next.election.id = running.config.election.id; // hostname:pid of this process
       if (overrides.logLevel) next.logging.level = overrides.logLevel as typeof next.logging.level;

@@ -18,11 +18,16 @@ export function statusText(s: Status, config: Config): string {
     );
   }
   const l = s.leader;
-  const about = l && `(host ${l.host}, pid ${l.pid}, term ${l.term}, token ${l.token}, since ${l.since})`;
+  // priorities are shown once one is set (or preempt is): without them every host is equal
+  const ranked = config.election.preempt !== undefined || [l, ...s.candidates].some((c) => c?.priority);
+  const priority = (c: { priority?: number } | null) => (ranked ? `priority ${c?.priority ?? 0}, ` : '');
+  const about = l && `(${priority(l)}host ${l.host}, pid ${l.pid}, term ${l.term}, token ${l.token}, since ${l.since})`;
   out.push(`leader: ${l ? `${l.id} ${about}` : 'none'}`);
+  const more = (c: Status['candidates'][number]) =>
+    ranked ? ` (${priority(c).slice(0, -2)}${c.preemptsAt ? `, preempts at ${c.preemptsAt}` : ''})` : '';
   out.push(
     `candidates (${s.candidates.length}):`,
-    ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}`)
+    ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}${more(c)}`)
   );
   if (s.drained.length) {
     const about = (d: unknown) => (typeof d === 'object' && d ? ` (${Object.values(d).join(', ')})` : '');

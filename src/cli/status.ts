@@ -12,7 +12,8 @@ import { pidNodePathOf } from '../supervisor/pid.js';
 import { ensurePath } from '../zk/helpers.js';
 import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
-import { Election, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
+import { Election, type Contender, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
+import { preemptsAtMs } from '../recipes/priority.js';
 import { leaseTiming } from '../recipes/lease-timing.js';
 import { memberAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
@@ -21,7 +22,8 @@ import { RunLog, type RunRecord } from '../schedule/runs.js';
 export interface Status {
   /** The leader and its term's fencing token; null when nobody leads. */
   leader: LeaderInfo | null;
-  candidates: { node: string; id?: string }[];
+  /** The queue, lowest first; `preemptsAt` when the candidate would ask the leader to step down (`preempt`). */
+  candidates: (Contender & { preemptsAt?: string })[];
   /** Each pid node's data: the JSON it holds as an object, or the text. */
   pidNodes: { node: string; data: unknown }[];
   /** Hosts an operator keeps from leading (`drain`), with who drained them and when. */
@@ -100,6 +102,7 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
   const queue = await election.contenders();
   const leader = await election.leader();
   const { sessionTimeout, serverTickTime } = config.zookeeper;
+  const { preempt } = config.election;
   const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
   return {
     session: {
@@ -108,7 +111,10 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
       leaseCoversStopTimeout: fits,
     },
     leader: leader ?? null,
-    candidates: queue,
+    candidates: queue.map((c) => {
+      const at = preempt && preemptsAtMs(c, leader, { afterMs: preempt.after, minTenureMs: preempt.minTenure });
+      return at === undefined ? c : { ...c, preemptsAt: new Date(Math.max(at, Date.now())).toISOString() };
+    }),
     pidNodes: await nodesWithData(zk, parent(pidNodePathOf(config))),
     drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
     schedule: await scheduleStatus(zk, config),

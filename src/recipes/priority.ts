@@ -65,3 +65,19 @@ export function preemptDecision(
   const waitMs = Math.max(timing.afterMs - calmForMs, timing.minTenureMs - tenureMs, 0);
   return waitMs === 0 ? 'ask' : { waitMs };
 }
+
+/**
+ * When a waiting candidate `c` would ask `leader` to step down, at the earliest (ms since the epoch), as `status`
+ * sees it: its node's creation + `after`, or the term's start + `minTenure`, whichever is later — if it is more
+ * preferred than the leader and did not step down from this term; undefined otherwise. A break in its connection
+ * since then (which starts `after` again) is not seen from outside.
+ */
+export function preemptsAtMs(c: Contender, leader: LeaderInfo | undefined, timing: PreemptTiming): number | undefined {
+  const term = leader?.term;
+  if (!leader || term === undefined || leader.ended !== undefined || c.node === leader.node) return undefined;
+  if (priorityOf(c) <= priorityOf(leader) || (c.steppedDown !== undefined && term <= c.steppedDown)) return undefined;
+  const since = leader.since === undefined ? Number.NaN : Date.parse(leader.since);
+  const joined = c.createdMs ?? Number.NaN;
+  const tenure = Number.isNaN(since) ? -Infinity : since + timing.minTenureMs;
+  return Math.max(Number.isNaN(joined) ? -Infinity : joined + timing.afterMs, tenure);
+}

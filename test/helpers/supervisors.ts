@@ -44,6 +44,8 @@ export function writeConfig(
     stopTimeout?: string;
     childLog: string;
     extraTask?: string;
+    /** More lines of the job's `election:` section (indented two spaces). */
+    extraElection?: string;
     extra?: string;
     extraZk?: string;
     childEnv?: Record<string, string>;
@@ -65,6 +67,7 @@ export function writeConfig(
     return [
       'election:',
       `  path: ${path}`,
+      ...(opts.extraElection ? [opts.extraElection] : []),
       'task:',
       `  command: ${JSON.stringify(opts.command ?? [...(opts.wrap ?? []), process.execPath, CHILD])}`,
       `  stopTimeout: ${opts.stopTimeout ?? '500ms'}`,

@@ -32,3 +32,16 @@ test('cli args: resign --timeout without --wait is refused; good lines pass to y
     assert.equal(argsProblem(ok), undefined, ok.join(' '));
   }
 });
+
+test('cli args: run --priority takes a whole number, negative too', () => {
+  assert.equal(
+    argsProblem(['run', '-c', 'a', '--priority', 'high']),
+    'run: --priority must be a whole number (higher is preferred), got "high"'
+  );
+  assert.equal(
+    argsProblem(['run', '-c', 'a', '--priority=1.5']),
+    'run: --priority must be a whole number (higher is preferred), got "1.5"'
+  );
+  assert.equal(argsProblem(['run', '-c', 'a', '--priority', '-5']), undefined);
+  assert.equal(argsProblem(['run', '-c', 'a', '--priority', '10']), undefined);
+});
