@@ -8,6 +8,7 @@ import { waitFor } from '../helpers/wait.js';
 import { ESCAPES } from './faults-escape.js';
 import { JOB_FAULTS } from './faults-jobs.js';
 import { LEASH_FAULTS } from './faults-leash.js';
+import { PRIORITY_FAULTS } from './faults-priority.js';
 import { RENEGOTIATED, RESET_FAULTS } from './faults-reset.js';
 import { REVIEW_FAULTS } from './faults-review.js';
 import { failover, sleep, waitRuns, type Scenario } from './trial.js';
@@ -263,4 +264,5 @@ export const SCENARIOS: Scenario[] = [
   ...ESCAPES,
   ...OVER_TLS,
   ...JOB_FAULTS,
+  ...PRIORITY_FAULTS,
 ];

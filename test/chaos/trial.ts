@@ -95,6 +95,12 @@ export interface Scenario {
   wrap?: string[];
   /** The first supervisor (the leader) connects through a TCP proxy (ctx.proxy). */
   proxy?: boolean;
+  /** With `proxy`: the host that goes through it instead of the first (0 a, 1 b, 2 c). */
+  proxyHost?: number;
+  /** Each host's `--priority` (a, b, c; default none). */
+  priorities?: number[];
+  /** Extra lines of every job's `election` section (indented by two spaces). */
+  extraElection?: string;
   /** Every supervisor talks TLS to the servers' secure ports (a `tls` cluster), trusting its CA. */
   tls?: boolean;
   /** Sets up the proxy before the supervisors start (e.g. to lose a reply during the first campaign). */
@@ -134,7 +140,7 @@ export interface TrialContext {
   root: string;
   /** Config of the supervisors other than the leader. */
   config: string;
-  /** Config of the leader (through the proxy, with `proxy`). */
+  /** Config of the leader (through the proxy, with `proxy`; of `proxyHost` when set). */
   firstConfig: string;
   sampler: ProcSampler;
   /** The time and every supervisor's log position now: take it before injecting a fault. */
@@ -178,6 +184,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     stopTimeout: scenario.stopTimeout ?? '300ms',
     childEnv,
     extraTask: scenario.extraTask,
+    extraElection: scenario.extraElection,
     wrap: scenario.wrap,
     extraZk: scenario.tls ? `  tls:\n    ca: ${cluster.tls!.trustStore}` : undefined,
     jobs: scenario.jobs,
@@ -191,9 +198,14 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const others: Promise<unknown>[] = [];
   try {
     const ids = ['a', 'b', 'c'].map((n) => `${n}-${id}`);
+    const configs = ids.map((_, i) => (i === (scenario.proxyHost ?? 0) ? first : rest));
+    const args = ids.map((_, i) => {
+      const p = scenario.priorities?.[i];
+      return p === undefined ? [] : ['--priority', String(p)];
+    });
     const [leader] = scenario.noCampaign
       ? await startIdle(sups, ids, rest, tag, scenario.noCampaign)
-      : await startElection(sups, { ids, config: rest, firstConfig: first, childLog, tag });
+      : await startElection(sups, { ids, config: rest, configs, args, childLog, tag });
     const ctx: TrialContext = {
       cluster,
       sups,

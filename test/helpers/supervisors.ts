@@ -213,20 +213,31 @@ export async function killAll(procs: SupervisorProc[]): Promise<void> {
 /**
  * Starts an election of `ids.length` supervisors: the first alone, until it runs its child (it leads), then
  * the rest, until each is a queued candidate. Each process goes into `into` as soon as it is spawned (for
- * cleanup, even when a wait fails). `firstConfig` lets the leader use another config (e.g. via a proxy).
+ * cleanup, even when a wait fails). `firstConfig` lets the leader use another config (e.g. via a proxy);
+ * `configs` and `args` give each its own config and command-line words.
  */
 export async function startElection(
   into: SupervisorProc[],
-  opts: { ids: string[]; config: string; firstConfig?: string; childLog: string; timeoutMs?: number; tag?: string }
+  opts: {
+    ids: string[];
+    config: string;
+    firstConfig?: string;
+    configs?: string[];
+    args?: string[][];
+    childLog: string;
+    timeoutMs?: number;
+    tag?: string;
+  }
 ): Promise<SupervisorProc[]> {
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const [firstId, ...restIds] = opts.ids;
-  const leader = new SupervisorProc(firstId!, opts.firstConfig ?? opts.config, [], { tag: opts.tag });
+  const configOf = (i: number) => opts.configs?.[i] ?? (i === 0 ? (opts.firstConfig ?? opts.config) : opts.config);
+  const start = (i: number) => new SupervisorProc(opts.ids[i]!, configOf(i), opts.args?.[i] ?? [], { tag: opts.tag });
+  const leader = start(0);
   into.push(leader);
   await leader.waitLog(/to=running/, timeoutMs).catch((err: Error) => {
     throw new Error(`${err.message}; its last log lines:\n${leader.lines.slice(-8).join('\n')}`);
   });
-  const rest = restIds.map((id) => new SupervisorProc(id, opts.config, [], { tag: opts.tag }));
+  const rest = opts.ids.slice(1).map((_, i) => start(i + 1));
   into.push(...rest);
   await Promise.all(rest.map((p) => p.waitLog(/candidate position/, timeoutMs)));
   await waitFor(() => readRuns(opts.childLog).length >= 1, { timeoutMs: 5000, what: 'the first child running' });
