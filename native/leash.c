@@ -255,14 +255,15 @@ static long job_uid = -1, job_gid = -1;
 
 static void run_job(char **argv, const char *line) {
   long long dl = 0;
-  char term[64] = "", token[64] = "", tick[128] = "";
-  if (sscanf(line + 1, "%lld %63s %63s %127s", &dl, term, token, tick) < 3) { errno = EINVAL; die("bad run line"); }
+  char term[64] = "", token[64] = "", tick[128] = "", slot[16] = ""; /* "-": none */
+  if (sscanf(line + 1, "%lld %63s %63s %127s %15s", &dl, term, token, tick, slot) < 3) { errno = EINVAL; die("bad run line"); }
   int64_t offset = now_ns(CLOCK_BOOTTIME) - now_ns(CLOCK_MONOTONIC);
   deadline = dl + offset;
   if (deadline <= now_ns(CLOCK_BOOTTIME)) stop_and_exit(SIGKILL, 0); /* the lease is already over: refused */
   setenv("ZK_SUPERVISOR_TERM", term, 1);
   setenv("ZK_SUPERVISOR_TOKEN", token, 1);
-  if (tick[0]) setenv("ZK_SUPERVISOR_TICK", tick, 1);
+  if (tick[0] && strcmp(tick, "-")) setenv("ZK_SUPERVISOR_TICK", tick, 1);
+  if (slot[0] && strcmp(slot, "-")) setenv("ZK_SUPERVISOR_SLOT", slot, 1);
   pid_t leash = getpid();
   int wr[2] = { -1, -1 };
   for (int i = 0; i < 2; i++) {

@@ -9,7 +9,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   once: ['config', 'job', 'wait', 'once-per', 'id', 'log-level'],
   validate: ['config', 'quiet'],
   status: ['config', 'job', 'json', 'watch'],
-  resign: ['config', 'job', 'wait', 'timeout'],
+  resign: ['config', 'job', 'wait', 'timeout', 'slot'],
   drain: ['config', 'job', 'id'],
   undrain: ['config', 'job', 'id'],
 };
@@ -44,6 +44,8 @@ export function argsProblem(argv: readonly string[]): string | undefined {
         return `${cmd}: --${name} needs a value${name === 'config' ? ' (the YAML config file)' : ''}`;
       }
     }
+    if (name === 'slot' && !/^\d{1,4}$/.test(String(value)))
+      return `${cmd}: --slot must be a slot number (0, 1, …), got "${value}"`;
     if (name === 'priority' && !/^-?\d{1,7}$/.test(String(value)))
       return `${cmd}: --priority must be a whole number (higher is preferred), got "${value}"`;
     seen.set(name, value);

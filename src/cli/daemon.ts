@@ -103,6 +103,8 @@ async function once(
   overrides: Overrides
 ): Promise<void> {
   const one = load(file, job);
+  if (one.config.election.slots > 1)
+    fail(EXIT.CONFIG, `${one.file}: election.slots: once runs the command on one host; slots apply to run only`);
   const loaded = { file, daemon: false, spread: false, jobs: [one], digest: one.digest, warnings: one.warnings };
   const { config, digest, log, supervisor, signal, exit } = await startSupervisor(loaded, overrides, 'once');
   let code: number = EXIT.FAILURE;

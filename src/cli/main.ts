@@ -145,8 +145,9 @@ export async function main(argv: string[]): Promise<void> {
             default: '1m',
             describe: 'with --wait: give up after this long (exit 1)',
           })
+          .option('slot', { type: 'number', describe: 'with election.slots > 1: the slot whose holder steps down' })
           .example('$0 resign -c job.yaml --wait', 'hand the job to the next candidate and wait for it to take over'),
-      async (a) => (await import('./operate.js')).resign(a.config, a.wait, a.timeout, a.job)
+      async (a) => (await import('./operate.js')).resign(a.config, a.wait, a.timeout, a.job, a.slot)
     )
     .command(
       ['drain', 'undrain'],

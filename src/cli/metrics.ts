@@ -35,54 +35,13 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
   const registry = new prom.Registry();
   const named = supervisor.jobs.some((j) => j.name !== undefined);
   const byJob = named ? ['job'] : [];
-  const of = (job: Job) => (named ? { job: job.name! } : {});
-  const gauge = (name: string, help: string) =>
-    new prom.Gauge({ name, help, labelNames: byJob, registers: [registry] });
-  const m = {
-    leader: gauge('zk_supervisor_leader', '1 while this host leads'),
-    term: gauge('zk_supervisor_term', 'the current or last term'),
-    child: gauge('zk_supervisor_child_running', '1 while the child runs'),
-    restarts: new prom.Counter({
-      name: 'zk_supervisor_child_restarts_total',
-      help: 'child restarts under one leadership (onExit: restart)',
-      labelNames: byJob,
-      registers: [registry],
-    }),
-    transitions: new prom.Counter({
-      name: 'zk_supervisor_leadership_transitions_total',
-      help: 'terms won (reason="won") and ended (by kind)',
-      labelNames: [...byJob, 'reason'],
-      registers: [registry],
-    }),
-    zookeeper: new prom.Gauge({
-      name: 'zk_supervisor_zookeeper_state',
-      help: '1 for the state of the ZooKeeper session',
-      labelNames: ['state'],
-      registers: [registry],
-    }),
-    baton: gauge('zk_supervisor_waiting_for_baton', "1 while a new leader waits for the previous term's child to stop"),
-    rtt: new prom.Histogram({
-      name: 'zk_supervisor_heartbeat_rtt_seconds',
-      help: 'round trip of the lease heartbeat (sync through the ZooKeeper leader)',
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
-  };
-  const lease = new prom.Gauge({
-    name: 'zk_supervisor_lease_remaining_seconds',
-    help: 'time left before the child must be stopped, if no heartbeat is answered again',
-    labelNames: byJob,
-    registers: [registry],
-    collect() {
-      const lease = supervisor.current?.lease;
-      for (const job of supervisor.jobs)
-        this.set(of(job), leaseSeconds(lease?.remainingMs(job.config.task.stopTimeout)));
-    },
-  });
+  const of = (job: Job): Record<string, string> => (named ? { job: job.name! } : {});
+  const { m, lease } = defineMetrics(prom, registry, byJob, supervisor, of);
   const leading = new Set<Job>();
   for (const job of supervisor.jobs) {
     m.leader.set(of(job), 0); // every job has its series from the start
     m.term.set(of(job), 0);
+    m.slot.set(of(job), -1);
   }
   const reasons = new Map<Job, Set<string>>(); // the transitions' reasons each job counted
   const onState = (state: State, _reason: string, e: SupervisorEvent, job: Job) => {
@@ -100,13 +59,15 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     m.term.set(l, job.term);
     m.child.set(l, state === 'running' || state === 'fenced' ? 1 : 0);
     m.baton.set(l, state === 'waiting-for-baton' ? 1 : 0);
+    if (e.type === 'won' && e.slot !== undefined) m.slot.set(l, e.slot);
+    else if (!lead) m.slot.set(l, -1);
     if (e.type === 'child-started' && e.restart) m.restarts.inc(l);
   };
   supervisor.on('state', onState);
   // A removed job's series go with it (the transitions by every reason it counted).
   supervisor.on('removed', (job) => {
     if (!named) return;
-    for (const g of [m.leader, m.term, m.child, m.baton, m.restarts, lease]) g.remove(of(job));
+    for (const g of [m.leader, m.term, m.child, m.slot, m.baton, m.restarts, lease]) g.remove(of(job));
     for (const reason of reasons.get(job) ?? []) m.transitions.remove({ ...of(job), reason });
     reasons.delete(job);
     leading.delete(job);
@@ -172,4 +133,59 @@ function routes(
 export function splitListen(listen: string): { host: string; port: number } {
   const colon = listen.lastIndexOf(':');
   return { host: listen.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(listen.slice(colon + 1)) };
+}
+
+// Every series of the endpoint, registered on `registry`; `of(job)` is a job's labels.
+function defineMetrics(
+  prom: typeof import('prom-client'),
+  registry: import('prom-client').Registry,
+  byJob: string[],
+  supervisor: Supervisor,
+  of: (job: Job) => Record<string, string>
+) {
+  const gauge = (name: string, help: string) =>
+    new prom.Gauge({ name, help, labelNames: byJob, registers: [registry] });
+  const m = {
+    leader: gauge('zk_supervisor_leader', '1 while this host leads'),
+    term: gauge('zk_supervisor_term', 'the current or last term'),
+    child: gauge('zk_supervisor_child_running', '1 while the child runs'),
+    slot: gauge('zk_supervisor_slot', 'the slot this host holds (election.slots > 1), -1 while none'),
+    restarts: new prom.Counter({
+      name: 'zk_supervisor_child_restarts_total',
+      help: 'child restarts under one leadership (onExit: restart)',
+      labelNames: byJob,
+      registers: [registry],
+    }),
+    transitions: new prom.Counter({
+      name: 'zk_supervisor_leadership_transitions_total',
+      help: 'terms won (reason="won") and ended (by kind)',
+      labelNames: [...byJob, 'reason'],
+      registers: [registry],
+    }),
+    zookeeper: new prom.Gauge({
+      name: 'zk_supervisor_zookeeper_state',
+      help: '1 for the state of the ZooKeeper session',
+      labelNames: ['state'],
+      registers: [registry],
+    }),
+    baton: gauge('zk_supervisor_waiting_for_baton', "1 while a new leader waits for the previous term's child to stop"),
+    rtt: new prom.Histogram({
+      name: 'zk_supervisor_heartbeat_rtt_seconds',
+      help: 'round trip of the lease heartbeat (sync through the ZooKeeper leader)',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+  };
+  const lease = new prom.Gauge({
+    name: 'zk_supervisor_lease_remaining_seconds',
+    help: 'time left before the child must be stopped, if no heartbeat is answered again',
+    labelNames: byJob,
+    registers: [registry],
+    collect() {
+      const lease = supervisor.current?.lease;
+      for (const job of supervisor.jobs)
+        this.set(of(job), leaseSeconds(lease?.remainingMs(job.config.task.stopTimeout)));
+    },
+  });
+  return { m, lease };
 }

@@ -5,6 +5,9 @@ import type { LoadedJobs } from '../config/jobs.js';
 import { EXIT, fail, failAsJson, jobOf, load, loadAll, problemOf } from './common.js';
 import type { Status } from './status.js';
 
+/** True when the job has a leader (with slots: every slot a holder). */
+const led = (s: Status): boolean => (s.slots ? s.slots.every((x) => x.leader) : s.leader !== null);
+
 /** `status`: the leader, the queue, the pid nodes (exit 3 without a leader). */
 export async function status(file: string, json: boolean, job?: string): Promise<void> {
   if (json) failAsJson(); // a script parsing the output gets a JSON error, not empty input
@@ -20,7 +23,7 @@ export async function status(file: string, json: boolean, job?: string): Promise
   }
   const text = json ? `${JSON.stringify(s, null, 2)}\n` : (await import('./status-text.js')).statusText(s, config);
   // Exit once stdout has taken it all: a pipe takes 64 KiB at a time, and exit() would cut the rest.
-  process.stdout.write(text, () => process.exit(s.leader ? EXIT.OK : EXIT.NO_LEADER));
+  process.stdout.write(text, () => process.exit(led(s) ? EXIT.OK : EXIT.NO_LEADER));
 }
 
 // `status` of every job of a daemon's file (exit 3 when a job has no leader).
@@ -33,23 +36,28 @@ async function statusOfJobs(all: LoadedJobs, json: boolean): Promise<void> {
     return fail(EXIT.FAILURE, problemOf(err, all.digest));
   }
   const text = json ? `${JSON.stringify({ jobs: s }, null, 2)}\n` : jobsText(s, all.jobs[0]!.config.zookeeper.connect);
-  process.stdout.write(text, () => process.exit(s.every((j) => j.leader) ? EXIT.OK : EXIT.NO_LEADER));
+  process.stdout.write(text, () => process.exit(s.every(led) ? EXIT.OK : EXIT.NO_LEADER));
 }
 
 /** `resign`: asks the leader to step down; `wait` until another term has started. */
-export async function resign(file: string, wait: boolean, timeout: string, job?: string): Promise<void> {
+export async function resign(file: string, wait: boolean, timeout: string, job?: string, slot?: number) {
   const waitMs = wait ? parseDuration(timeout) : undefined;
   if (wait && !waitMs)
     fail(EXIT.CONFIG, `--timeout: must be a positive duration like "30s" or "2m" (got ${JSON.stringify(timeout)})`);
   const { config, digest } = load(file, job);
+  const { slots } = config.election;
+  if (slots > 1 && (slot === undefined || slot >= slots))
+    fail(EXIT.CONFIG, `--slot: ${config.election.path} has ${slots} slots: name the one to resign (0…${slots - 1})`);
+  if (slots === 1 && slot !== undefined) fail(EXIT.CONFIG, `--slot: ${config.election.path} has no slots`);
   const { resignLeader } = await import('./status.js');
   let r: Awaited<ReturnType<typeof resignLeader>>;
   try {
-    r = await resignLeader(config, digest, { waitMs });
+    r = await resignLeader(config, digest, { waitMs, slot });
   } catch (err) {
     return fail(EXIT.FAILURE, problemOf(err, digest));
   }
-  if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${config.election.path}`);
+  const where = slot === undefined ? config.election.path : `slot ${slot} of ${config.election.path}`;
+  if (!r) return fail(EXIT.NO_LEADER, `no leader to resign in ${where}`);
   process.stdout.write(`asked ${r.asked.id ?? '?'} (term ${r.asked.term}) to step down\n`);
   if (!wait) process.exit(EXIT.OK);
   if (!r.next) fail(EXIT.FAILURE, `no other term started within ${timeout}`);

@@ -17,18 +17,9 @@ export function statusText(s: Status, config: Config): string {
         'task.stopTimeout)'
     );
   }
-  const l = s.leader;
-  // priorities are shown once one is set (or preempt is): without them every host is equal
-  const ranked = config.election.preempt !== undefined || [l, ...s.candidates].some((c) => c?.priority);
-  const priority = (c: { priority?: number } | null) => (ranked ? `priority ${c?.priority ?? 0}, ` : '');
-  const about = l && `(${priority(l)}host ${l.host}, pid ${l.pid}, term ${l.term}, token ${l.token}, since ${l.since})`;
-  out.push(`leader: ${l ? `${l.id} ${about}` : 'none'}`);
-  const more = (c: Status['candidates'][number]) =>
-    ranked ? ` (${priority(c).slice(0, -2)}${c.preemptsAt ? `, preempts at ${c.preemptsAt}` : ''})` : '';
-  out.push(
-    `candidates (${s.candidates.length}):`,
-    ...s.candidates.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}${more(c)}`)
-  );
+  const ranked = config.election.preempt !== undefined || [s.leader, ...s.candidates].some((c) => c?.priority);
+  if (!s.slots) out.push(...electionLines(s.leader, s.candidates, ranked));
+  else for (const x of s.slots) out.push(`slot ${x.slot}:`, ...electionLines(x.leader, x.candidates, ranked, '  '));
   if (s.drained.length) {
     const about = (d: unknown) => (typeof d === 'object' && d ? ` (${Object.values(d).join(', ')})` : '');
     out.push(`drained (${s.drained.length}):`, ...s.drained.map((d) => `  ${d.name}${about(d.data)}`));
@@ -43,6 +34,19 @@ export function statusText(s: Status, config: Config): string {
     out.push(`last runs (${s.schedule.runs.length}):`, ...s.schedule.runs.map((r) => `  ${describeRun(r)}`));
   }
   return `${out.map(visible).join('\n')}\n`;
+}
+
+// The leader line and the queue; priorities are shown once one is set (or preempt is): else every host is equal.
+function electionLines(l: Status['leader'], queue: Status['candidates'], ranked: boolean, indent = ''): string[] {
+  const priority = (c: { priority?: number } | null) => (ranked ? `priority ${c?.priority ?? 0}, ` : '');
+  const about = l && `(${priority(l)}host ${l.host}, pid ${l.pid}, term ${l.term}, token ${l.token}, since ${l.since})`;
+  const more = (c: Status['candidates'][number]) =>
+    ranked ? ` (${priority(c).slice(0, -2)}${c.preemptsAt ? `, preempts at ${c.preemptsAt}` : ''})` : '';
+  return [
+    `leader: ${l ? `${l.id} ${about}` : 'none'}`,
+    `candidates (${queue.length}):`,
+    ...queue.map((c, i) => `  ${i + 1}. ${c.id ?? '?'} ${c.node}${more(c)}`),
+  ].map((line) => indent + line);
 }
 
 // Node data is anyone's text: control characters (a terminal's escape sequences) are shown, never sent.

@@ -14,16 +14,22 @@ import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type Contender, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
 import { preemptsAtMs } from '../recipes/priority.js';
+import { slotPathOf } from '../recipes/slots.js';
 import { leaseTiming } from '../recipes/lease-timing.js';
 import { memberAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
 import { RunLog, type RunRecord } from '../schedule/runs.js';
 
+/** A queued candidate, as `status` shows it. */
+export type Candidate = Contender & { preemptsAt?: string };
+
 export interface Status {
   /** The leader and its term's fencing token; null when nobody leads. */
   leader: LeaderInfo | null;
   /** The queue, lowest first; `preemptsAt` when the candidate would ask the leader to step down (`preempt`). */
-  candidates: (Contender & { preemptsAt?: string })[];
+  candidates: Candidate[];
+  /** With `election.slots` > 1, each slot's holder and queue (`leader` and `candidates` are slot 0's then). */
+  slots?: { slot: number; leader: LeaderInfo | null; candidates: Candidate[] }[];
   /** Each pid node's data: the JSON it holds as an object, or the text. */
   pidNodes: { node: string; data: unknown }[];
   /** Hosts an operator keeps from leading (`drain`), with who drained them and when. */
@@ -96,13 +102,33 @@ export async function readStatuses(configs: readonly Config[], digest?: string):
   return withZk(configs[0]!, digest, (zk) => Promise.all(configs.map((c) => statusOf(zk, c))));
 }
 
-/** {@link readStatus} on the session `zk` (the supervisor's own, for its `/status` endpoint). */
-export async function statusOf(zk: Zk, config: Config): Promise<Status> {
-  const election = new Election(zk, config.election.path);
+// The leader and queue of the election at `path` (the job's, or one slot's).
+async function electionStatus(zk: Zk, config: Config, path: string) {
+  const election = new Election(zk, path);
   const queue = await election.contenders();
   const leader = await election.leader();
-  const { sessionTimeout, serverTickTime } = config.zookeeper;
   const { preempt } = config.election;
+  const candidates = queue.map((c): Candidate => {
+    const at = preempt && preemptsAtMs(c, leader, { afterMs: preempt.after, minTenureMs: preempt.minTenure });
+    return at === undefined ? c : { ...c, preemptsAt: new Date(Math.max(at, Date.now())).toISOString() };
+  });
+  return { leader: leader ?? null, candidates };
+}
+
+/** {@link readStatus} on the session `zk` (the supervisor's own, for its `/status` endpoint). */
+export async function statusOf(zk: Zk, config: Config): Promise<Status> {
+  const { path, slots: k } = config.election;
+  const slots =
+    k > 1
+      ? await Promise.all(
+          Array.from({ length: k }, async (_, slot) => ({
+            slot,
+            ...(await electionStatus(zk, config, slotPathOf(path, slot))),
+          }))
+        )
+      : undefined;
+  const { leader, candidates } = slots?.[0] ?? (await electionStatus(zk, config, path));
+  const { sessionTimeout, serverTickTime } = config.zookeeper;
   const fits = leaseTiming(zk.sessionTimeoutMs, serverTickTime, config.task.stopTimeout) !== undefined;
   return {
     session: {
@@ -110,11 +136,9 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
       grantedTimeoutMs: zk.sessionTimeoutMs,
       leaseCoversStopTimeout: fits,
     },
-    leader: leader ?? null,
-    candidates: queue.map((c) => {
-      const at = preempt && preemptsAtMs(c, leader, { afterMs: preempt.after, minTenureMs: preempt.minTenure });
-      return at === undefined ? c : { ...c, preemptsAt: new Date(Math.max(at, Date.now())).toISOString() };
-    }),
+    leader,
+    candidates,
+    ...(slots && { slots }),
     pidNodes: await nodesWithData(zk, parent(pidNodePathOf(config))),
     drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
     schedule: await scheduleStatus(zk, config),
@@ -128,11 +152,12 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
 export async function resignLeader(
   config: Config,
   digest: string | undefined,
-  opts: { waitMs?: number } = {}
+  opts: { waitMs?: number; slot?: number } = {}
 ): Promise<{ asked: ResignRequest; next?: LeaderInfo } | undefined> {
   return withZk(config, digest, async (zk) => {
     const acl = memberAcl(config.zookeeper.acl, digest);
-    const election = new Election(zk, config.election.path, { acl });
+    const { path } = config.election;
+    const election = new Election(zk, opts.slot === undefined ? path : slotPathOf(path, opts.slot), { acl });
     const asked = await election.requestResign(`${userInfo().username}@${hostname()}`);
     if (!asked || !opts.waitMs) return asked && { asked };
     const deadline = performance.now() + opts.waitMs;
@@ -178,11 +203,17 @@ export async function setDrain(
       if (!on) return { changed: false };
     }
     if (!on) return { changed: true };
-    const election = new Election(zk, config.election.path, { acl });
-    const [leader, queue] = await Promise.all([election.leader(), election.contenders()]);
-    const leads = leader && (leader.id === name || leader.host === name);
-    const unknown = !leads && !queue.some((c) => c.id === name || c.host === name);
-    return { changed: true, resign: leads ? await election.requestResign(by) : undefined, unknown };
+    const { path, slots } = config.election;
+    const paths = slots === 1 ? [path] : Array.from({ length: slots }, (_, i) => slotPathOf(path, i));
+    let resign: ResignRequest | undefined;
+    let known = false;
+    for (const election of paths.map((p) => new Election(zk, p, { acl }))) {
+      const [leader, queue] = await Promise.all([election.leader(), election.contenders()]);
+      const leads = leader && (leader.id === name || leader.host === name);
+      known ||= leads || queue.some((c) => c.id === name || c.host === name);
+      if (leads) resign = await election.requestResign(by);
+    }
+    return { changed: true, resign, unknown: !known };
   });
 }
 

@@ -32,6 +32,9 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'election.priority':
     'How much this host is preferred as the leader (higher first): when a term ends, the next goes to ' +
     'the most preferred waiting candidate (ties: queue order).',
+  'election.slots':
+    'How many hosts run the job at once, each in a slot 0\u2026slots\u22121 of its own (ZK_SUPERVISOR_SLOT); ' +
+    'every host must say the same.',
   'election.preempt':
     'Take the term back from a less preferred leader through a resign request (absent: never, as keepalived\u2019s ' +
     'nopreempt).',

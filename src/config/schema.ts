@@ -41,7 +41,6 @@ const zkPath = z
   .string()
   .check(z.regex(/^\/[^\0]*[^/]$|^\/$/, 'must be an absolute ZooKeeper path without a trailing slash'));
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGKILL'] as const;
-
 const command = () => z.union([z.array(nonEmpty()).check(z.minLength(1)), nonEmpty()]);
 
 const zookeeper = z.strictObject({
@@ -92,6 +91,7 @@ const JOB = {
     id: z._default(nonEmpty(), () => `${hostname()}:${process.pid}`),
     description: z._default(z.string(), ''),
     priority: z._default(z.int().check(z.gte(-1_000_000), z.lte(1_000_000)), 0),
+    slots: z._default(z.int().check(z.gte(1), z.lte(1000)), 1),
     preempt: z.optional(
       z.strictObject({
         after: z.pipe(stringOrNumber(), toMs),

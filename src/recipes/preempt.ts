@@ -18,6 +18,8 @@ export interface PreemptOptions {
   minTenureMs?: number;
   /** Called when we asked the leader of `leader.term` to step down. */
   onAsk?: (leader: LeaderInfo) => void;
+  /** Asked before each request: false holds it (tried again in a second), e.g. one request across slots. */
+  mayAsk?: () => boolean;
 }
 
 /** The nodes and session a preempter uses. */
@@ -65,7 +67,8 @@ export function preemptWhileWaiting(
       }
       for (let again = true; again && !signal.aborted; ) {
         const calm = calmSince === undefined ? undefined : performance.now() - calmSince;
-        const d = preemptDecision(me, leader, calm, Date.now(), timing, asked);
+        const decided = preemptDecision(me, leader, calm, Date.now(), timing, asked);
+        const d = decided === 'ask' && opts.mayAsk?.() === false ? { waitMs: 1000 } : decided;
         if (d === 'ask' && leader?.term !== undefined) {
           asked.add(leader.term);
           await writeResign(zk, site.resignPath, { term: leader.term, id: leader.id }, me.by, site.acl).then(

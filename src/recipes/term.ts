@@ -5,18 +5,19 @@ import type { Zk, ZkState } from '../zk/client.js';
 import { isFinal } from '../zk/types.js';
 import { offlineAfter } from '../zk/retry.js';
 import { Baton, type BatonHolder } from './baton.js';
-import type { CampaignOptions, Election, Won } from './election.js';
+import type { Election, Won } from './election.js';
 import { endOf, TermEnd } from './end.js';
 import { layoutOf } from './layout.js';
 import { watchNode } from './watch-node.js';
 import type { Lease } from './lease.js';
+import { Slots, type SlotsCampaignOptions, type SlotWon } from './slots.js';
 import type { LeaseHold } from './lease-hold.js';
 import type { Unconfirmed } from './history.js';
 import { awaitPrevious, type PreviousEnd } from './unconfirmed.js';
 
 const CANDIDATE_DELETED = () => new TermEnd('candidate-lost', 'candidate node deleted');
 
-export interface TakeOptions extends Omit<CampaignOptions, 'deferAnnounce'> {
+export interface TakeOptions extends Omit<SlotsCampaignOptions, 'deferAnnounce'> {
   /** The session's lease: the term is lost when it runs out (strongly advised: without it `msUntilStop` is ∞). */
   lease?: Lease;
   /** How long the work takes to stop (default and most: the lease's): it must stop this long before the lease ends. */
@@ -59,25 +60,26 @@ export class Term {
    * when the term is lost before the baton was ours, or as `campaign` does; nothing is left held in every case.
    * Throws RangeError (before campaigning) when `stopTimeoutMs` is more than the lease's.
    */
-  static async take(election: Election, opts: TakeOptions = {}): Promise<Term> {
+  static async take(election: Election | Slots, opts: TakeOptions = {}): Promise<Term> {
     const { lease, stopTimeoutMs, onWon, onBatonWait, deferAnnounce, unconfirmedWaitMs = 0, ...campaign } = opts;
     const { onUnconfirmed, onUnconfirmedEnd, ...rest } = campaign;
     if (lease && stopTimeoutMs !== undefined && stopTimeoutMs > lease.stopTimeoutMs)
       throw new RangeError(`stopTimeout ${stopTimeoutMs} ms is more than the lease's ${lease.stopTimeoutMs} ms`);
     const won = await election.campaign({ ...rest, deferAnnounce: true });
+    const at = election instanceof Slots ? election.elections[(won as SlotWon).slot]! : election; // its own baton
     // While we wait for the baton, our candidate node is watched (the term's own watches come with announce()).
     const gone = new AbortController();
     const waiting = new AbortController();
     const hold = lease?.hold(won.node, stopTimeoutMs);
-    const { zk } = election;
+    const { zk } = at;
     const session = sessionEnd(zk); // lost with the session, with or without a lease
     const lost = AbortSignal.any([won.lost, gone.signal, session.signal, ...(hold ? [hold.signal] : [])]);
-    const layout = layoutOf(election.path);
-    const baton = new Baton(zk, layout.batons, { acl: election.opts.acl, legacy: layout.active });
+    const layout = layoutOf(at.path);
+    const baton = new Baton(zk, layout.batons, { acl: at.opts.acl, legacy: layout.active });
     const watchOwnNode = () =>
       void watchNode(zk, won.node, (e) => e === 'deleted' && gone.abort(CANDIDATE_DELETED()), waiting.signal);
     try {
-      const { id, host } = election.opts.info ?? {};
+      const { id, host } = at.opts.info ?? {};
       const data = JSON.stringify({ id, host, term: won.term, node: won.node, sessionId: zk.sessionId });
       const signal = AbortSignal.any([lost, ...(opts.signal ? [opts.signal] : [])]);
       let watching = false;
@@ -125,6 +127,10 @@ export class Term {
   /** The term number (grows by one per term). */
   get term(): number {
     return this.won.term;
+  }
+  /** The slot held (taken on {@link Slots}), else undefined. */
+  get slot(): number | undefined {
+    return (this.won as Partial<SlotWon>).slot;
   }
 
   /** ms until the work must be stopped (the lease's; Infinity without a lease; ≤ 0 once lost to it). */

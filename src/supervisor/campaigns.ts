@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import { Election } from '../recipes/election.js';
 import { endOf, TermEnd } from '../recipes/end.js';
 import type { Lease } from '../recipes/lease.js';
+import { slotPathOf, Slots } from '../recipes/slots.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
 import { pause } from '../util/abort.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -19,6 +20,15 @@ import { accessError, secureDirectories } from './secure.js';
 import { leadTerm, takeTerm } from './term.js';
 
 const PASSED_ON = 'passed on: this host leads more than its share of the jobs (spread)';
+
+/** The job's election: `election.slots` of them (Slots) when more than one, else one at `election.path`. */
+export function electionOf(ctx: ModeContext, zk: Zk): Election | Slots {
+  const { path, slots } = ctx.config.election;
+  const opts = { info: ctx.info, acl: ctx.acl };
+  if (slots === 1) return new Election(zk, path, { ...opts, history: ctx.historyOf(path) });
+  const histories = Array.from({ length: slots }, (_, i) => ctx.historyOf(slotPathOf(path, i)));
+  return new Slots(zk, path, slots, { ...opts, histories });
+}
 
 /** What the campaigns need besides the modes' context. */
 export interface CampaignHost {
@@ -42,12 +52,16 @@ export async function campaign(
 ): Promise<void> {
   const config: Config = ctx.config;
   const log: Logger = ctx.log;
-  const election = new Election(zk, config.election.path, { info: ctx.info, acl: ctx.acl, history: ctx.history });
-  await ensurePath(zk, election.candidates, ctx.acl);
+  const election = electionOf(ctx, zk);
+  const paths = election instanceof Slots ? election.elections.map((e) => e.path) : [election.path];
+  if (election instanceof Slots)
+    await election.agree(); // rejects SLOTS_MISMATCH: the job stops
+  else await ensurePath(zk, election.candidates, ctx.acl);
   if (config.zookeeper.acl === 'secured') {
-    await secureDirectories(zk, config.election.path, parent(pidNodePathOf(config)), ctx.acl, log);
+    for (const p of paths) await secureDirectories(zk, p, parent(pidNodePathOf(config)), ctx.acl, log);
   }
-  let steppedDown: number | undefined; // the term we last led on this session, once it ended (priority.ts)
+  // the term (and slot) we last led on this session, once it ended (priority.ts)
+  let steppedDown: { steppedDown: number; steppedDownSlot?: number } | undefined;
   for (let failures = 0; !signal.aborted; ) {
     if (host.pending()) return; // a reloaded config: the next session adopts it
     const gate = await untilUndrained(zk, config, log, ctx.report, signal);
@@ -57,9 +71,10 @@ export async function campaign(
     let task: LeashedTask | undefined;
     try {
       task = ctx.spawn();
-      const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal, steppedDown });
-      steppedDown = term.won.term;
-      if (await host.passOn?.(election).catch(() => false)) {
+      const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal, ...steppedDown });
+      steppedDown = { steppedDown: term.term, steppedDownSlot: term.slot };
+      const held = election instanceof Slots ? election.elections[term.slot!]! : election;
+      if (await host.passOn?.(held).catch(() => false)) {
         // nothing started: the next candidate takes the term after our release, as after a resign
         ctx.report({ type: 'term-ended', end: new TermEnd('released', PASSED_ON), shutdown: false });
         await term.release();

@@ -131,12 +131,19 @@ export const commandPresent: ConfigCheck = ({ task }) => {
   return undefined;
 };
 
+/** election.slots > 1 runs that many copies at once: not with task.schedule, whose every tick runs once. */
+export const slotsFit: ConfigCheck = ({ election, task }) =>
+  election.slots > 1 && task.schedule !== undefined
+    ? { path: ['election', 'slots'], message: 'more than 1 does not apply with task.schedule (a tick runs once)' }
+    : undefined;
+
 /** Every check `run`, `once` and `validate` apply after the shape. */
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   connectValid,
   pathsValid,
   stopTimeoutFits,
   scheduleCompiles,
+  slotsFit,
   timezoneKnown,
   identityUsable,
   tlsFilesUsable,

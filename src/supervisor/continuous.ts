@@ -47,7 +47,7 @@ export async function runContinuous(
     }
     if (thinLease(l)) return refuse(task, run === 0, 'thin lease');
     ctx.setTask(task);
-    task.run(l.term.msUntilStop(), l.term.term, l.term.token);
+    task.run(l.term.msUntilStop(), l.term.term, l.term.token, undefined, l.term.slot);
     void l.term.announce(); // the leader node and the term's watches: after the start, off the hand-over path
     const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
     ctx.report({ type: 'child-started', restart: run > 0, childPgid, leashPid: task.pid, token: l.term.token });

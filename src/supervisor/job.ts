@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Election, LeaderInfo } from '../recipes/election.js';
+import { RecipeError } from '../recipes/errors.js';
 import { TermHistory } from '../recipes/history.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
@@ -46,7 +47,7 @@ export class Job extends EventEmitter<Events> {
   #spec!: TaskSpec;
   #acl: readonly Acl[] = [];
   #info!: LeaderInfo;
-  #history = new TermHistory();
+  #histories = new Map<string, TermHistory>(); // per election path (each slot's)
   #hooks!: Hooks;
   /** A reloaded config waiting for the next campaign (`session`: for the next session). */
   #pending: { config: Config; session: boolean } | undefined;
@@ -83,8 +84,10 @@ export class Job extends EventEmitter<Events> {
       get info() {
         return self.#info;
       },
-      get history() {
-        return self.#history;
+      historyOf(path) {
+        const h = self.#histories.get(path) ?? new TermHistory();
+        self.#histories.set(path, h);
+        return h;
       },
       get hooks() {
         return self.#hooks;
@@ -106,7 +109,7 @@ export class Job extends EventEmitter<Events> {
 
   // Takes `config` as ours: the child's spec, the schedule, our ACL and candidate info follow it.
   #adopt(config: Config): void {
-    if (this.config && this.config.election.path !== config.election.path) this.#history = new TermHistory();
+    if (this.config && this.config.election.path !== config.election.path) this.#histories.clear();
     this.config = config;
     this.#acl = memberAcl(config.zookeeper.acl, this.host.digest);
     this.#info = candidateOf(config);
@@ -211,14 +214,15 @@ export class Job extends EventEmitter<Events> {
       const signal = AbortSignal.any([session, ac.signal]);
       const path = this.pidNodePath;
       const pidNode = keepPidNode(zk, this.config, JSON.stringify(this.#info), this.#acl, this.log, signal);
-      let fatal: AccessError | undefined;
+      let fatal: Error | undefined;
       try {
         if (lease) await campaign(this.ctx, this.#campaignHost, zk, lease, signal);
         else await pause(FOREVER_MS, signal); // keep the pid node; retry on a new session
         failures = 0;
       } catch (err) {
         if (isZkError(err, 'NOAUTH')) fatal = accessError(err, this.host.digest);
-        else if (err instanceof AccessError) fatal = err;
+        else if (err instanceof AccessError || (err instanceof RecipeError && err.code === 'SLOTS_MISMATCH'))
+          fatal = err;
         else if (!signal.aborted) {
           this.log.error('campaign failed', { error: String(err) });
           this.report({ type: 'campaign-failed' });

@@ -26,8 +26,8 @@ export interface ModeContext {
   readonly log: Logger;
   readonly acl: readonly Acl[];
   readonly info: LeaderInfo;
-  /** The terms this process has seen of the election, across its sessions (term numbers only grow). */
-  readonly history: TermHistory;
+  /** The terms this process has seen of the election at `path` (a slot's), across its sessions (they only grow). */
+  historyOf(path: string): TermHistory;
   /** The configured hooks (a no-op for those not set). */
   readonly hooks: Hooks;
   /** Reports what happened; the supervisor's table decides the state it leads to. */

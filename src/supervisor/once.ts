@@ -33,7 +33,11 @@ export interface OnceOptions {
  * rejects on ZooKeeper errors or with the signal's reason.
  */
 export async function runOnce(ctx: ModeContext, zk: Zk, opts: OnceOptions): Promise<OnceResult> {
-  const election = new Election(zk, ctx.config.election.path, { info: ctx.info, acl: ctx.acl, history: ctx.history });
+  const election = new Election(zk, ctx.config.election.path, {
+    info: ctx.info,
+    acl: ctx.acl,
+    history: ctx.historyOf(ctx.config.election.path),
+  });
   let task: LeashedTask | undefined;
   let term: Term | undefined;
   try {

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { CampaignOptions, Election } from '../recipes/election.js';
 import { Lease } from '../recipes/lease.js';
 import { endOf } from '../recipes/end.js';
+import type { Slots, SlotsCampaignOptions, SlotWon } from '../recipes/slots.js';
 import { Term } from '../recipes/term.js';
 import type { Zk } from '../zk/client.js';
 import type { LeashedTask } from '../task/task.js';
@@ -71,9 +72,9 @@ export function openLease(
  */
 export async function takeTerm(
   ctx: ModeContext,
-  election: Election,
+  election: Election | Slots,
   lease: Lease,
-  opts: Pick<CampaignOptions, 'signal' | 'shutdown' | 'timeoutMs' | 'steppedDown'>
+  opts: Pick<SlotsCampaignOptions, 'signal' | 'shutdown' | 'timeoutMs' | 'steppedDown' | 'steppedDownSlot'>
 ): Promise<Term> {
   let waitingSince: number | undefined;
   const { preempt } = ctx.config.election;
@@ -106,7 +107,7 @@ export async function takeTerm(
         atMostMs: waitMs,
       }),
     onUnconfirmedEnd: (how, waitedMs) => ctx.log.info('done waiting for the last term', { how, waitedMs }),
-    onWon: (won) => ctx.report({ type: 'won', term: won.term, node: won.node }),
+    onWon: (won) => ctx.report({ type: 'won', term: won.term, node: won.node, slot: (won as Partial<SlotWon>).slot }),
     onBatonWait: (h) => {
       waitingSince ??= performance.now();
       ctx.report({ type: 'baton-wait', holder: h.data, holderSession: h.session });

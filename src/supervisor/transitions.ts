@@ -13,7 +13,7 @@ export type SupervisorEvent =
   | { type: 'campaign-failed' } // a ZooKeeper error while joining: the job tries again on the same session
   | { type: 'drained' } // an operator's marker keeps us out of the queue
   | { type: 'joined'; rejoin: boolean }
-  | { type: 'won'; term: number; node: string }
+  | { type: 'won'; term: number; node: string; slot?: number }
   | { type: 'baton-wait'; holder: string; holderSession: string }
   | { type: 'child-started'; restart: boolean; childPgid: number; leashPid: number; token: number }
   | { type: 'tick-waiting'; tick: string; late: boolean }

@@ -20,7 +20,8 @@ const SUPERVISOR_ONLY = new Set([
  *    the supervisor alone (NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*, INVOCATION_ID): not even when listed;
  * 2. USER, LOGNAME and HOME of `task.user`; PATH when nothing set one;
  * 3. `task.env`; then `ZK_SUPERVISOR_ID` and `ZK_SUPERVISOR_PATH`.
- * The leash adds, per run, `ZK_SUPERVISOR_TERM`, `ZK_SUPERVISOR_TOKEN` and (scheduled mode) `ZK_SUPERVISOR_TICK`.
+ * The leash adds, per run, `ZK_SUPERVISOR_TERM`, `ZK_SUPERVISOR_TOKEN`, (scheduled mode) `ZK_SUPERVISOR_TICK` and
+ * (slots) `ZK_SUPERVISOR_SLOT`.
  */
 export function childEnv(
   config: Config,

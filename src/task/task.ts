@@ -56,9 +56,9 @@ export interface LeashedTask {
   readonly exited: Promise<TaskExit>;
   /**
    * Starts the command, with the lease valid for `leaseMs` more ms and the term/token (and, in scheduled
-   * mode, the tick) in its environment.
+   * mode, the tick; on slots, the slot) in its environment.
    */
-  run(leaseMs: number, term: number, token: number, tick?: string): void;
+  run(leaseMs: number, term: number, token: number, tick?: string, slot?: number): void;
   /** Renews the lease: valid for `leaseMs` more ms from now. The leash stops the child when it lapses. */
   renew(leaseMs: number): void;
   /**
@@ -179,10 +179,10 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     },
     started: jobStarted,
     exited,
-    run(leaseMs, term, token, tick = '') {
+    run(leaseMs, term, token, tick, slot) {
       ran = true;
       started = performance.now();
-      send(`R ${deadlineIn(leaseMs)} ${term} ${token} ${tick}`.trimEnd());
+      send(`R ${deadlineIn(leaseMs)} ${term} ${token} ${tick || '-'} ${slot ?? '-'}`);
     },
     renew(leaseMs) {
       if (ran) send(`L ${deadlineIn(leaseMs)}`);

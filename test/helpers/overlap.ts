@@ -11,6 +11,8 @@ export interface Run {
   stopped: boolean;
   /** ZK_SUPERVISOR_TICK, '-' when none */
   tick: string;
+  /** ZK_SUPERVISOR_SLOT, '-' when none */
+  slot: string;
   /** Silences longer than {@link PAUSE_NS} between two lines (the child was stopped, e.g. SIGSTOP): not running. */
   pauses: [bigint, bigint][];
 }
@@ -23,7 +25,7 @@ export function readRuns(file: string): Run[] {
   if (!existsSync(file)) return [];
   const runs = new Map<number, Run>();
   for (const l of readFileSync(file, 'utf8').split('\n')) {
-    const [kind, name, pid, ns, token, tick] = l.split(' ');
+    const [kind, name, pid, ns, token, tick, slot] = l.split(' ');
     if (!kind || !name || !pid || !ns) continue;
     const t = BigInt(ns);
     const r = runs.get(Number(pid)) ?? {
@@ -34,6 +36,7 @@ export function readRuns(file: string): Run[] {
       token: token ?? '',
       stopped: false,
       tick: tick ?? '-',
+      slot: slot ?? '-',
       pauses: [],
     };
     if (t - r.endNs > PAUSE_NS) r.pauses.push([r.endNs, t]);
@@ -82,6 +85,29 @@ function segments(r: Run): [bigint, bigint][] {
   out.push([from, r.endNs]);
   return out;
 }
+
+/** The most runs alive at one instant (from their start and end lines, pauses counted as running). */
+export function maxConcurrent(runs: Run[]): number {
+  const edges = runs.flatMap(
+    (r) =>
+      [
+        [r.startNs, 1],
+        [r.endNs, -1],
+      ] as [bigint, number][]
+  );
+  edges.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1])); // an end before a start at one instant
+  let now = 0;
+  let most = 0;
+  for (const [, d] of edges) {
+    now += d;
+    most = Math.max(most, now);
+  }
+  return most;
+}
+
+/** Runs grouped by slot (`-`: none), in start order. */
+export const bySlot = (runs: Run[]): Map<string, Run[]> =>
+  runs.reduce((m, r) => m.set(r.slot, [...(m.get(r.slot) ?? []), r]), new Map<string, Run[]>());
 
 /** Gaps between consecutive runs (ms): end of one to start of the next. */
 export function gaps(runs: Run[]): number[] {
