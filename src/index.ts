@@ -35,7 +35,10 @@ export {
   type Contender,
   type CampaignOptions,
   type ResignRequest,
+  type PreemptOptions,
 } from './recipes/election.js';
+export { Slots, type SlotWon, type SlotsCampaignOptions } from './recipes/slots.js';
+export { preferredOf, priorityOf, preemptDecision } from './recipes/priority.js';
 export { layoutOf, type ElectionLayout } from './recipes/layout.js';
 export { Term, type TakeOptions } from './recipes/term.js';
 export { TermEnd, endOf, type TermEndKind } from './recipes/end.js';

@@ -9,6 +9,7 @@ import { ESCAPES } from './faults-escape.js';
 import { JOB_FAULTS } from './faults-jobs.js';
 import { LEASH_FAULTS } from './faults-leash.js';
 import { PRIORITY_FAULTS } from './faults-priority.js';
+import { SLOT_FAULTS } from './faults-slots.js';
 import { RENEGOTIATED, RESET_FAULTS } from './faults-reset.js';
 import { REVIEW_FAULTS } from './faults-review.js';
 import { failover, sleep, waitRuns, type Scenario } from './trial.js';
@@ -265,4 +266,5 @@ export const SCENARIOS: Scenario[] = [
   ...OVER_TLS,
   ...JOB_FAULTS,
   ...PRIORITY_FAULTS,
+  ...SLOT_FAULTS,
 ];

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Zk } from '../../src/zk/client.js';
-import { gaps, overlaps, readRuns } from '../helpers/overlap.js';
+import { bySlot, gaps, overlaps, readRuns } from '../helpers/overlap.js';
 import { ProcSampler, aliveJobs, newTag, procOverlaps, type ProcLife } from '../helpers/proc-sampler.js';
 import { TcpProxy } from '../helpers/proxy.js';
 import { BIN, SupervisorProc, endAll, jobLog, startElection, writeConfig } from '../helpers/supervisors.js';
@@ -97,6 +97,8 @@ export interface Scenario {
   proxy?: boolean;
   /** With `proxy`: the host that goes through it instead of the first (0 a, 1 b, 2 c). */
   proxyHost?: number;
+  /** How many supervisors (a, b, c, d, e; default 3). */
+  hosts?: number;
   /** Each host's `--priority` (a, b, c; default none). */
   priorities?: number[];
   /** Extra lines of every job's `election` section (indented by two spaces). */
@@ -197,7 +199,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
   const sups: SupervisorProc[] = [];
   const others: Promise<unknown>[] = [];
   try {
-    const ids = ['a', 'b', 'c'].map((n) => `${n}-${id}`);
+    const ids = ['a', 'b', 'c', 'd', 'e'].slice(0, scenario.hosts ?? 3).map((n) => `${n}-${id}`);
     const configs = ids.map((_, i) => (i === (scenario.proxyHost ?? 0) ? first : rest));
     const args = ids.map((_, i) => {
       const p = scenario.priorities?.[i];
@@ -272,7 +274,8 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     const out = await scenario.run(ctx);
     const endNs = process.hrtime.bigint();
     const lives = await sampler.snapshot();
-    const perJob = childLogs.map(readRuns);
+    // a job's slots run side by side: overlaps and gaps are per slot (one group without slots)
+    const perJob = childLogs.flatMap((log) => [...bySlot(readRuns(log)).values()]);
     // Max ms include an overlap the scenario tolerates (DESIGN §3.4); the counts do not.
     const self = perJob.flatMap(overlaps);
     const proc = procOverlaps(lives, endNs);

@@ -72,6 +72,7 @@ function classify(life, env) {
   life.term = envVar(env, 'ZK_SUPERVISOR_TERM') ?? '';
   life.tick = envVar(env, 'ZK_SUPERVISOR_TICK') ?? '';
   life.path = envVar(env, 'ZK_SUPERVISOR_PATH') ?? '';
+  life.slot = envVar(env, 'ZK_SUPERVISOR_SLOT') ?? '';
   life.argv = argvOf(life.pid);
 }
 
@@ -117,6 +118,7 @@ function sample() {
         term: '',
         tick: '',
         path: '',
+        slot: '',
         argv: '',
         forkedAtNs: String(BigInt(st.startTicks) * 10_000_000n - bootOffsetNs),
         firstSeenNs: t,

@@ -23,6 +23,8 @@ export interface ProcLife {
   tick: string;
   /** ZK_SUPERVISOR_PATH: the job's election (a daemon's jobs run side by side, each on its own). */
   path: string;
+  /** ZK_SUPERVISOR_SLOT ('' without slots): the slots of a job run side by side, each on its own. */
+  slot: string;
   /** Fork time from /proc/<pid>/stat (10 ms resolution). */
   forkedAtNs: bigint;
   firstSeenNs: bigint;
@@ -132,7 +134,30 @@ export class ProcSampler {
 
 /** The run a job process belongs to: its host, term and (scheduled mode) tick. */
 export const runOf = (l: ProcLife): string =>
-  `${l.path ? `${l.path}:` : ''}${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
+  `${l.path ? `${l.path}:` : ''}${l.slot ? `[${l.slot}]` : ''}${l.host}#${l.term}${l.tick ? `@${l.tick}` : ''}`;
+
+/** How long (ms) more than `k` runs were seen running at once, and the most at one instant (slots: k). */
+export function beyondRuns(lives: ProcLife[], k: number): { ms: number; most: number } {
+  const edges: [bigint, number, string][] = [];
+  for (const l of lives.filter((x) => x.job))
+    for (const [a, b] of l.segments) edges.push([a, 1, runOf(l)], [b, -1, runOf(l)]);
+  edges.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : x[1] - y[1]));
+  const alive = new Map<string, number>(); // processes alive per run
+  let most = 0;
+  let ns = 0n;
+  let since: bigint | undefined; // when more than k began
+  for (const [t, d, run] of edges) {
+    alive.set(run, (alive.get(run) ?? 0) + d);
+    if (alive.get(run) === 0) alive.delete(run);
+    most = Math.max(most, alive.size);
+    if (alive.size > k) since ??= t;
+    else if (since !== undefined) {
+      ns += t - since;
+      since = undefined;
+    }
+  }
+  return { ms: Number(ns) / 1e6, most };
+}
 
 /**
  * Pairs of runs with job processes seen running at the same sampled instant, up to `untilNs`: each pair once,
@@ -146,7 +171,7 @@ export function procOverlaps(lives: ProcLife[], untilNs?: bigint): ProcOverlap[]
     for (let j = i + 1; j < jobs.length; j++) {
       const a = jobs[i]!;
       const b = jobs[j]!;
-      if (runOf(a) === runOf(b) || a.path !== b.path) continue; // one run, or two jobs
+      if (runOf(a) === runOf(b) || a.path !== b.path || a.slot !== b.slot) continue; // one run, or two jobs/slots
       for (const [a0, a1] of a.segments) {
         for (const [b0, b1] of b.segments) {
           // biome-ignore lint/complexity/useMathMinMax: bigint nanoseconds (Math.max takes numbers)

@@ -16,6 +16,7 @@ const PUBLIC = [
   // the recipes
   ...['Mutex', 'CONTENDER_NAME', 'Election', 'layoutOf', 'Term', 'TermEnd', 'endOf', 'lead', 'observeLeader'],
   ...['Lease', 'LeaseHold', 'leaseTiming', 'stopBudgetMs', 'Baton', 'maintainPidNode', 'removePidNode', 'RecipeError'],
+  ...['Slots', 'preferredOf', 'priorityOf', 'preemptDecision'], // several holders; the priority rules (#30)
 ];
 
 test('api: the entry point exports exactly the public names (no daemon internals)', () => {

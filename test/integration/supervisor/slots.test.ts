@@ -2,7 +2,7 @@
 // and 1 (ZK_SUPERVISOR_SLOT); a killed holder's slot is re-taken under the same index, the other slot undisturbed,
 // never three at once; a host whose config says another slot count is refused.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { bySlot, maxConcurrent, overlaps, readRuns } from '../../helpers/overlap.js';
@@ -31,16 +31,31 @@ test('slots: 2 slots over 4 hosts run two children (slots 0 and 1); a killed hol
   const json = JSON.parse(execFileSync(process.execPath, [BIN, 'status', '--config', config, '--json']).toString());
   assert.equal(json.slots.length, 2);
 
+  const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--config', config], { encoding: 'utf8' });
+  const noSlot = cli(['resign']);
+  assert.equal(noSlot.status, 2);
+  assert.match(noSlot.stderr, /--slot: \/jobs\/slots has 2 slots: name the one to resign \(0…1\)/);
+  const once = cli(['once']);
+  assert.equal(once.status, 2, 'once refuses slots');
+  assert.match(once.stderr, /election\.slots: once runs the command on one host/);
+  const resigned = cli(['resign', '--slot', '0', '--wait', '--timeout', '10s']);
+  assert.equal(resigned.status, 0, resigned.stderr);
+  await waitFor(() => readRuns(childLog).filter((r) => r.slot === '0').length === 2, {
+    timeoutMs: 10_000,
+    what: 'slot 0 handed over after resign --slot 0',
+  });
+  assert.equal(readRuns(childLog).filter((r) => r.slot === '1').length, 1, 'slot 1 untouched by the resign of slot 0');
+
   const holder1 = sups.find((s) => s.id === first.find((r) => r.slot === '1')!.name)!;
   const killed = performance.now();
   holder1.killGroup(); // its leash kills the child; its session expires after T
-  await waitFor(() => readRuns(childLog).length >= 3, { timeoutMs: 10_000, what: 'slot 1 re-taken' });
+  await waitFor(() => readRuns(childLog).length >= 4, { timeoutMs: 10_000, what: 'slot 1 re-taken' });
   const took = performance.now() - killed;
   const runs = readRuns(childLog);
-  const retaken = runs[2]!;
+  const retaken = runs[3]!;
   assert.equal(retaken.slot, '1', 'the lost slot was re-taken under its index');
   assert.notEqual(retaken.name, holder1.id);
-  assert.equal(bySlot(runs).get('0')!.length, 1, 'slot 0 was not disturbed');
+  assert.equal(bySlot(runs).get('0')!.length, 2, 'slot 0 was not disturbed');
   for (const [slot, inSlot] of bySlot(runs))
     assert.deepEqual(
       overlaps(inSlot).map((o) => `${o.a.name}/${o.b.name} ${o.ms.toFixed(1)} ms`),
@@ -57,5 +72,5 @@ test('slots: 2 slots over 4 hosts run two children (slots 0 and 1); a killed hol
   procs.push(odd);
   await odd.waitLog(/election\.slots is 3 here, but \/jobs\/slots\/slots says 2/, 10_000);
   assert.equal(await odd.exited, 1, 'the refused host exits 1');
-  assert.equal(readRuns(childLog).length, 3);
+  assert.equal(readRuns(childLog).length, 4);
 });

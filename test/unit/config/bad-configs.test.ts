@@ -174,6 +174,21 @@ const CASES: [string, string, RegExp][] = [
     /^c\.yaml:8:11: task\.onExit: restart does not apply with task\.schedule/,
   ],
   [
+    'slots with schedule',
+    `${ZK}election:\n  path: /e\n  slots: 2\n${TASK}  schedule: "@daily"\n`,
+    /^c\.yaml:5:10: election\.slots: more than 1 does not apply with task\.schedule \(a tick runs once\)$/,
+  ],
+  [
+    'zero slots',
+    `${ZK}election:\n  path: /e\n  slots: 0\n${TASK}`,
+    /^c\.yaml:5:10: election\.slots: Too small: expected number to be >=1 \(got 0\)$/,
+  ],
+  [
+    'a fractional priority',
+    `${ZK}election:\n  path: /e\n  priority: 1.5\n${TASK}`,
+    /^c\.yaml:5:13: election\.priority: Invalid input: expected int, received number \(got 1\.5\)$/,
+  ],
+  [
     'unknown concurrency',
     `${ZK}${EL}${TASK}  schedule: "@daily"\n  concurrency: allow\n`,
     /^c\.yaml:8:16: task\.concurrency: Invalid option: expected one of "forbid"\|"replace" \(got "allow"\)$/,
