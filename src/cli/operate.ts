@@ -101,6 +101,8 @@ export async function drain(file: string, id: string | undefined, on: boolean, j
  */
 export async function watch(file: string, json: boolean, job?: string): Promise<void> {
   const { config, digest } = load(file, job);
+  if (config.election.slots > 1)
+    fail(EXIT.CONFIG, `--watch follows one leader; ${config.election.path} has slots: run status without --watch`);
   const { watchLeader } = await import('./status.js');
   const ac = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());

@@ -30,6 +30,7 @@ export interface SlotsCampaignOptions extends CampaignOptions {
 export class Slots {
   readonly elections: Election[];
   #cleanup: Promise<void> = Promise.resolve();
+  #agreed: Promise<void> | undefined;
 
   /** `histories[i]`, when given, is slot i's (shared by the Elections of that slot in one process). */
   constructor(
@@ -45,28 +46,10 @@ export class Slots {
     );
   }
 
-  /**
-   * Writes `k` at `<path>/slots` if no host did yet; rejects RecipeError SLOTS_MISMATCH when another host's
-   * config wrote another count (every host of a job must agree; delete the node to change it).
-   */
-  async agree(): Promise<void> {
-    const node = slotsNodeOf(this.path);
-    await ensurePath(this.zk, this.path, this.opts.acl);
-    const data = JSON.stringify({ slots: this.k });
-    try {
-      await this.zk.create(node, data, { acl: this.opts.acl });
-      return;
-    } catch (err) {
-      if (!isZkError(err, 'NODEEXISTS')) throw err;
-    }
-    const theirs = countOf((await this.zk.get(node)).data);
-    if (theirs !== this.k)
-      throw new RecipeError(
-        'SLOTS_MISMATCH',
-        node,
-        `election.slots is ${this.k} here, but ${node} says ${theirs ?? '(unreadable)'}: every host of the job must ` +
-          `have the same slots (delete ${node} while no host runs the job to change it)`
-      );
+  /** {@link agreeOnSlots} for these slots, once per instance (campaign() waits for it). */
+  agree(): Promise<void> {
+    this.#agreed ??= agreeOnSlots(this.zk, this.path, this.k, this.opts.acl);
+    return this.#agreed;
   }
 
   /**
@@ -118,6 +101,30 @@ export class Slots {
     opts.signal?.throwIfAborted();
     throw failed ? failed.err : new Error('no slot won');
   }
+}
+
+/**
+ * Writes `k` at `<path>/slots` if no host did yet (a host of one slot too: hosts of one election at `<path>` and of
+ * slots under it would not see each other); rejects RecipeError SLOTS_MISMATCH when another host's config wrote
+ * another count (every host of a job must agree; delete the node while no host runs the job to change it).
+ */
+export async function agreeOnSlots(zk: Zk, path: string, k: number, acl?: readonly Acl[]): Promise<void> {
+  const node = slotsNodeOf(path);
+  await ensurePath(zk, path, acl);
+  try {
+    await zk.create(node, JSON.stringify({ slots: k }), { acl });
+    return;
+  } catch (err) {
+    if (!isZkError(err, 'NODEEXISTS')) throw err;
+  }
+  const theirs = countOf((await zk.get(node)).data);
+  if (theirs !== k)
+    throw new RecipeError(
+      'SLOTS_MISMATCH',
+      node,
+      `election.slots is ${k} here, but ${node} says ${theirs ?? '(unreadable)'}: every host of the job must ` +
+        `have the same slots (delete ${node} while no host runs the job to change it)`
+    );
 }
 
 function countOf(data: Buffer): number | undefined {

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { Election } from '../recipes/election.js';
 import { endOf, TermEnd } from '../recipes/end.js';
 import type { Lease } from '../recipes/lease.js';
-import { slotPathOf, Slots } from '../recipes/slots.js';
+import { agreeOnSlots, slotPathOf, Slots } from '../recipes/slots.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
 import { pause } from '../util/abort.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -54,9 +54,9 @@ export async function campaign(
   const log: Logger = ctx.log;
   const election = electionOf(ctx, zk);
   const paths = election instanceof Slots ? election.elections.map((e) => e.path) : [election.path];
-  if (election instanceof Slots)
-    await election.agree(); // rejects SLOTS_MISMATCH: the job stops
-  else await ensurePath(zk, election.candidates, ctx.acl);
+  // every host writes or checks the slot count, one slot too; rejects SLOTS_MISMATCH: the job stops
+  await agreeOnSlots(zk, config.election.path, config.election.slots, ctx.acl);
+  if (election instanceof Election) await ensurePath(zk, election.candidates, ctx.acl);
   if (config.zookeeper.acl === 'secured') {
     for (const p of paths) await secureDirectories(zk, p, parent(pidNodePathOf(config)), ctx.acl, log);
   }

@@ -72,5 +72,20 @@ test('slots: 2 slots over 4 hosts run two children (slots 0 and 1); a killed hol
   procs.push(odd);
   await odd.waitLog(/election\.slots is 3 here, but \/jobs\/slots\/slots says 2/, 10_000);
   assert.equal(await odd.exited, 1, 'the refused host exits 1');
+  // …and so is one of a single election there: it would not see the slots' holders
+  const single = new SupervisorProc('f', writeConfig(work.dir, { connect, path: '/jobs/slots', childLog }));
+  procs.push(single);
+  await single.waitLog(/election\.slots is 1 here, but \/jobs\/slots\/slots says 2/, 10_000);
+  assert.equal(await single.exited, 1);
   assert.equal(readRuns(childLog).length, 4);
+
+  // drain moves the host out of the slot it holds: the slot goes on elsewhere, under its index
+  const holder0 = bySlot(readRuns(childLog)).get('0')!.at(-1)!.name;
+  const drained = cli(['drain', '--id', holder0]);
+  assert.equal(drained.status, 0, drained.stderr);
+  await waitFor(() => bySlot(readRuns(childLog)).get('0')!.length === 3, { timeoutMs: 10_000, what: 'slot 0 moved' });
+  const after = readRuns(childLog);
+  assert.notEqual(bySlot(after).get('0')!.at(-1)!.name, holder0, 'the drained host no longer holds slot 0');
+  assert.equal(bySlot(after).get('1')!.length, 2, 'slot 1 untouched by the drain');
+  for (const [, inSlot] of bySlot(after)) assert.deepEqual(overlaps(inSlot), []);
 });
