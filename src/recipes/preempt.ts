@@ -18,8 +18,10 @@ export interface PreemptOptions {
   minTenureMs?: number;
   /** Called when we asked the leader of `leader.term` to step down. */
   onAsk?: (leader: LeaderInfo) => void;
-  /** Asked before each request: false holds it (tried again in a second), e.g. one request across slots. */
-  mayAsk?: () => boolean;
+  /** Asked before each request to `leader`: false holds it (tried again in a second), e.g. one across slots. */
+  mayAsk?: (leader: LeaderInfo) => boolean;
+  /** Told the leader node's content each time it is read (undefined: none, or unreadable). */
+  onLeader?: (leader: LeaderInfo | undefined) => void;
 }
 
 /** The nodes and session a preempter uses. */
@@ -60,15 +62,17 @@ export function preemptWhileWaiting(
         const r = await zk.getW(site.leaderPath, { signal });
         leader = parse(r.data);
         changed = r.event;
+        opts.onLeader?.(leader);
       } catch (err) {
         if (signal.aborted) break;
         // absent (an election being set up): wait for it; unreachable: try again in a second
+        if (isZkError(err, 'NONODE')) opts.onLeader?.(undefined);
         changed = isZkError(err, 'NONODE') ? zk.existsW(site.leaderPath, { signal }).then((x) => x.event) : tick(1000);
       }
       for (let again = true; again && !signal.aborted; ) {
         const calm = calmSince === undefined ? undefined : performance.now() - calmSince;
         const decided = preemptDecision(me, leader, calm, Date.now(), timing, asked);
-        const d = decided === 'ask' && opts.mayAsk?.() === false ? { waitMs: 1000 } : decided;
+        const d = decided === 'ask' && leader && opts.mayAsk?.(leader) === false ? { waitMs: 1000 } : decided;
         if (d === 'ask' && leader?.term !== undefined) {
           asked.add(leader.term);
           await writeResign(zk, site.resignPath, { term: leader.term, id: leader.id }, me.by, site.acl).then(

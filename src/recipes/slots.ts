@@ -7,7 +7,7 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { ensurePath } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
-import { Election, type CampaignOptions, type Won } from './election.js';
+import { Election, type CampaignOptions, type PreemptOptions, type Won } from './election.js';
 import { RecipeError } from './errors.js';
 import type { TermHistory } from './history.js';
 import type { LeaderInfo } from './leader.js';
@@ -63,15 +63,22 @@ export class Slots {
     await this.agree();
     const others = new AbortController();
     const signal = opts.signal ? AbortSignal.any([opts.signal, others.signal]) : others.signal;
-    let askedAt = -Infinity; // one preempt request across the slots per `after`
-    const preempt = opts.preempt && {
-      ...opts.preempt,
-      mayAsk: () => performance.now() - askedAt >= opts.preempt!.afterMs && (opts.preempt!.mayAsk?.() ?? true),
-      onAsk: (l: LeaderInfo) => {
-        askedAt = performance.now();
-        opts.preempt!.onAsk?.(l);
-      },
-    };
+    // One preempt request across the slots at a time: until the asked slot's term has ended, no other is asked.
+    let pending: { slot: number; term?: number } | undefined;
+    const { preempt: p } = opts;
+    const preemptIn = (slot: number): PreemptOptions | undefined =>
+      p && {
+        ...p,
+        mayAsk: (l) => {
+          if ((pending && pending.slot !== slot) || p.mayAsk?.(l) === false) return false;
+          pending = { slot, term: l.term };
+          return true;
+        },
+        onLeader: (l) => {
+          if (pending?.slot === slot && l?.term !== pending.term) pending = undefined;
+          p.onLeader?.(l);
+        },
+      };
     let first: SlotWon | undefined;
     let failed: { err: unknown } | undefined; // a slot's campaign that failed ends them all
     let won!: (w: SlotWon) => void;
@@ -82,7 +89,7 @@ export class Slots {
     const tries = this.elections.map(async (e, slot) => {
       const mine = slot === steppedDownSlot ? { steppedDown } : {}; // term numbers are per slot
       try {
-        const w = await e.campaign({ ...rest, ...mine, signal, preempt });
+        const w = await e.campaign({ ...rest, ...mine, signal, preempt: preemptIn(slot) });
         if (first) return void (await w.release()); // won at once with another slot: nothing ran in it
         first = Object.assign(w, { slot });
         others.abort(new Error('another slot was won'));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RecipeError } from '../../../src/recipes/errors.js';
 import { Lease } from '../../../src/recipes/lease.js';
-import { Slots } from '../../../src/recipes/slots.js';
+import { Slots, type SlotWon } from '../../../src/recipes/slots.js';
 import { Term } from '../../../src/recipes/term.js';
 import { useZk } from '../../helpers/fixture.js';
 import { waitFor, within } from '../../helpers/wait.js';
@@ -79,4 +79,28 @@ test('slots: a Term taken on slots holds its slot’s own baton; fencing tokens 
   await t.release();
   await other.release();
   lease.stop();
+});
+
+test('slots: a preferred candidate preempts one less preferred holder, not every slot’s', async () => {
+  const root = await fx.chroot();
+  const zks = await Promise.all([0, 1, 2].map(() => fx.client({ connect: root })));
+  const x = await new Slots(zks[0]!, '/e', 2, { info: me('low0') }).campaign();
+  const y = await new Slots(zks[1]!, '/e', 2, { info: me('low1') }).campaign();
+  const asked: number[] = [];
+  const high = new Slots(zks[2]!, '/e', 2, { info: { ...me('high'), priority: 10 } });
+  const taking = high.campaign({ preempt: { afterMs: 300, onAsk: (l) => asked.push(l.term!) } });
+  const lostFirst = await within(
+    Promise.race([x, y].map((w) => new Promise<SlotWon>((r) => w.lost.addEventListener('abort', () => r(w))))),
+    5000,
+    'one holder asked to step down'
+  );
+  await new Promise((r) => setTimeout(r, 900)); // three times `after`: a second request would have come by now
+  const other = lostFirst === x ? y : x;
+  assert.equal(asked.length, 1, 'one request for the two slots');
+  assert.ok(!other.lost.aborted, 'the other holder keeps its slot');
+  await lostFirst.release();
+  const won = await within(taking, 5000, 'the preferred candidate holding the freed slot');
+  assert.equal(won.slot, lostFirst.slot);
+  await won.release();
+  await other.release();
 });
