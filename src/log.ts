@@ -2,6 +2,7 @@
 // `text` for terminals, `json` (keys sorted, as before) for journald. Written for the run path: one synchronous
 // write per line (stderr is synchronous on Linux for files, pipes and terminals), no streams, nothing to load:
 // winston took 28 packages and 150 KB of the bundle for the same two formats (bench/RESULTS.md, #28).
+import { fstatSync } from 'node:fs';
 
 export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type Level = (typeof LEVELS)[number];
@@ -19,11 +20,30 @@ export interface Logger {
   flush(): Promise<void>;
 }
 
-/** Creates the process logger; `write` replaces stderr (tests). An unknown level is a TypeError. */
+/** sd-daemon(3) priorities: journald reads a `<N>` line prefix as the line's priority (`journalctl -p`). */
+const PRIORITY: Record<Level, string> = { error: '<3>', warn: '<4>', info: '<6>', debug: '<7>' };
+
+/** True when stderr is the journal's stream (`JOURNAL_STREAM` names its device and inode, systemd.exec(5)). */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const [dev, ino] = (env.JOURNAL_STREAM ?? '').split(':');
+  if (!dev || !ino) return false;
+  try {
+    const st = fstatSync(2, { bigint: true });
+    return String(st.dev) === dev && String(st.ino) === ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Creates the process logger; `write` replaces stderr (tests). `journal` (default: stderr is the journal's stream)
+ * starts every line with its sd-daemon priority. An unknown level is a TypeError.
+ */
 export function createLogger(
-  opts: { level?: string; format?: 'auto' | 'text' | 'json'; fields?: Fields; write?: Write } = {}
+  opts: { level?: string; format?: 'auto' | 'text' | 'json'; fields?: Fields; write?: Write; journal?: boolean } = {}
 ): Logger {
   const json = opts.format === 'json' || (opts.format !== 'text' && !process.stdout.isTTY);
+  const journal = opts.journal ?? (opts.write ? false : stderrIsJournal());
   const write: Write = opts.write ?? ((line) => void process.stderr.write(line));
   const defaults = opts.fields ?? {};
   let rank = rankOf(opts.level ?? 'info');
@@ -31,7 +51,8 @@ export function createLogger(
     if (LEVELS.indexOf(level) > rank) return;
     const all = fields ? { ...defaults, ...fields } : defaults;
     const timestamp = new Date().toISOString();
-    write(`${json ? jsonLine(level, message, timestamp, all) : textLine(level, message, timestamp, all)}\n`);
+    const line = json ? jsonLine(level, message, timestamp, all) : textLine(level, message, timestamp, all);
+    write(`${journal ? PRIORITY[level] : ''}${line}\n`);
   };
   return {
     get level() {

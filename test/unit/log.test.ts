@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createLogger } from '../../src/log.js';
 
@@ -47,4 +51,42 @@ test('the level filters, can be changed at run time, and an unknown one is refus
     ['warn  kept', 'debug kept too']
   );
   assert.throws(() => createLogger({ level: 'verbose' }), /unknown log level 'verbose'/);
+});
+
+test('journal: every line starts with its sd-daemon priority; the line after it is unchanged', () => {
+  const lines: string[] = [];
+  const log = createLogger({ format: 'json', level: 'debug', journal: true, write: (l) => lines.push(l) });
+  log.error('e');
+  log.warn('w');
+  log.info('i');
+  log.debug('d');
+  assert.deepEqual(
+    lines.map((l) => l.slice(0, 3)),
+    ['<3>', '<4>', '<6>', '<7>']
+  );
+  assert.equal(JSON.parse(lines[2]!.slice(3)).message, 'i');
+});
+
+test('journal: the prefix is on only when JOURNAL_STREAM names the stderr the process has', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zks-journal-'));
+  try {
+    const file = join(dir, 'err');
+    const run = (env: Record<string, string>) => {
+      const fd = openSync(file, 'w');
+      const st = fstatSync(fd, { bigint: true });
+      const script = `import { createLogger } from ${JSON.stringify(resolve('src/log.ts'))}; createLogger({ format: 'json' }).warn('x');`;
+      const stream = env.JOURNAL_STREAM === 'self' ? { JOURNAL_STREAM: `${st.dev}:${st.ino}` } : env;
+      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+        stdio: ['ignore', 'ignore', fd],
+        env: { ...process.env, JOURNAL_STREAM: '', ...stream },
+      });
+      closeSync(fd);
+      return readFileSync(file, 'utf8');
+    };
+    assert.match(run({ JOURNAL_STREAM: 'self' }), /^<4>\{/);
+    assert.match(run({ JOURNAL_STREAM: '8:12345' }), /^\{/, 'another stream (stderr redirected by the unit)');
+    assert.match(run({}), /^\{/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
