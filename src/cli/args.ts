@@ -12,6 +12,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   resign: ['config', 'job', 'wait', 'timeout', 'slot'],
   drain: ['config', 'job', 'id'],
   undrain: ['config', 'job', 'id'],
+  'fence-check': ['config', 'job', 'token'],
 };
 const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);
 const COMMON = ['help', 'version'];
@@ -44,6 +45,8 @@ export function argsProblem(argv: readonly string[]): string | undefined {
         return `${cmd}: --${name} needs a value${name === 'config' ? ' (the YAML config file)' : ''}`;
       }
     }
+    if (name === 'token' && !/^\d{1,20}$/.test(String(value)))
+      return `${cmd}: --token must be a fencing token (a whole number, $ZK_SUPERVISOR_TOKEN), got "${value}"`;
     if (name === 'slot' && !/^\d{1,4}$/.test(String(value)))
       return `${cmd}: --slot must be a slot number (0, 1, …), got "${value}"`;
     if (name === 'priority' && !/^-?\d{1,7}$/.test(String(value)))

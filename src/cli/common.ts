@@ -7,7 +7,7 @@ import { accessError } from '../supervisor/secure.js';
 import { isZkError } from '../zk/errors.js';
 
 /** Documented exit codes. */
-export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, HELD_ELSEWHERE: 75, LOST: 76 } as const;
+export const EXIT = { OK: 0, FAILURE: 1, CONFIG: 2, NO_LEADER: 3, FENCED: 4, HELD_ELSEWHERE: 75, LOST: 76 } as const;
 
 let jsonErrors = false;
 

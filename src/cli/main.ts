@@ -160,11 +160,23 @@ export async function main(argv: string[]): Promise<void> {
           .example('$0 drain -c job.yaml --id web-3', 'web-3 stays a standby until undrained, across restarts'),
       async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain', a.job)
     )
+    .command(
+      'fence-check',
+      'exit 0 only while TOKEN is the fencing token of the current term (check before a critical write)',
+      (y) =>
+        y
+          .option('config', config)
+          .option('job', job)
+          .option('token', { type: 'string', demandOption: true, describe: 'the token ($ZK_SUPERVISOR_TOKEN)' })
+          .example('$0 fence-check -c job.yaml --token "$ZK_SUPERVISOR_TOKEN" && write-it', 'only while we lead'),
+      async (a) => (await import('./operate.js')).fenceCheck(a.config, a.token, a.job)
+    )
     .completion('completion', 'print a bash/zsh completion script (the Debian package installs it)')
     .demandCommand(1, 'a command is required')
     .strict()
     .epilog(
       'Exit codes: 0 ok, 1 failure (e.g. ZooKeeper unreachable), 2 invalid config or arguments, 3 no leader; ' +
+        "fence-check: 4 the token is not the current term's; " +
         "once: the command's own code, 75 held elsewhere or already ran in this period (--once-per), " +
         '76 leadership lost while running.'
     )

@@ -96,6 +96,25 @@ export async function drain(file: string, id: string | undefined, on: boolean, j
 }
 
 /**
+ * `fence-check`: exit 0 only while `token` is the current term's fencing token (of any slot: its newest baton,
+ * read after a `sync`, not a follower's older view); 4 when another term holds, 3 when none does.
+ */
+export async function fenceCheck(file: string, token: string, job?: string): Promise<void> {
+  const { config, digest } = load(file, job);
+  const { currentTokens } = await import('./fence.js');
+  let current: number[];
+  try {
+    current = await currentTokens(config, digest);
+  } catch (err) {
+    return fail(EXIT.FAILURE, problemOf(err, digest));
+  }
+  if (current.includes(Number(token))) process.exit(EXIT.OK);
+  if (current.length === 0)
+    fail(EXIT.NO_LEADER, `token ${token} is not current: no term holds ${config.election.path}`);
+  fail(EXIT.FENCED, `token ${token} is not current: ${config.election.path}'s term holds token ${current.join(', ')}`);
+}
+
+/**
  * `status --watch`: one line (or one JSON object) per change of leadership, until SIGINT/SIGTERM (exit 0). A lost
  * session is re-opened (said on stderr); only a ZooKeeper unreachable from the start is a failure (exit 1).
  */

@@ -51,7 +51,8 @@ async function scheduleStatus(zk: Zk, config: Config): Promise<Status['schedule'
   return { expression, timezone, nextTick, runs: all.filter((r) => r.state !== 'scheduled').slice(-RECENT_RUNS) };
 }
 
-async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
+/** Runs `fn` on a session of its own to `config`'s ensemble (a refused port is said within a second). */
+export async function withZk<T>(config: Config, digest: string | undefined, fn: (zk: Zk) => Promise<T>): Promise<T> {
   // A refused port is known in a millisecond: say so within a second instead of waiting for the connect timeout.
   const probe = await probeServers(config.zookeeper.connect, 1000);
   if (probe.kind === 'refused') throw new Error(`zookeeper ${config.zookeeper.connect}: ${probe.errors.join(', ')}`);

@@ -45,3 +45,10 @@ test('cli args: run --priority takes a whole number, negative too', () => {
   assert.equal(argsProblem(['run', '-c', 'a', '--priority', '-5']), undefined);
   assert.equal(argsProblem(['run', '-c', 'a', '--priority', '10']), undefined);
 });
+
+test('cli args: fence-check --token is a whole number; resign --slot a slot number', () => {
+  assert.match(argsProblem(['fence-check', '-c', 'a', '--token', 'x1']) ?? '', /--token must be a fencing token/);
+  assert.equal(argsProblem(['fence-check', '-c', 'a', '--token', '4294967296']), undefined);
+  assert.match(argsProblem(['resign', '-c', 'a', '--slot', '-1']) ?? '', /--slot must be a slot number/);
+  assert.equal(argsProblem(['resign', '-c', 'a', '--slot', '2']), undefined);
+});
