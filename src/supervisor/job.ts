@@ -18,14 +18,14 @@ import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import { campaign, type CampaignHost } from './campaigns.js';
 import { Hooks } from './hooks.js';
-import { candidateOf, type ModeContext } from './mode.js';
+import { candidateOf, type ModeContext, type RunOutcome } from './mode.js';
 import { keepPidNode, pidNodePathOf } from './pid.js';
 import { planReload, type ReloadPlan } from './reload.js';
 import { AccessError, accessError } from './secure.js';
 import { checkTransition, HOLDING_TERM, type State } from './states.js';
 import { fieldsOf, step, type SupervisorEvent } from './transitions.js';
 
-type Events = { state: [State, string, SupervisorEvent] };
+type Events = { state: [State, string, SupervisorEvent]; run: [RunOutcome] };
 
 /** What a job needs of the daemon that runs it. */
 export interface JobHost {
@@ -93,6 +93,7 @@ export class Job extends EventEmitter<Events> {
         return self.#hooks;
       },
       report: (e) => this.report(e),
+      ran: (run) => this.emit('run', run),
       forced: () => this.#force,
       spawn: () => spawnTask(this.#spec), // an idle leash: winning costs no process start
       setTask: (task) => {

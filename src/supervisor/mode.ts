@@ -20,6 +20,12 @@ export type LeadEnd =
   | { kind: 'lost'; end: TermEnd }
   | { kind: 'spawn-failed'; error: TaskSpawnError };
 
+/** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
+export interface RunOutcome {
+  outcome: 'success' | 'failure' | 'replaced' | 'fenced' | 'skipped' | 'missed';
+  durationMs?: number;
+}
+
 /** The supervisor, as a mode sees it: what it is told, and the one way to tell it what happened. */
 export interface ModeContext {
   readonly config: Config;
@@ -32,6 +38,8 @@ export interface ModeContext {
   readonly hooks: Hooks;
   /** Reports what happened; the supervisor's table decides the state it leads to. */
   report(e: SupervisorEvent): void;
+  /** Reports how a tick ended (scheduled mode). */
+  ran(run: RunOutcome): void;
   /** True after a second shutdown signal: stops skip the grace period. */
   forced(): boolean;
   /** Spawns an idle leash for the command. Throws TaskSpawnError. */

@@ -108,6 +108,7 @@ async function settlePast(ctx: ModeContext, runs: RunLog, schedule: Schedule, wh
     const old = tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : '';
     const reason = `nobody led at the tick (catchUp: ${t.catchUp}${old})`;
     await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason });
+    ctx.ran({ outcome: 'missed' });
   }
   return plan.late;
 }

@@ -11,6 +11,7 @@ import type { Zk, ZkState } from '../zk/client.js';
 import { isFinal } from '../zk/types.js';
 import { connectWithRetry } from './connect.js';
 import { Job, type JobHost } from './job.js';
+import type { RunOutcome } from './mode.js';
 import { Spread } from './spread.js';
 import { onceOnNewSession, type OnceResult } from './once.js';
 import type { State } from './states.js';
@@ -22,6 +23,8 @@ export type { LeaderInfo } from '../recipes/election.js';
 
 type Events = {
   state: [State, string, SupervisorEvent, Job];
+  /** How a job's tick ended (scheduled mode). */
+  run: [RunOutcome, Job];
   /** A job removed by a reload, once it stopped. */
   removed: [Job];
   zookeeper: [ZkState];
@@ -64,6 +67,7 @@ export class Supervisor extends EventEmitter<Events> {
   #newJob(name: string | undefined, config: Config): Job {
     const job = new Job(name, config, name === undefined ? this.log : withFields(this.log, { job: name }), this.#host);
     job.on('state', (state, reason, e) => this.emit('state', state, reason, e, job));
+    job.on('run', (run) => this.emit('run', run, job));
     return job;
   }
 

@@ -38,12 +38,14 @@ export async function runTick(
     if (!(err instanceof TaskSpawnError)) throw err;
     ctx.log.error('task cannot start', { tick, error: err.message, code: err.code });
     await rec.finish(undefined, err.message);
+    ctx.ran({ outcome: 'skipped' });
     return { kind: 'skipped' };
   }
   const about = { term: l.term.term, token: l.term.token };
   if (!(await ctx.hooks.gate('preStart', { reason: `tick ${tick}`, ...about }, l.signal))) {
     task.dispose(); // the tick is skipped and recorded so
     await rec.finish(undefined, 'preStart hook failed');
+    ctx.ran({ outcome: 'skipped' });
     return { kind: 'skipped' };
   }
   ctx.setTask(task);
@@ -60,6 +62,7 @@ export async function runTick(
     ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
     // best effort, for a second at most: the next leader records it otherwise
     await Promise.race([rec.fence(exit, lost.end.message), sleep(1000)]).catch(() => {});
+    ctx.ran({ outcome: 'fenced', durationMs: exit.durationMs });
     return lost;
   }
   const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
@@ -78,6 +81,8 @@ export async function runTick(
     ...(reason ? { reason } : {}),
   });
   await rec.finish(exit, reason);
+  const ok = exit.exitCode === 0 && !exit.signal;
+  ctx.ran({ outcome: end.kind === 'replaced' ? 'replaced' : ok ? 'success' : 'failure', durationMs: exit.durationMs });
   if (end.kind === 'replaced') ticks.replaceWith(end.next);
   return { kind: 'ran' };
 }
@@ -124,6 +129,7 @@ async function awaitRun(
     const reason = `the run of ${tick} was still running (concurrency: forbid)`;
     await runs
       .put({ tick: next.toISOString(), state: 'skipped', ...who, reason })
+      .then(() => ctx.ran({ outcome: 'skipped' }))
       .catch((err: unknown) =>
         ctx.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) })
       );

@@ -67,3 +67,39 @@ test('metrics: leader gauge, transitions and lease during a failover; health, re
   assert.equal(status.leader.id, 'm-b');
   assert.equal((await get(pb, '/nope')).code, 404);
 });
+
+test('metrics: scheduled runs by outcome, their duration, the last success and the last outcome', async () => {
+  const port = await freePort();
+  const childLog = join(work.dir, 'runs.log');
+  // every second, a child that runs 100 ms and exits 1 on odd seconds: success and failure both come
+  const config = writeConfig(work.dir, {
+    connect: await fx.chroot(),
+    path: '/metrics/runs',
+    childLog,
+    command: ['/bin/sh', '-c', 'sleep 0.1; [ $(( $(date +%s) % 2 )) -eq 0 ]'],
+    extraTask: '  schedule: "* * * * * *"',
+    extra: `metrics:\n  listen: "127.0.0.1:${port}"`,
+  });
+  const s = new SupervisorProc('runs', config);
+  procs.push(s);
+  const scrape = async () => (await get(port, '/metrics')).body;
+  await waitFor(
+    async () => {
+      const m = await scrape();
+      return (
+        (metric(m, 'zk_supervisor_runs_total{outcome="success"}') ?? 0) >= 1 &&
+        (metric(m, 'zk_supervisor_runs_total{outcome="failure"}') ?? 0) >= 1
+      );
+    },
+    { timeoutMs: 10_000, what: 'a successful and a failed run counted' }
+  );
+  const m = await scrape();
+  const ran = metric(m, 'zk_supervisor_run_duration_seconds_count')!;
+  assert.ok(ran >= 2, `${ran} durations observed`);
+  const sum = metric(m, 'zk_supervisor_run_duration_seconds_sum')!;
+  assert.ok(sum / ran >= 0.1 && sum / ran < 2, `mean run ${sum / ran} s for a 0.1 s child`);
+  const last = metric(m, 'zk_supervisor_last_success_timestamp_seconds')!;
+  assert.ok(Math.abs(last - Date.now() / 1000) < 10, 'the last success is recent');
+  const outcomes = ['success', 'failure'].map((o) => metric(m, `zk_supervisor_last_run_outcome{outcome="${o}"}`));
+  assert.deepEqual(outcomes.sort(), [0, 1], 'one last outcome');
+});
