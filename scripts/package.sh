@@ -60,6 +60,8 @@ doc="$root/usr/share/doc/zk-supervisor"
 install -d "$doc" "$root/usr/share/man/man1" "$root/usr/share/man/man5"
 gzip -9n < README.md > "$doc/README.md.gz"
 install -m 0644 config/*.yaml "$doc/" && gzip -9n "$doc"/*.yaml
+install -D -m 0644 contrib/grafana/zk-supervisor.json "$doc/examples/grafana/zk-supervisor.json"
+install -D -m 0644 contrib/prometheus/alerts.yaml "$doc/examples/prometheus/alerts.yaml"
 node scripts/debian-changelog.mjs "$version" | gzip -9n > "$doc/changelog.gz"
 cat > "$doc/copyright" <<'EOF'
 Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/

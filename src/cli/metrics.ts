@@ -43,6 +43,7 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     m.leader.set(of(job), 0); // every job has its series from the start
     m.term.set(of(job), 0);
     m.slot.set(of(job), -1);
+    m.slots.set(of(job), job.config.election.slots);
   }
   const reasons = new Map<Job, Set<string>>(); // the transitions' reasons each job counted
   const onState = (state: State, _reason: string, e: SupervisorEvent, job: Job) => {
@@ -60,6 +61,7 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
     m.term.set(l, job.term);
     m.child.set(l, state === 'running' || state === 'fenced' ? 1 : 0);
     m.baton.set(l, state === 'waiting-for-baton' ? 1 : 0);
+    m.slots.set(l, job.config.election.slots); // a reload may change it
     if (e.type === 'won' && e.slot !== undefined) m.slot.set(l, e.slot);
     else if (!lead) m.slot.set(l, -1);
     if (e.type === 'child-started' && e.restart) m.restarts.inc(l);
@@ -68,7 +70,18 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
   // A removed job's series go with it (the transitions by every reason it counted).
   supervisor.on('removed', (job) => {
     if (!named) return;
-    for (const g of [m.leader, m.term, m.child, m.slot, m.baton, m.restarts, lease, runs.duration, runs.lastSuccess])
+    for (const g of [
+      m.leader,
+      m.term,
+      m.child,
+      m.slot,
+      m.slots,
+      m.baton,
+      m.restarts,
+      lease,
+      runs.duration,
+      runs.lastSuccess,
+    ])
       g.remove(of(job));
     for (const reason of reasons.get(job) ?? []) m.transitions.remove({ ...of(job), reason });
     for (const outcome of OUTCOMES) for (const g of [runs.total, runs.last]) g.remove({ ...of(job), outcome });
@@ -154,6 +167,7 @@ function defineMetrics(
     term: gauge('zk_supervisor_term', 'the current or last term'),
     child: gauge('zk_supervisor_child_running', '1 while the child runs'),
     slot: gauge('zk_supervisor_slot', 'the slot this host holds (election.slots > 1), -1 while none'),
+    slots: gauge('zk_supervisor_slots', 'election.slots: how many hosts run the job at once (1 without slots)'),
     restarts: new prom.Counter({
       name: 'zk_supervisor_child_restarts_total',
       help: 'child restarts under one leadership (onExit: restart)',

@@ -44,6 +44,8 @@ test('package: the .deb holds runtime, addon, leash, units and conffile, and lin
     './usr/share/man/man5/zk-supervisor.yaml.5.gz',
     './usr/share/bash-completion/completions/zk-supervisor',
     './usr/share/doc/zk-supervisor/changelog.gz',
+    './usr/share/doc/zk-supervisor/examples/grafana/zk-supervisor.json',
+    './usr/share/doc/zk-supervisor/examples/prometheus/alerts.yaml',
   ]) {
     assert.ok(files.includes(f), `${f} is not in the package`);
   }
