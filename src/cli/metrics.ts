@@ -208,7 +208,7 @@ function defineMetrics(
   const runs = {
     total: new prom.Counter({
       name: 'zk_supervisor_runs_total',
-      help: 'scheduled runs (ticks) by how they ended: success, failure, replaced, fenced, skipped, missed',
+      help: 'scheduled runs (ticks) by how they ended: success, failure, timed-out, replaced, fenced, skipped, missed',
       labelNames: [...byJob, 'outcome'],
       registers: [registry],
     }),
@@ -230,7 +230,15 @@ function defineMetrics(
   return { m, lease, runs };
 }
 
-const OUTCOMES: readonly RunOutcome['outcome'][] = ['success', 'failure', 'replaced', 'fenced', 'skipped', 'missed'];
+const OUTCOMES: readonly RunOutcome['outcome'][] = [
+  'success',
+  'failure',
+  'timed-out',
+  'replaced',
+  'fenced',
+  'skipped',
+  'missed',
+];
 
 // Counts a job's tick: by outcome, its duration, the last success and the last outcome.
 function countRun(runs: ReturnType<typeof defineMetrics>['runs'], labels: Record<string, string>, run: RunOutcome) {

@@ -61,9 +61,10 @@ export function describeRun(r: RunRecord): string {
   const late = (r.lateMs ?? 0) >= 250 ? `, started ${r.lateMs} ms late` : '';
   const why = r.reason ? ` — ${r.reason}` : '';
   switch (r.state) {
-    case 'finished': {
+    case 'finished':
+    case 'timed-out': {
       const how = r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`;
-      return `${r.tick} finished${how} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
+      return `${r.tick} ${r.state}${how} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
     }
     case 'started':
       return `${r.tick} running since ${r.startedAt}${by}${late}`;

@@ -63,6 +63,9 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'task.catchUp': 'A tick due while nobody led: last runs the latest one late, none records it as missed.',
   'task.startingDeadline': 'With catchUp last: a missed tick older than this is recorded, not run (default: none).',
   'task.concurrency': 'A tick due while the previous run still runs: forbid skips it, replace stops the old run.',
+  'task.timeout':
+    'Scheduled mode: a run still going after this long is stopped (stopSignal, then SIGKILL after stopTimeout) ' +
+    'and recorded timed-out (default: no limit).',
   'task.history': 'How many ticks\u2019 records to keep under <election.path>/runs/.',
   hooks: 'Commands run on leadership changes, one at a time (argv list, or a string for /bin/sh -c).',
   'hooks.onLeader': 'When this host wins a term.',

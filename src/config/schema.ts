@@ -87,7 +87,6 @@ const JOB = {
     path: zkPath.check(
       z.refine((p) => p !== '/', 'must not be / (the election owns its node and everything under it)')
     ),
-    /** Default `hostname:pid`. */
     id: z._default(nonEmpty(), () => `${hostname()}:${process.pid}`),
     description: z._default(z.string(), ''),
     priority: z._default(z.int().check(z.gte(-1_000_000), z.lte(1_000_000)), 0),
@@ -149,13 +148,14 @@ const JOB = {
       startingDeadline: optionalDuration(),
       /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
       concurrency: z._default(z.enum(['forbid', 'replace']), 'forbid'),
-      /** How many ticks' records to keep under `<election.path>/runs/`. */
+      /** Scheduled mode: a run longer than this is stopped (its record: `timed-out`). */
+      timeout: optionalDuration(),
       history: z._default(z.int().check(z.gte(1), z.lte(10_000)), 50),
     })
     .check(
       z.superRefine((task, ctx) => {
         if (task.schedule === undefined) {
-          for (const key of ['timezone', 'startingDeadline'] as const) {
+          for (const key of ['timezone', 'startingDeadline', 'timeout'] as const) {
             if (task[key] !== undefined)
               ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
           }

@@ -15,7 +15,7 @@ import type { Schedule } from './cron.js';
  * `skipped`: not run because the previous run was still running (concurrency: forbid); `missed`: nobody led
  * at the tick and it was not caught up.
  */
-export type RunState = 'scheduled' | 'started' | 'finished' | 'fenced' | 'skipped' | 'missed';
+export type RunState = 'scheduled' | 'started' | 'finished' | 'timed-out' | 'fenced' | 'skipped' | 'missed';
 
 /** One tick's record (the node's JSON data). */
 export interface RunRecord {

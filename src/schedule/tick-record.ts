@@ -48,10 +48,13 @@ export class TickRecord {
     await this.#write({ state: 'started', startedAt: startedAt.toISOString(), lateMs }, signal);
   }
 
-  /** `finished` with the run's exit (or none: it could not start), and why when it was stopped or skipped. */
-  finish(exit: RunExit | undefined, reason?: string): Promise<void> {
+  /**
+   * `finished` (or `timed-out`: stopped at task.timeout) with the run's exit (or none: it could not start), and why
+   * when it was stopped or skipped.
+   */
+  finish(exit: RunExit | undefined, reason?: string, state: 'finished' | 'timed-out' = 'finished'): Promise<void> {
     const ran = exit ? exitOf(exit) : { exitCode: null };
-    return this.#write({ state: 'finished', finishedAt: new Date().toISOString(), ...ran, ...(reason && { reason }) });
+    return this.#write({ state, finishedAt: new Date().toISOString(), ...ran, ...(reason && { reason }) });
   }
 
   /** `fenced`: leadership ended while it ran; its child was stopped (outcome unknown). Not confirmed. */

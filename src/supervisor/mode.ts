@@ -22,7 +22,7 @@ export type LeadEnd =
 
 /** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
 export interface RunOutcome {
-  outcome: 'success' | 'failure' | 'replaced' | 'fenced' | 'skipped' | 'missed';
+  outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed';
   durationMs?: number;
 }
 

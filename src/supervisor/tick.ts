@@ -65,14 +65,18 @@ export async function runTick(
     ctx.ran({ outcome: 'fenced', durationMs: exit.durationMs });
     return lost;
   }
-  const exit = end.kind === 'replaced' ? await task.stop() : end.exit;
+  const exit = end.kind === 'replaced' || end.kind === 'timed-out' ? await task.stop() : end.exit;
   ctx.setTask(undefined);
   ctx.hooks.fire('postStop', {
     reason: end.kind === 'replaced' ? 'replaced by the next tick' : 'tick finished',
     ...about,
   });
   const reason =
-    end.kind === 'replaced' ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)` : undefined;
+    end.kind === 'replaced'
+      ? `stopped: tick ${end.next.toISOString()} replaced it (concurrency: replace)`
+      : end.kind === 'timed-out'
+        ? `stopped: it ran longer than task.timeout (${ctx.config.task.timeout} ms)`
+        : undefined;
   ctx.log[exit.exitCode === 0 ? 'info' : 'warn']('tick finished', {
     tick,
     exitCode: exit.exitCode,
@@ -80,14 +84,19 @@ export async function runTick(
     durationMs: exit.durationMs,
     ...(reason ? { reason } : {}),
   });
-  await rec.finish(exit, reason);
+  await rec.finish(exit, reason, end.kind === 'timed-out' ? 'timed-out' : 'finished');
   const ok = exit.exitCode === 0 && !exit.signal;
-  ctx.ran({ outcome: end.kind === 'replaced' ? 'replaced' : ok ? 'success' : 'failure', durationMs: exit.durationMs });
+  const outcome = end.kind === 'exited' ? (ok ? 'success' : 'failure') : end.kind;
+  ctx.ran({ outcome, durationMs: exit.durationMs });
   if (end.kind === 'replaced') ticks.replaceWith(end.next);
   return { kind: 'ran' };
 }
 
-type RunEnd = { kind: 'exited'; exit: TaskExit } | { kind: 'lost' } | { kind: 'replaced'; next: Date };
+type RunEnd =
+  | { kind: 'exited'; exit: TaskExit }
+  | { kind: 'lost' }
+  | { kind: 'replaced'; next: Date }
+  | { kind: 'timed-out' };
 
 // Waits for a run to end. Ticks that come due meanwhile are skipped (forbid) or end it (replace).
 async function awaitRun(
@@ -99,18 +108,21 @@ async function awaitRun(
   runs: RunLog,
   who: Leader
 ): Promise<RunEnd> {
+  const { timeout } = ctx.config.task;
+  const limit = timeout === undefined ? undefined : performance.now() + timeout;
   for (let after = new Date(tick); ; ) {
     const next = ticks.upcoming(after);
     let timer: NodeJS.Timeout | undefined;
-    const due = new Promise<'due'>((r) => {
-      timer = setTimeout(
-        () => r('due'),
-        next ? Math.max(0, Math.min(next.getTime() - Date.now(), 2 ** 31 - 1)) : 2 ** 31 - 1
-      );
+    const due = new Promise<'due' | 'timed-out'>((r) => {
+      const dueIn = next ? next.getTime() - Date.now() : Infinity;
+      const overIn = limit === undefined ? Infinity : limit - performance.now();
+      const ms = Math.max(0, Math.min(dueIn, overIn, 2 ** 31 - 1));
+      timer = setTimeout(() => r(overIn <= dueIn ? 'timed-out' : 'due'), ms);
     });
     const first = await untilAborted(Promise.race([task.exited, due]), l.signal);
     clearTimeout(timer);
     if (first === 'aborted') return { kind: 'lost' };
+    if (first === 'timed-out') return { kind: 'timed-out' };
     if (first !== 'due') return { kind: 'exited', exit: first };
     if (!next || Date.now() < next.getTime()) continue; // woke early (clock step): wait again
     after = next;

@@ -191,3 +191,19 @@ test('schedule: concurrency forbid skips ticks while a run is still going; repla
   assert.ok(runs.length >= 3);
   assertNoTickLost(rr);
 });
+
+test('schedule: task.timeout stops a run that goes on too long and records it timed-out', async () => {
+  // the child runs until stopped: every run is cut at 2 s; the ticks due meanwhile are skipped (forbid)
+  const { sups, childLog, admin, config } = await start(['t'], { extraTask: '  timeout: 2s' });
+  await waitFor(async () => (await records(admin)).some((r) => r.state === 'timed-out'), {
+    timeoutMs: 10_000,
+    what: 'a run recorded timed-out',
+  });
+  const run = (await records(admin)).find((r) => r.state === 'timed-out')!;
+  assert.match(run.reason ?? '', /ran longer than task\.timeout \(2000 ms\)/);
+  assert.ok(run.durationMs! >= 2000 && run.durationMs! < 3500, `stopped after ${run.durationMs} ms`);
+  const [first] = readRuns(childLog);
+  assert.ok(first!.stopped, 'the child was stopped (its stop line)');
+  await sups[0]!.waitLog(/tick finished.*reason="stopped: it ran longer than task\.timeout/, 5000);
+  assert.match(status(config).out, /timed-out .* in \d+ ms on t\d/);
+});
