@@ -66,6 +66,9 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'task.timeout':
     'Scheduled mode: a run still going after this long is stopped (stopSignal, then SIGKILL after stopTimeout) ' +
     'and recorded timed-out (default: no limit).',
+  'task.jitter':
+    'Scheduled mode: each tick starts 0\u2026jitter later than its time (the same delay on every host, drawn from ' +
+    'the tick and the election path), so that many jobs of one schedule do not all start at once (default: none).',
   'task.history': 'How many ticks\u2019 records to keep under <election.path>/runs/.',
   hooks: 'Commands run on leadership changes, one at a time (argv list, or a string for /bin/sh -c).',
   'hooks.onLeader': 'When this host wins a term.',

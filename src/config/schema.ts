@@ -140,7 +140,6 @@ const JOB = {
        * seconds first).
        */
       schedule: optionalString(),
-      /** IANA time zone of `schedule` (default: the host's). */
       timezone: optionalString(),
       /** A tick that came due while nobody led: `last` runs the latest such tick late, `none` records it as missed. */
       catchUp: z._default(z.enum(['none', 'last']), 'last'),
@@ -148,14 +147,15 @@ const JOB = {
       startingDeadline: optionalDuration(),
       /** A tick that comes due while the previous run still runs: `forbid` skips it, `replace` stops the old run. */
       concurrency: z._default(z.enum(['forbid', 'replace']), 'forbid'),
-      /** Scheduled mode: a run longer than this is stopped (its record: `timed-out`). */
+      /** Scheduled mode: a run longer than this is stopped (`timed-out`); each tick starts up to `jitter` late. */
       timeout: optionalDuration(),
+      jitter: optionalDuration(),
       history: z._default(z.int().check(z.gte(1), z.lte(10_000)), 50),
     })
     .check(
       z.superRefine((task, ctx) => {
         if (task.schedule === undefined) {
-          for (const key of ['timezone', 'startingDeadline', 'timeout'] as const) {
+          for (const key of ['timezone', 'startingDeadline', 'timeout', 'jitter'] as const) {
             if (task[key] !== undefined)
               ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
           }

@@ -63,3 +63,14 @@ export function staleScheduled(stored: readonly StoredRun[], now: Date, upcoming
     (x) => x.record.state === 'scheduled' && Date.parse(x.record.tick) > now.getTime() && x.record.tick !== next
   );
 }
+
+/**
+ * How late (ms, 0 … jitterMs − 1) the tick `tick` of the job at `path` starts with `task.jitter`: drawn from a hash of
+ * both, so that every leader (and a test) gets the same delay for a tick, and the jobs of one schedule spread.
+ */
+export function jitterOf(tick: string, path: string, jitterMs: number): number {
+  if (jitterMs <= 0) return 0;
+  let h = 0x811c9dc5; // FNV-1a, 32 bits
+  for (const c of `${path} ${tick}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h % Math.floor(jitterMs);
+}

@@ -4,7 +4,7 @@ import { layoutOf } from '../recipes/layout.js';
 import type { Schedule } from '../schedule/cron.js';
 import { RunLog, planCatchUp } from '../schedule/runs.js';
 import { TickRecord, type Leader } from '../schedule/tick-record.js';
-import { staleScheduled, TickPlanner } from '../schedule/ticks.js';
+import { jitterOf, staleScheduled, TickPlanner } from '../schedule/ticks.js';
 import type { LeashedTask } from '../task/task.js';
 import { FOREVER_MS, pause } from '../util/abort.js';
 import { isZkError } from '../zk/errors.js';
@@ -48,8 +48,9 @@ export async function runSchedule(
         continue;
       }
       ctx.report({ type: 'tick-waiting', tick: iso, late: planned.late });
-      while (!planned.late && Date.now() < tick.getTime() && !l.signal.aborted) {
-        await pause(Math.min(tick.getTime() - Date.now(), 3_600_000), l.signal);
+      const startAt = tick.getTime() + jitterOf(iso, ctx.config.election.path, ctx.config.task.jitter ?? 0);
+      while (!planned.late && Date.now() < startAt && !l.signal.aborted) {
+        await pause(Math.min(startAt - Date.now(), 3_600_000), l.signal);
       }
       if (l.signal.aborted) return ended(ctx, l);
       if (thinLease(l)) return refused(ctx, 'thin lease'); // the tick stays `scheduled`: the next leader has it

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunRecord } from '../../../src/schedule/runs.js';
 import { compileSchedule } from '../../../src/schedule/cron.js';
+import { jitterOf } from '../../../src/schedule/ticks.js';
 import type { Zk } from '../../../src/zk/client.js';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
 import { cleanArgv } from '../../../src/util/clean-exec.js';
@@ -206,4 +207,20 @@ test('schedule: task.timeout stops a run that goes on too long and records it ti
   assert.ok(first!.stopped, 'the child was stopped (its stop line)');
   await sups[0]!.waitLog(/tick finished.*reason="stopped: it ran longer than task\.timeout/, 5000);
   assert.match(status(config).out, /timed-out .* in \d+ ms on t\d/);
+});
+
+test('schedule: task.jitter starts each tick its own delay late, the same a test computes', async () => {
+  const { admin } = await start(['j'], {
+    extraTask: '  jitter: 800ms',
+    childEnv: { CHILD_EXIT_AFTER_MS: '50', CHILD_EXIT_CODE: '0' },
+  });
+  await waitFor(async () => (await finishedCount(admin)) >= 4, { timeoutMs: 15_000, what: '4 ticks run' });
+  const ran = (await records(admin)).filter((r) => r.state === 'finished').slice(1); // the first may be a late one
+  for (const r of ran) {
+    const expected = jitterOf(r.tick, '/cron', 800);
+    assert.ok(
+      r.lateMs! >= expected && r.lateMs! < expected + 400,
+      `tick ${r.tick} started ${r.lateMs} ms late, its jitter is ${expected} ms`
+    );
+  }
 });

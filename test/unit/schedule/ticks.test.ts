@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compileSchedule } from '../../../src/schedule/cron.js';
 import type { StoredRun } from '../../../src/schedule/runs.js';
-import { staleScheduled, TickPlanner } from '../../../src/schedule/ticks.js';
+import { jitterOf, staleScheduled, TickPlanner } from '../../../src/schedule/ticks.js';
 
 const at = (s: string) => new Date(`2026-01-01T00:${s}Z`);
 const everyMinute = compileSchedule('* * * * *');
@@ -46,4 +46,22 @@ test('ticks: stale scheduled records are future ticks other than the next one', 
     staleScheduled(stored, now, at('11:00')).map((r) => r.record.tick),
     [at('11:30').toISOString()]
   );
+});
+
+test('jitter: the same delay for a tick on every host, within 0 … jitter, spread over ticks and jobs', () => {
+  const ticks = Array.from({ length: 200 }, (_, i) => new Date(Date.UTC(2026, 11, 3, 0, i)).toISOString());
+  const a = ticks.map((t) => jitterOf(t, '/cron/a', 60_000));
+  assert.deepEqual(
+    a,
+    ticks.map((t) => jitterOf(t, '/cron/a', 60_000)),
+    'deterministic'
+  );
+  assert.ok(a.every((d) => d >= 0 && d < 60_000 && Number.isInteger(d)));
+  assert.ok(Math.min(...a) < 10_000 && Math.max(...a) > 50_000, 'spread over the range');
+  assert.notDeepEqual(
+    a,
+    ticks.map((t) => jitterOf(t, '/cron/b', 60_000)),
+    'another job, other delays'
+  );
+  assert.equal(jitterOf(ticks[0]!, '/cron/a', 0), 0);
 });
