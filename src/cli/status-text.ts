@@ -64,7 +64,8 @@ export function describeRun(r: RunRecord): string {
     case 'finished':
     case 'timed-out': {
       const how = r.signal ? ` by ${r.signal}` : ` exit ${r.exitCode ?? '?'}`;
-      return `${r.tick} ${r.state}${how} in ${r.durationMs ?? '?'} ms${by}${late}${why}`;
+      const tries = r.attempts?.length ? ` (attempt ${r.attempts.length + 1})` : '';
+      return `${r.tick} ${r.state}${how} in ${r.durationMs ?? '?'} ms${tries}${by}${late}${why}`;
     }
     case 'started':
       return `${r.tick} running since ${r.startedAt}${by}${late}`;

@@ -69,6 +69,11 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'task.jitter':
     'Scheduled mode: each tick starts 0\u2026jitter later than its time (the same delay on every host, drawn from ' +
     'the tick and the election path), so that many jobs of one schedule do not all start at once (default: none).',
+  'task.retries':
+    'Scheduled mode: run a failed tick (non-zero exit, a signal, timed-out) again, each attempt once the one before ' +
+    'is confirmed gone, all under the tick\u2019s record; never when the next tick would be due first.',
+  'task.retries.count': 'How many times at most (1\u2026100).',
+  'task.retries.backoff': 'The wait before the first retry; each next one waits twice as long.',
   'task.history': 'How many ticks\u2019 records to keep under <election.path>/runs/.',
   hooks: 'Commands run on leadership changes, one at a time (argv list, or a string for /bin/sh -c).',
   'hooks.onLeader': 'When this host wins a term.',

@@ -124,12 +124,14 @@ const JOB = {
       /** Scheduled mode: a run longer than this is stopped (`timed-out`); each tick starts up to `jitter` late. */
       timeout: optionalDuration(),
       jitter: optionalDuration(),
+      /** A failed tick is run again `count` times at most, `backoff` after the first failure, doubling. */
+      retries: z.optional(z.strictObject({ count: z.int().check(z.gte(1), z.lte(100)), backoff: duration('10s') })),
       history: z._default(z.int().check(z.gte(1), z.lte(10_000)), 50),
     })
     .check(
       z.superRefine((task, ctx) => {
         if (task.schedule === undefined) {
-          for (const key of ['timezone', 'startingDeadline', 'timeout', 'jitter'] as const) {
+          for (const key of ['timezone', 'startingDeadline', 'timeout', 'jitter', 'retries'] as const) {
             if (task[key] !== undefined)
               ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with task.schedule' });
           }

@@ -33,6 +33,14 @@ export interface RunRecord {
   exitCode?: number | null;
   signal?: string | null;
   reason?: string;
+  /** With task.retries: the attempts before the last (whose exit is the record's own), oldest first. */
+  attempts?: {
+    startedAt: string;
+    durationMs?: number;
+    exitCode?: number | null;
+    signal?: string | null;
+    reason?: string;
+  }[];
 }
 
 /** A record with the version of its node, for version-checked updates. */

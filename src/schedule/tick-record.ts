@@ -57,6 +57,12 @@ export class TickRecord {
     return this.#write({ state, finishedAt: new Date().toISOString(), ...ran, ...(reason && { reason }) });
   }
 
+  /** An attempt failed and the tick is tried again: its exit joins `attempts` (the record stays `started`). */
+  attempted(exit: RunExit, startedAt: Date, reason?: string): Promise<void> {
+    const attempt = { startedAt: startedAt.toISOString(), ...exitOf(exit), ...(reason && { reason }) };
+    return this.#write({ attempts: [...(this.record.attempts ?? []), attempt] });
+  }
+
   /** `fenced`: leadership ended while it ran; its child was stopped (outcome unknown). Not confirmed. */
   fence(exit: RunExit, reason: string): Promise<void> {
     const change = { state: 'fenced' as const, finishedAt: new Date().toISOString(), ...exitOf(exit), reason };

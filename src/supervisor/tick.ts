@@ -4,14 +4,18 @@ import type { RunLog } from '../schedule/runs.js';
 import type { TickPlanner } from '../schedule/ticks.js';
 import type { Leader, TickRecord } from '../schedule/tick-record.js';
 import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
-import { sleep, untilAborted } from '../util/abort.js';
+import { pause, sleep, untilAborted } from '../util/abort.js';
 import { isZkError } from '../zk/errors.js';
-import { ended, graceMs, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
+import { ended, graceMs, refused, thinLease, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
 
 /** How one tick went: run to its end (`replaced`: a newer tick stopped it), skipped, or the term ended. */
 export type TickEnd = { kind: 'ran' } | { kind: 'skipped' } | LeadEnd;
 
-/** Runs the tick `rec` (already `scheduled`, due now) on `leash` or a new one. The child is gone when it resolves. */
+/**
+ * Runs the tick `rec` (already `scheduled`, due now) on `leash` or a new one, and again after a failure as
+ * `task.retries` allows — each attempt once the one before is confirmed gone, all under the tick's one record,
+ * and only when it can start before the next tick is due. The child is gone when it resolves.
+ */
 export async function runTick(
   ctx: ModeContext,
   l: Leadership,
@@ -31,6 +35,58 @@ export async function runTick(
     ctx.log.warn('tick claimed by someone else, skipping it', { tick });
     return { kind: 'skipped' };
   }
+  const { retries } = ctx.config.task;
+  for (let attempt = 0; ; attempt++) {
+    const r = await runAttempt(ctx, l, rec, ticks, runs, who, attempt === 0 ? leash : undefined, late);
+    if (r.kind !== 'done') return r;
+    const { end, exit, reason } = r;
+    const failed = end.kind === 'timed-out' || (end.kind === 'exited' && !(exit.exitCode === 0 && !exit.signal));
+    const waitMs = failed && retries && attempt < retries.count ? retries.backoff * 2 ** attempt : undefined;
+    const next = ticks.upcoming(new Date(tick));
+    if (waitMs !== undefined && (!next || Date.now() + waitMs < next.getTime())) {
+      const { exitCode, signal } = exit;
+      ctx.log.warn('tick failed, retrying', {
+        tick,
+        attempt: attempt + 2,
+        of: retries!.count + 1,
+        inMs: waitMs,
+        exitCode,
+        signal,
+      });
+      await rec.attempted(exit, r.startedAt, reason);
+      if (!(await pause(waitMs, l.signal))) return ended(ctx, l);
+      if (thinLease(l)) return refused(ctx, 'thin lease'); // the record stays `started`: the next leader fences it
+      continue;
+    }
+    if (waitMs !== undefined) ctx.log.warn('tick failed, not retrying: the next tick is due first', { tick });
+    await rec.finish(exit, reason, end.kind === 'timed-out' ? 'timed-out' : 'finished');
+    const outcome = end.kind === 'exited' ? (failed ? 'failure' : 'success') : end.kind;
+    ctx.ran({ outcome, durationMs: exit.durationMs });
+    if (end.kind === 'replaced') ticks.replaceWith(end.next);
+    return { kind: 'ran' };
+  }
+}
+
+type Attempt = {
+  kind: 'done';
+  end: Exclude<RunEnd, { kind: 'lost' }>;
+  exit: TaskExit;
+  reason?: string;
+  startedAt: Date;
+};
+
+// One attempt at the tick: the child started, waited for (or stopped: replaced, timed out, leadership lost).
+async function runAttempt(
+  ctx: ModeContext,
+  l: Leadership,
+  rec: TickRecord,
+  ticks: TickPlanner,
+  runs: RunLog,
+  who: Leader,
+  leash: LeashedTask | undefined,
+  late: boolean
+): Promise<Attempt | TickEnd> {
+  const tick = rec.record.tick;
   let task: LeashedTask;
   try {
     task = leash ?? ctx.spawn();
@@ -49,6 +105,7 @@ export async function runTick(
     return { kind: 'skipped' };
   }
   ctx.setTask(task);
+  const startedAt = new Date();
   task.run(l.term.msUntilStop(), l.term.term, l.term.token, tick);
   const { lateMs = 0 } = rec.record;
   const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
@@ -84,12 +141,7 @@ export async function runTick(
     durationMs: exit.durationMs,
     ...(reason ? { reason } : {}),
   });
-  await rec.finish(exit, reason, end.kind === 'timed-out' ? 'timed-out' : 'finished');
-  const ok = exit.exitCode === 0 && !exit.signal;
-  const outcome = end.kind === 'exited' ? (ok ? 'success' : 'failure') : end.kind;
-  ctx.ran({ outcome, durationMs: exit.durationMs });
-  if (end.kind === 'replaced') ticks.replaceWith(end.next);
-  return { kind: 'ran' };
+  return { kind: 'done', end, exit, reason, startedAt };
 }
 
 type RunEnd =

@@ -224,3 +224,64 @@ test('schedule: task.jitter starts each tick its own delay late, the same a test
     );
   }
 });
+
+test('schedule: task.retries runs a failed tick again, one attempt after the other, all under its record', async () => {
+  const root = await fx.chroot();
+  const marker = join(work.dir, `failed-once-${n++}`);
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/cron',
+    childLog: join(work.dir, 'unused.log'),
+    // every 5 s: the first attempt of each tick fails (exit 3), the second succeeds
+    command: `if [ -e ${marker}-$ZK_SUPERVISOR_TICK ]; then exit 0; fi; touch ${marker}-$ZK_SUPERVISOR_TICK; exit 3`,
+    extraTask: '  schedule: "*/5 * * * * *"\n  retries: { count: 2, backoff: 300ms }',
+  });
+  const s = new SupervisorProc('r', config);
+  procs.push(s);
+  const admin = await fx.client({ connect: root });
+  await waitFor(async () => (await records(admin)).some((r) => r.state === 'finished'), {
+    timeoutMs: 15_000,
+    what: 'a tick finished',
+  });
+  const done = (await records(admin)).find((r) => r.state === 'finished')!;
+  assert.equal(done.exitCode, 0, 'the retry succeeded');
+  assert.equal(done.attempts?.length, 1, 'one failed attempt before it');
+  assert.equal(done.attempts![0]!.exitCode, 3);
+  const gap = Date.parse(done.finishedAt!) - done.durationMs! - Date.parse(done.attempts![0]!.startedAt);
+  assert.ok(gap >= 300, `the retry started ${gap} ms after the first attempt's start: before the backoff`);
+  await s.waitLog(/tick failed, retrying.*attempt=2/, 1000);
+  assert.match(status(config).out, /finished exit 0 in \d+ ms \(attempt 2\)/);
+});
+
+test('schedule: task.retries gives up after count attempts; the record keeps every exit', async () => {
+  const root = await fx.chroot();
+  const config = writeConfig(work.dir, {
+    connect: root,
+    path: '/cron',
+    childLog: join(work.dir, 'unused.log'),
+    command: 'exit 4',
+    extraTask: '  schedule: "*/5 * * * * *"\n  retries: { count: 2, backoff: 200ms }',
+  });
+  const s = new SupervisorProc('g', config);
+  procs.push(s);
+  const admin = await fx.client({ connect: root });
+  await waitFor(async () => (await records(admin)).some((r) => r.state === 'finished'), {
+    timeoutMs: 15_000,
+    what: 'a tick finished',
+  });
+  const done = (await records(admin)).find((r) => r.state === 'finished')!;
+  assert.equal(done.exitCode, 4);
+  assert.deepEqual(
+    done.attempts?.map((a) => a.exitCode),
+    [4, 4],
+    'three attempts: two recorded before the last'
+  );
+  const starts = [
+    ...done.attempts!.map((a) => Date.parse(a.startedAt)),
+    Date.parse(done.finishedAt!) - done.durationMs!,
+  ];
+  assert.ok(
+    starts[2]! - starts[1]! >= 400 - 50,
+    `the second retry waited twice the backoff (${starts[2]! - starts[1]!} ms)`
+  );
+});
