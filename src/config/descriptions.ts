@@ -81,6 +81,13 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'hooks.onLeaseLost': 'When the lease runs out while leading (ZooKeeper unreachable): at once, not once it is back.',
   'hooks.preStart': 'Before each start of the child; if it fails, the child does not start and the host steps down.',
   'hooks.postStop': 'After each stop or exit of the child.',
+  'hooks.onSuccess':
+    'Scheduled mode: after a tick\u2019s run succeeded (ZK_SUPERVISOR_TICK, _OUTCOME, _EXIT_CODE, _SIGNAL, ' +
+    '_DURATION_MS, _HOST), once per tick.',
+  'hooks.onFailure':
+    'Scheduled mode: after a tick failed \u2014 its last attempt exited non-zero or by a signal, timed out, was ' +
+    'replaced or cut short by the end of leadership (_OUTCOME says which) \u2014 once per tick.',
+  'hooks.onMissed': 'Scheduled mode: a tick that did not run (nobody led at the time, or the previous run still ran).',
   'hooks.timeout': 'Each hook is killed after this long (and counts as failed).',
   metrics: 'Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status).',
   'metrics.listen': 'host:port to serve them on, e.g. 127.0.0.1:9464.',

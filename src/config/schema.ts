@@ -154,6 +154,9 @@ const JOB = {
       /** Run before each start of the child; if it fails, the child does not start and the host steps down. */
       preStart: z.optional(command()),
       postStop: z.optional(command()),
+      onSuccess: z.optional(command()),
+      onFailure: z.optional(command()),
+      onMissed: z.optional(command()),
       /** Each hook is killed after this long (and counts as failed). */
       timeout: duration('10s'),
     })

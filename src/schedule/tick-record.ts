@@ -12,7 +12,8 @@ export interface RunExit {
   durationMs: number;
 }
 
-const exitOf = ({ durationMs, exitCode, signal }: RunExit) => ({ durationMs, exitCode, signal });
+/** A run's exit as records (and the outcome hooks) keep it. */
+export const exitOf = ({ durationMs, exitCode, signal }: RunExit) => ({ durationMs, exitCode, signal });
 
 export class TickRecord {
   private constructor(

@@ -1,5 +1,6 @@
 // Hooks: commands run on leadership changes (`hooks.onLeader`, `onStepDown`, `onLeaseLost`, `preStart`,
-// `postStop`), in order, one at a time, each within `hooks.timeout`, with execa (loaded only when a hook is
+// `postStop`) and on each tick's outcome (`onSuccess`, `onFailure`, `onMissed`: outcome.ts), in order, one at a
+// time, each within `hooks.timeout`, with execa (loaded only when a hook is
 // configured). Their output goes to the log under the hook's name. Only `preStart` is waited for (it gates the
 // child's start); the others are queued, so no stop ever waits for a hook.
 import type { Config } from '../config/schema.js';
@@ -7,13 +8,22 @@ import type { Logger } from '../log.js';
 import { childEnv } from '../task/spec.js';
 import { cleanArgv } from '../util/clean-exec.js';
 
-export type HookName = 'onLeader' | 'onStepDown' | 'onLeaseLost' | 'preStart' | 'postStop';
+export type HookName =
+  | 'onLeader'
+  | 'onStepDown'
+  | 'onLeaseLost'
+  | 'preStart'
+  | 'postStop'
+  | 'onSuccess'
+  | 'onFailure'
+  | 'onMissed';
 
-/** What a hook is told about (in its environment: ZK_SUPERVISOR_REASON, _TERM, _TOKEN). */
+/** What a hook is told about (in its environment: ZK_SUPERVISOR_REASON, _TERM, _TOKEN, and `env`). */
 export interface HookEvent {
   reason: string;
   term?: number;
   token?: number;
+  env?: Record<string, string>;
 }
 
 /** The hooks of one supervisor; a no-op for every hook the config does not set. */
@@ -72,6 +82,7 @@ export class Hooks {
       ZK_SUPERVISOR_REASON: event.reason,
       ...(event.term === undefined ? {} : { ZK_SUPERVISOR_TERM: String(event.term) }),
       ...(event.token === undefined ? {} : { ZK_SUPERVISOR_TOKEN: String(event.token) }),
+      ...event.env,
     };
     const argv = typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
     // Through the fd-closing prologue: the ZooKeeper client's socket is not close-on-exec.

@@ -22,8 +22,11 @@ export type LeadEnd =
 
 /** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
 export interface RunOutcome {
+  tick: string;
   outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed';
   durationMs?: number;
+  exitCode?: number | null;
+  signal?: string | null;
 }
 
 /** The supervisor, as a mode sees it: what it is told, and the one way to tell it what happened. */

@@ -9,6 +9,7 @@ import type { LeashedTask } from '../task/task.js';
 import { FOREVER_MS, pause } from '../util/abort.js';
 import { isZkError } from '../zk/errors.js';
 import { ended, refused, thinLease, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
+import { runEnded } from './outcome.js';
 import { runTick } from './tick.js';
 
 /**
@@ -109,7 +110,7 @@ async function settlePast(ctx: ModeContext, runs: RunLog, schedule: Schedule, wh
     const old = tooOld ? `, older than startingDeadline ${t.startingDeadline} ms` : '';
     const reason = `nobody led at the tick (catchUp: ${t.catchUp}${old})`;
     await runs.put({ tick: tick.toISOString(), state: 'missed', ...who, reason });
-    ctx.ran({ outcome: 'missed' });
+    runEnded(ctx, { tick: tick.toISOString(), outcome: 'missed' });
   }
   return plan.late;
 }

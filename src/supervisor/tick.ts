@@ -2,9 +2,10 @@
 // replace it), stop it when leadership ends, and record how it ended.
 import type { RunLog } from '../schedule/runs.js';
 import type { TickPlanner } from '../schedule/ticks.js';
-import type { Leader, TickRecord } from '../schedule/tick-record.js';
+import { exitOf, type Leader, type TickRecord } from '../schedule/tick-record.js';
 import { TaskSpawnError, type LeashedTask, type TaskExit } from '../task/task.js';
 import { pause, sleep, untilAborted } from '../util/abort.js';
+import { runEnded } from './outcome.js';
 import { isZkError } from '../zk/errors.js';
 import { ended, graceMs, refused, thinLease, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
 
@@ -61,7 +62,7 @@ export async function runTick(
     if (waitMs !== undefined) ctx.log.warn('tick failed, not retrying: the next tick is due first', { tick });
     await rec.finish(exit, reason, end.kind === 'timed-out' ? 'timed-out' : 'finished');
     const outcome = end.kind === 'exited' ? (failed ? 'failure' : 'success') : end.kind;
-    ctx.ran({ outcome, durationMs: exit.durationMs });
+    runEnded(ctx, { tick, outcome, ...exitOf(exit) }, { term: l.term.term, token: l.term.token });
     if (end.kind === 'replaced') ticks.replaceWith(end.next);
     return { kind: 'ran' };
   }
@@ -94,14 +95,14 @@ async function runAttempt(
     if (!(err instanceof TaskSpawnError)) throw err;
     ctx.log.error('task cannot start', { tick, error: err.message, code: err.code });
     await rec.finish(undefined, err.message);
-    ctx.ran({ outcome: 'skipped' });
+    runEnded(ctx, { tick, outcome: 'skipped' });
     return { kind: 'skipped' };
   }
   const about = { term: l.term.term, token: l.term.token };
   if (!(await ctx.hooks.gate('preStart', { reason: `tick ${tick}`, ...about }, l.signal))) {
     task.dispose(); // the tick is skipped and recorded so
     await rec.finish(undefined, 'preStart hook failed');
-    ctx.ran({ outcome: 'skipped' });
+    runEnded(ctx, { tick, outcome: 'skipped' }, about);
     return { kind: 'skipped' };
   }
   ctx.setTask(task);
@@ -119,7 +120,7 @@ async function runAttempt(
     ctx.hooks.fire('postStop', { reason: lost.end.message, ...about });
     // best effort, for a second at most: the next leader records it otherwise
     await Promise.race([rec.fence(exit, lost.end.message), sleep(1000)]).catch(() => {});
-    ctx.ran({ outcome: 'fenced', durationMs: exit.durationMs });
+    runEnded(ctx, { tick, outcome: 'fenced', ...exitOf(exit) }, about);
     return lost;
   }
   const exit = end.kind === 'replaced' || end.kind === 'timed-out' ? await task.stop() : end.exit;
@@ -193,7 +194,7 @@ async function awaitRun(
     const reason = `the run of ${tick} was still running (concurrency: forbid)`;
     await runs
       .put({ tick: next.toISOString(), state: 'skipped', ...who, reason })
-      .then(() => ctx.ran({ outcome: 'skipped' }))
+      .then(() => runEnded(ctx, { tick: next.toISOString(), outcome: 'skipped' }))
       .catch((err: unknown) =>
         ctx.log.warn('cannot record a skipped tick', { tick: next.toISOString(), error: String(err) })
       );

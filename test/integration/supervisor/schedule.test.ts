@@ -2,6 +2,7 @@
 // failovers, no tick disappears without a record, runs never overlap (children's own timestamps).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunRecord } from '../../../src/schedule/runs.js';
@@ -253,14 +254,16 @@ test('schedule: task.retries runs a failed tick again, one attempt after the oth
   assert.match(status(config).out, /finished exit 0 in \d+ ms \(attempt 2\)/);
 });
 
-test('schedule: task.retries gives up after count attempts; the record keeps every exit', async () => {
+test('schedule: task.retries gives up after count attempts; the record keeps every exit; onFailure once', async () => {
   const root = await fx.chroot();
+  const told = join(work.dir, `told-${n++}`);
   const config = writeConfig(work.dir, {
     connect: root,
     path: '/cron',
     childLog: join(work.dir, 'unused.log'),
     command: 'exit 4',
     extraTask: '  schedule: "*/5 * * * * *"\n  retries: { count: 2, backoff: 200ms }',
+    extra: `hooks:\n  onFailure: 'echo "$ZK_SUPERVISOR_TICK $ZK_SUPERVISOR_OUTCOME $ZK_SUPERVISOR_EXIT_CODE" >> ${told}'`,
   });
   const s = new SupervisorProc('g', config);
   procs.push(s);
@@ -284,4 +287,8 @@ test('schedule: task.retries gives up after count attempts; the record keeps eve
     starts[2]! - starts[1]! >= 400 - 50,
     `the second retry waited twice the backoff (${starts[2]! - starts[1]!} ms)`
   );
+  await s.waitLog(/hook done .*hook=onFailure/, 5000);
+  const lines = readFileSync(told, 'utf8').trim().split('\n');
+  assert.equal(lines.filter((l) => l.startsWith(done.tick)).length, 1, 'onFailure once for the tick, not per attempt');
+  assert.equal(lines[0], `${done.tick} failure 4`);
 });
