@@ -91,6 +91,16 @@ export const DESCRIPTIONS: Readonly<Record<string, string>> = {
   'hooks.timeout': 'Each hook is killed after this long (and counts as failed).',
   metrics: 'Prometheus metrics and health endpoints (/metrics, /healthz, /readyz, /status).',
   'metrics.listen': 'host:port to serve them on, e.g. 127.0.0.1:9464.',
+  notify:
+    'Scheduled mode: tell an HTTP endpoint how ticks end \u2014 a JSON document POSTed per event, and/or ' +
+    'Healthchecks-style pings. Sent in the background: never a run or a stop waits for it.',
+  'notify.url': 'POST one JSON document per event in `on` (tick, outcome, event, exit code, signal, duration, host).',
+  'notify.healthchecks':
+    'A Healthchecks-style check URL: <url>/start at each run\u2019s start, <url> on success, <url>/fail on failure.',
+  'notify.on':
+    'Which events url gets: failure, recovery (the first success after a failure), missed, timed-out, success.',
+  'notify.timeout': 'Each request is given up after this long.',
+  'notify.retries': 'A request that failed is tried this many more times, a second apart; then one log line.',
   pidNode: 'The ephemeral node that says which process this candidate is.',
   'pidNode.path': 'Its path (default <election.path>/pids/<id>).',
   'pidNode.data': 'Its data (default JSON of the candidate: id, host, pid).',

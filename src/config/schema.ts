@@ -10,6 +10,9 @@ z.config(en()); // mini ships without messages; classic zod's English ones are w
 export { parseDuration } from './duration.js';
 
 const nonEmpty = () => z.string().check(z.minLength(1));
+const httpUrl = () => z.string().check(z.regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL'));
+/** The tick events `notify.on` can name. */
+export const NOTIFY_EVENTS = ['failure', 'recovery', 'missed', 'timed-out', 'success'] as const;
 const optionalString = () => z.optional(nonEmpty());
 const zkPath = z
   .string()
@@ -161,6 +164,18 @@ const JOB = {
       timeout: duration('10s'),
     })
   ),
+  /** POSTs a JSON document per tick event, or Healthchecks-style pings (notify.ts). */
+  notify: z.optional(
+    z
+      .strictObject({
+        url: z.optional(httpUrl()),
+        healthchecks: z.optional(httpUrl()),
+        on: z._default(z.array(z.enum(NOTIFY_EVENTS)), ['failure', 'recovery', 'missed', 'timed-out']),
+        timeout: duration('5s'),
+        retries: z._default(z.int().check(z.gte(0), z.lte(10)), 2),
+      })
+      .check(z.refine((n) => n.url || n.healthchecks, 'needs url or healthchecks'))
+  ),
   pidNode: z.prefault(
     z.strictObject({
       /** Default `<election.path>/pids/<id>`. */
@@ -198,6 +213,7 @@ export const ConfigSchema = z.strictObject({
   election: JOB.election,
   task: JOB.task,
   hooks: JOB.hooks,
+  notify: JOB.notify,
   metrics: SHARED.metrics,
   pidNode: JOB.pidNode,
   logging: SHARED.logging,

@@ -17,6 +17,15 @@ import type { Schedule } from './cron.js';
  */
 export type RunState = 'scheduled' | 'started' | 'finished' | 'timed-out' | 'fenced' | 'skipped' | 'missed';
 
+/** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
+export interface RunOutcome {
+  tick: string;
+  outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed';
+  durationMs?: number;
+  exitCode?: number | null;
+  signal?: string | null;
+}
+
 /** One tick's record (the node's JSON data). */
 export interface RunRecord {
   tick: string;

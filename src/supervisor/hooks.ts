@@ -3,10 +3,12 @@
 // time, each within `hooks.timeout`, with execa (loaded only when a hook is
 // configured). Their output goes to the log under the hook's name. Only `preStart` is waited for (it gates the
 // child's start); the others are queued, so no stop ever waits for a hook.
+import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { childEnv } from '../task/spec.js';
 import { cleanArgv } from '../util/clean-exec.js';
+import { Notifier } from './notify.js';
 
 export type HookName =
   | 'onLeader'
@@ -29,13 +31,18 @@ export interface HookEvent {
 /** The hooks of one supervisor; a no-op for every hook the config does not set. */
 export class Hooks {
   #queue: Promise<unknown> = Promise.resolve();
+  /** The built-in `notify:` (undefined without it); shutdown does not wait for it. */
+  readonly notifier: Notifier | undefined;
 
   /** `load` brings execa (tests give one that fails). */
   constructor(
     readonly config: Config,
     readonly log: Logger,
     readonly load: () => Promise<Pick<typeof import('execa'), 'execa'>> = () => import('execa')
-  ) {}
+  ) {
+    const { id, path } = config.election;
+    this.notifier = config.notify && new Notifier(config.notify, { id, host: hostname(), path }, log);
+  }
 
   /** Resolves once every queued hook has run (at shutdown, so that `onStepDown` is not cut off). */
   idle(): Promise<void> {

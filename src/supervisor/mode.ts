@@ -10,6 +10,7 @@ import type { LeashedTask, TaskExit, TaskSpawnError } from '../task/task.js';
 import type { Acl } from '../zk/acl.js';
 import type { Zk } from '../zk/client.js';
 import type { Schedule } from '../schedule/cron.js';
+import type { RunOutcome } from '../schedule/runs.js';
 import type { Hooks } from './hooks.js';
 import { pidNodePathOf } from './pid.js';
 import type { StartRefusal, SupervisorEvent } from './transitions.js';
@@ -20,14 +21,7 @@ export type LeadEnd =
   | { kind: 'lost'; end: TermEnd }
   | { kind: 'spawn-failed'; error: TaskSpawnError };
 
-/** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
-export interface RunOutcome {
-  tick: string;
-  outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed';
-  durationMs?: number;
-  exitCode?: number | null;
-  signal?: string | null;
-}
+export type { RunOutcome } from '../schedule/runs.js';
 
 /** The supervisor, as a mode sees it: what it is told, and the one way to tell it what happened. */
 export interface ModeContext {

@@ -17,6 +17,7 @@ const HOOK_OF: Record<RunOutcome['outcome'], HookName> = {
 /** Reports how the tick `run.tick` ended (in the term `about`, when one ran it). */
 export function runEnded(ctx: ModeContext, run: RunOutcome, about: { term?: number; token?: number } = {}): void {
   ctx.ran(run);
+  ctx.hooks.notifier?.ended(run, about);
   const { tick, outcome, exitCode, signal, durationMs } = run;
   ctx.hooks.fire(HOOK_OF[outcome], {
     reason: `tick ${tick}: ${outcome}`,

@@ -108,6 +108,7 @@ async function runAttempt(
   ctx.setTask(task);
   const startedAt = new Date();
   task.run(l.term.msUntilStop(), l.term.term, l.term.token, tick);
+  ctx.hooks.notifier?.started(tick);
   const { lateMs = 0 } = rec.record;
   const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
   ctx.report({ type: 'tick-started', tick, late, lateMs, childPgid, leashPid: task.pid, token: l.term.token });

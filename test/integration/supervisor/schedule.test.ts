@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { RunRecord } from '../../../src/schedule/runs.js';
@@ -291,4 +293,57 @@ test('schedule: task.retries gives up after count attempts; the record keeps eve
   const lines = readFileSync(told, 'utf8').trim().split('\n');
   assert.equal(lines.filter((l) => l.startsWith(done.tick)).length, 1, 'onFailure once for the tick, not per attempt');
   assert.equal(lines[0], `${done.tick} failure 4`);
+});
+
+test('schedule: notify POSTs exactly the documented events and the Healthchecks pings to a local receiver', async () => {
+  const got: { path: string; doc: Record<string, unknown> }[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      got.push({ path: req.url!, doc: JSON.parse(body) as Record<string, unknown> });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const root = await fx.chroot();
+    const config = writeConfig(work.dir, {
+      connect: root,
+      path: '/cron',
+      childLog: join(work.dir, 'unused.log'),
+      command: '[ $(( $(date +%s) % 2 )) -eq 0 ]', // every other second fails
+      extraTask: `  schedule: "${EVERY_SECOND}"`,
+      extra: `notify:\n  url: ${url}/events\n  healthchecks: ${url}/hc`,
+    });
+    procs.push(new SupervisorProc('n', config));
+    const admin = await fx.client({ connect: root });
+    await waitFor(async () => (await finishedCount(admin)) >= 5, { timeoutMs: 15_000, what: '5 ticks run' });
+    const recs = (await records(admin)).filter((r) => r.state === 'finished');
+    await waitFor(() => got.filter((g) => g.path !== '/hc/start').length >= recs.length, {
+      timeoutMs: 5000,
+      what: 'a ping per finished tick',
+    });
+    const of = (path: string, tick: string, event?: string) =>
+      got.filter((g) => g.path === path && g.doc.tick === tick && (!event || g.doc.event === event)).length;
+    for (const r of recs) {
+      assert.equal(of('/hc/start', r.tick), 1, `one start ping for ${r.tick}`);
+      if (r.exitCode === 0) {
+        assert.equal(of('/hc', r.tick), 1, `one success ping for ${r.tick}`);
+        assert.equal(of('/events', r.tick, 'success'), 0, 'success is not in the default `on`');
+      } else {
+        assert.equal(of('/hc/fail', r.tick), 1, `one fail ping for ${r.tick}`);
+        assert.equal(of('/events', r.tick, 'failure'), 1, `one failure document for ${r.tick}`);
+      }
+    }
+    // a success right after a failure is a recovery (every other tick here)
+    const recoveries = got.filter((g) => g.path === '/events' && g.doc.event === 'recovery');
+    assert.ok(recoveries.length >= 1, 'a recovery document');
+    const doc = got.find((g) => g.path === '/events')!.doc;
+    for (const k of ['tick', 'outcome', 'event', 'exitCode', 'durationMs', 'host', 'id', 'path', 'term', 'token', 'at'])
+      assert.ok(k in doc, `the document has ${k}`);
+  } finally {
+    server.close();
+  }
 });
