@@ -13,6 +13,8 @@ const OPTIONS: Record<string, readonly string[]> = {
   drain: ['config', 'job', 'id'],
   undrain: ['config', 'job', 'id'],
   'fence-check': ['config', 'job', 'token'],
+  suspend: ['config', 'job'],
+  resume: ['config', 'job'],
 };
 const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);
 const COMMON = ['help', 'version'];

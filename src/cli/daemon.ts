@@ -110,7 +110,10 @@ async function once(
   let code: number = EXIT.FAILURE;
   try {
     const r = await supervisor.runOnce(signal, waitMs, oncePerMs);
-    if (r.kind === 'held') {
+    if (r.kind === 'suspended') {
+      log.info('the job is suspended, not running (zk-supervisor resume)', { path: config.election.path });
+      code = EXIT.HELD_ELSEWHERE;
+    } else if (r.kind === 'held') {
       log.info('held elsewhere, not running', { path: config.election.path });
       code = EXIT.HELD_ELSEWHERE;
     } else if (r.kind === 'already-ran') {

@@ -161,6 +161,16 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain', a.job)
     )
     .command(
+      ['suspend', 'resume'],
+      'suspend: the leader keeps its term and starts nothing (cluster-wide, until resume); resume: run again',
+      (y) =>
+        y
+          .option('config', config)
+          .option('job', job)
+          .example('$0 suspend -c job.yaml', 'stop the job everywhere (ticks due meanwhile: suspended)'),
+      async (a) => (await import('./suspend.js')).suspendCommand(a.config, a._[0] === 'suspend', a.job)
+    )
+    .command(
       'fence-check',
       'exit 0 only while TOKEN is the fencing token of the current term (check before a critical write)',
       (y) =>

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Job } from '../supervisor/job.js';
-import type { RunOutcome } from '../supervisor/mode.js';
+import { runMetrics } from './run-metrics.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 import { LEADING, type State } from '../supervisor/states.js';
 import type { SupervisorEvent } from '../supervisor/transitions.js';
@@ -37,7 +37,8 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
   const named = supervisor.jobs.some((j) => j.name !== undefined);
   const byJob = named ? ['job'] : [];
   const of = (job: Job): Record<string, string> => (named ? { job: job.name! } : {});
-  const { m, lease, runs } = defineMetrics(prom, registry, byJob, supervisor, of);
+  const { m, lease } = defineMetrics(prom, registry, byJob, supervisor, of);
+  const runs = runMetrics(prom, registry, byJob);
   const leading = new Set<Job>();
   for (const job of supervisor.jobs) {
     m.leader.set(of(job), 0); // every job has its series from the start
@@ -70,25 +71,14 @@ export async function serveMetrics(supervisor: Supervisor, config: Config, log: 
   // A removed job's series go with it (the transitions by every reason it counted).
   supervisor.on('removed', (job) => {
     if (!named) return;
-    for (const g of [
-      m.leader,
-      m.term,
-      m.child,
-      m.slot,
-      m.slots,
-      m.baton,
-      m.restarts,
-      lease,
-      runs.duration,
-      runs.lastSuccess,
-    ])
-      g.remove(of(job));
+    for (const g of [m.leader, m.term, m.child, m.slot, m.slots, m.baton, m.restarts, lease]) g.remove(of(job));
+    runs.remove(of(job));
     for (const reason of reasons.get(job) ?? []) m.transitions.remove({ ...of(job), reason });
-    for (const outcome of OUTCOMES) for (const g of [runs.total, runs.last]) g.remove({ ...of(job), outcome });
     reasons.delete(job);
     leading.delete(job);
   });
-  supervisor.on('run', (run, job) => countRun(runs, of(job), run));
+  supervisor.on('run', (run, job) => runs.count(of(job), run));
+  supervisor.on('suspension', (on, job) => runs.suspended(of(job), on));
   supervisor.on('heartbeat', (ms) => m.rtt.observe(ms / 1000));
   supervisor.on('zookeeper', (s) => {
     for (const z of ZK_STATES) m.zookeeper.set({ state: z }, z === s ? 1 : 0);
@@ -205,45 +195,5 @@ function defineMetrics(
         this.set(of(job), leaseSeconds(lease?.remainingMs(job.config.task.stopTimeout)));
     },
   });
-  const runs = {
-    total: new prom.Counter({
-      name: 'zk_supervisor_runs_total',
-      help: 'scheduled runs (ticks) by how they ended: success, failure, timed-out, replaced, fenced, skipped, missed',
-      labelNames: [...byJob, 'outcome'],
-      registers: [registry],
-    }),
-    duration: new prom.Histogram({
-      name: 'zk_supervisor_run_duration_seconds',
-      help: 'how long each scheduled run took (those that started)',
-      labelNames: byJob,
-      buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200],
-      registers: [registry],
-    }),
-    lastSuccess: gauge('zk_supervisor_last_success_timestamp_seconds', 'when the last successful run ended (unix)'),
-    last: new prom.Gauge({
-      name: 'zk_supervisor_last_run_outcome',
-      help: '1 for how the last scheduled run ended, 0 for the other outcomes',
-      labelNames: [...byJob, 'outcome'],
-      registers: [registry],
-    }),
-  };
-  return { m, lease, runs };
-}
-
-const OUTCOMES: readonly RunOutcome['outcome'][] = [
-  'success',
-  'failure',
-  'timed-out',
-  'replaced',
-  'fenced',
-  'skipped',
-  'missed',
-];
-
-// Counts a job's tick: by outcome, its duration, the last success and the last outcome.
-function countRun(runs: ReturnType<typeof defineMetrics>['runs'], labels: Record<string, string>, run: RunOutcome) {
-  runs.total.inc({ ...labels, outcome: run.outcome });
-  if (run.durationMs !== undefined) runs.duration.observe(labels, run.durationMs / 1000);
-  if (run.outcome === 'success') runs.lastSuccess.set(labels, Date.now() / 1000);
-  for (const o of OUTCOMES) runs.last.set({ ...labels, outcome: o }, o === run.outcome ? 1 : 0);
+  return { m, lease };
 }

@@ -17,6 +17,10 @@ export function statusText(s: Status, config: Config): string {
         'task.stopTimeout)'
     );
   }
+  if (s.suspended) {
+    const { by = '?', at = '?' } = s.suspended;
+    out.push(`suspended by ${by} at ${at}: the leader keeps its term and starts nothing (zk-supervisor resume)`);
+  }
   const ranked = config.election.preempt !== undefined || [s.leader, ...s.candidates].some((c) => c?.priority);
   if (!s.slots) out.push(...electionLines(s.leader, s.candidates, ranked));
   else for (const x of s.slots) out.push(`slot ${x.slot}:`, ...electionLines(x.leader, x.candidates, ranked, '  '));

@@ -36,6 +36,8 @@ export interface Status {
   drained: { name: string; data: unknown }[];
   /** The session timeout the servers grant to this config, and whether its lease covers task.stopTimeout. */
   session: { requestedTimeoutMs: number; grantedTimeoutMs: number; leaseCoversStopTimeout: boolean };
+  /** Set while the job is suspended: who suspended it, and when. */
+  suspended?: { by?: string; at?: string };
   /** Scheduled mode only: the next tick and the latest records, newest last. */
   schedule?: { expression: string; timezone?: string; nextTick: string | null; runs: RunRecord[] };
 }
@@ -103,6 +105,16 @@ export async function readStatuses(configs: readonly Config[], digest?: string):
   return withZk(configs[0]!, digest, (zk) => Promise.all(configs.map((c) => statusOf(zk, c))));
 }
 
+// The suspension marker's who and when, if there is one.
+async function suspendedOf(zk: Zk, config: Config): Promise<Pick<Status, 'suspended'>> {
+  const got = await zk
+    .get(layoutOf(config.election.path).suspended)
+    .catch((err: unknown) => (isZkError(err, 'NONODE') ? undefined : Promise.reject(err)));
+  if (!got) return {};
+  const data = parsed(got.data.toString());
+  return { suspended: typeof data === 'object' && data ? (data as { by?: string; at?: string }) : {} };
+}
+
 // The leader and queue of the election at `path` (the job's, or one slot's).
 async function electionStatus(zk: Zk, config: Config, path: string) {
   const election = new Election(zk, path);
@@ -143,6 +155,7 @@ export async function statusOf(zk: Zk, config: Config): Promise<Status> {
     pidNodes: await nodesWithData(zk, parent(pidNodePathOf(config))),
     drained: (await nodesWithData(zk, drainedDir(config))).map((d) => ({ name: basename(d.node), data: d.data })),
     schedule: await scheduleStatus(zk, config),
+    ...(await suspendedOf(zk, config)),
   };
 }
 

@@ -23,6 +23,8 @@ export interface ElectionLayout {
   drained: string;
   /** The default home of the pid nodes. */
   pids: string;
+  /** While it exists, the job is suspended: its leader keeps the term and starts nothing (`suspend`). */
+  suspended: string;
 }
 
 /** The layout of the election at `path`. */
@@ -38,5 +40,6 @@ export function layoutOf(path: string): ElectionLayout {
     lastRun: join(path, 'last-run'),
     drained: join(path, 'drained'),
     pids: join(path, 'pids'),
+    suspended: join(path, 'suspended'),
   };
 }

@@ -15,12 +15,20 @@ import type { Schedule } from './cron.js';
  * `skipped`: not run because the previous run was still running (concurrency: forbid); `missed`: nobody led
  * at the tick and it was not caught up.
  */
-export type RunState = 'scheduled' | 'started' | 'finished' | 'timed-out' | 'fenced' | 'skipped' | 'missed';
+export type RunState =
+  | 'scheduled'
+  | 'started'
+  | 'finished'
+  | 'timed-out'
+  | 'fenced'
+  | 'skipped'
+  | 'missed'
+  | 'suspended';
 
 /** How a scheduled run (a tick) ended, for the run metrics: `fenced` when leadership ended under it. */
 export interface RunOutcome {
   tick: string;
-  outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed';
+  outcome: 'success' | 'failure' | 'timed-out' | 'replaced' | 'fenced' | 'skipped' | 'missed' | 'suspended';
   durationMs?: number;
   exitCode?: number | null;
   signal?: string | null;

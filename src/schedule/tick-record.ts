@@ -50,10 +50,10 @@ export class TickRecord {
   }
 
   /**
-   * `finished` (or `timed-out`: stopped at task.timeout) with the run's exit (or none: it could not start), and why
-   * when it was stopped or skipped.
+   * `finished` (or `timed-out`: stopped at task.timeout; `suspended`: not run) with the run's exit (or none: it
+   * could not start), and why when it was stopped or skipped.
    */
-  finish(exit: RunExit | undefined, reason?: string, state: 'finished' | 'timed-out' = 'finished'): Promise<void> {
+  finish(exit: RunExit | undefined, reason?: string, state: 'finished' | 'timed-out' | 'suspended' = 'finished') {
     const ran = exit ? exitOf(exit) : { exitCode: null };
     return this.#write({ state, finishedAt: new Date().toISOString(), ...ran, ...(reason && { reason }) });
   }

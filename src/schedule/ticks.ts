@@ -65,8 +65,9 @@ export function staleScheduled(stored: readonly StoredRun[], now: Date, upcoming
 }
 
 /**
- * How late (ms, 0 … jitterMs − 1) the tick `tick` of the job at `path` starts with `task.jitter`: drawn from a hash of
- * both, so that every leader (and a test) gets the same delay for a tick, and the jobs of one schedule spread.
+ * How late (ms, 0 … jitterMs − 1) the tick `tick` of the job at `path` starts with `task.jitter`: drawn from a
+ * hash of both, so that every leader (and a test) gets the same delay for a tick, and the jobs of one schedule
+ * spread.
  */
 export function jitterOf(tick: string, path: string, jitterMs: number): number {
   if (jitterMs <= 0) return 0;

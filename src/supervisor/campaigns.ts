@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { Election } from '../recipes/election.js';
 import { endOf, TermEnd } from '../recipes/end.js';
+import { layoutOf } from '../recipes/layout.js';
 import type { Lease } from '../recipes/lease.js';
 import { agreeOnSlots, slotPathOf, Slots } from '../recipes/slots.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
@@ -17,6 +18,7 @@ import { untilUndrained } from './drain.js';
 import type { ModeContext } from './mode.js';
 import { pidNodePathOf } from './pid.js';
 import { accessError, secureDirectories } from './secure.js';
+import { watchSuspension } from './suspend.js';
 import { leadTerm, takeTerm } from './term.js';
 
 const PASSED_ON = 'passed on: this host leads more than its share of the jobs (spread)';
@@ -60,6 +62,10 @@ export async function campaign(
   if (config.zookeeper.acl === 'secured') {
     for (const p of paths) await secureDirectories(zk, p, parent(pidNodePathOf(config)), ctx.acl, log);
   }
+  const suspension = await watchSuspension(zk, layoutOf(config.election.path).suspended, signal); // every slot's
+  void (async () => {
+    for (ctx.suspension(suspension.on); !signal.aborted; ctx.suspension(suspension.on)) await suspension.changed();
+  })();
   // the term (and slot) we last led on this session, once it ended (priority.ts)
   let steppedDown: { steppedDown: number; steppedDownSlot?: number } | undefined;
   for (let failures = 0; !signal.aborted; ) {
@@ -82,7 +88,7 @@ export async function campaign(
         await pause(ctx.config.zookeeper.sessionTimeout, signal); // then we queue again, at the back
         continue;
       }
-      const end = await leadTerm(ctx, zk, term, task, signal, false);
+      const end = await leadTerm(ctx, zk, term, task, signal, false, suspension);
       if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
       else failures++;
     } catch (err) {

@@ -15,6 +15,7 @@ import {
 } from './mode.js';
 import type { StartRefusal } from './transitions.js';
 import { RestartTracker } from './restart-policy.js';
+import { untilResumed, untilSuspended } from './suspend.js';
 
 /**
  * Runs the command under `l` (the first run on `leash`, already spawned) until leadership ends, we shut down
@@ -34,6 +35,13 @@ export async function runContinuous(
   };
   for (let run = 0; ; run++) {
     if (l.signal.aborted) return ended(ctx, l);
+    if (l.suspension?.on) {
+      // suspended: the term is held (and announced), nothing runs until the marker goes
+      ctx.report({ type: 'suspended' });
+      void l.term.announce();
+      if (!(await untilResumed(l.suspension, l.signal))) return ended(ctx, l);
+      ctx.report({ type: 'resumed' });
+    }
     let task: LeashedTask;
     try {
       task = run === 0 ? leash : ctx.spawn();
@@ -51,7 +59,14 @@ export async function runContinuous(
     void l.term.announce(); // the leader node and the term's watches: after the start, off the hand-over path
     const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
     ctx.report({ type: 'child-started', restart: run > 0, childPgid, leashPid: task.pid, token: l.term.token });
-    const exit = await untilAborted(task.exited, l.signal);
+    const exit = await untilAborted(Promise.race([task.exited, untilSuspended(l.suspension)]), l.signal);
+    if (exit === 'suspended') {
+      const stopped = await task.stop(graceMs(ctx, l)); // the leash's stop: every descendant confirmed gone
+      ctx.setTask(undefined);
+      ctx.log.info('child stopped: the job is suspended', { childPgid: task.jobPgid, ...stopped });
+      ctx.hooks.fire('postStop', { reason: 'suspended', ...about });
+      continue;
+    }
     if (exit === 'aborted') {
       const shutdown = shuttingDown(l);
       const lost = ended(ctx, l, task.jobPgid);

@@ -24,8 +24,7 @@ import { planReload, type ReloadPlan } from './reload.js';
 import { AccessError, accessError } from './secure.js';
 import { checkTransition, HOLDING_TERM, type State } from './states.js';
 import { fieldsOf, step, type SupervisorEvent } from './transitions.js';
-
-type Events = { state: [State, string, SupervisorEvent]; run: [RunOutcome] };
+type Events = { state: [State, string, SupervisorEvent]; run: [RunOutcome]; suspension: [boolean] };
 
 /** What a job needs of the daemon that runs it. */
 export interface JobHost {
@@ -94,6 +93,7 @@ export class Job extends EventEmitter<Events> {
       },
       report: (e) => this.report(e),
       ran: (run) => this.emit('run', run),
+      suspension: (on) => this.emit('suspension', on),
       forced: () => this.#force,
       spawn: () => spawnTask(this.#spec), // an idle leash: winning costs no process start
       setTask: (task) => {

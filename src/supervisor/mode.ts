@@ -12,6 +12,7 @@ import type { Zk } from '../zk/client.js';
 import type { Schedule } from '../schedule/cron.js';
 import type { RunOutcome } from '../schedule/runs.js';
 import type { Hooks } from './hooks.js';
+import type { Suspension } from './suspend.js';
 import { pidNodePathOf } from './pid.js';
 import type { StartRefusal, SupervisorEvent } from './transitions.js';
 
@@ -37,6 +38,8 @@ export interface ModeContext {
   report(e: SupervisorEvent): void;
   /** Reports how a tick ended (scheduled mode). */
   ran(run: RunOutcome): void;
+  /** Reports whether the job is suspended (its marker, watched for the session). */
+  suspension(on: boolean): void;
   /** True after a second shutdown signal: stops skip the grace period. */
   forced(): boolean;
   /** Spawns an idle leash for the command. Throws TaskSpawnError. */
@@ -68,6 +71,8 @@ export interface Leadership {
   outer: AbortSignal;
   /** Aborts when leadership ends (`term.lost`) or we shut down. */
   signal: AbortSignal;
+  /** The job's suspension marker, watched for the session (none: never suspended, e.g. `once`). */
+  suspension?: Suspension;
 }
 
 /**

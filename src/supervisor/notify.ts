@@ -38,7 +38,7 @@ export class Notifier {
   ended(run: RunOutcome, about: { term?: number; token?: number } = {}): void {
     const events = eventsOf(run.outcome, this.#failing);
     if (run.outcome === 'success') this.#failing = false;
-    else if (run.outcome !== 'missed' && run.outcome !== 'skipped') this.#failing = true;
+    else if (!['missed', 'skipped', 'suspended'].includes(run.outcome)) this.#failing = true;
     const doc = { ...this.sender, ...about, ...run, at: new Date().toISOString() };
     for (const event of events)
       if (this.opts.url && this.opts.on.includes(event)) this.#send(this.opts.url, { ...doc, event });
@@ -85,6 +85,8 @@ export function eventsOf(outcome: RunOutcome['outcome'], failing: boolean): Noti
     case 'missed':
     case 'skipped':
       return ['missed'];
+    case 'suspended':
+      return [];
     default:
       return ['failure'];
   }

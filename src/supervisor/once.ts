@@ -13,7 +13,11 @@ import { connectOnce } from './connect.js';
 import type { LeadEnd, ModeContext } from './mode.js';
 import { leadTerm, openLease, takeTerm } from './term.js';
 
-export type OnceResult = { kind: 'held' } | { kind: 'already-ran'; by: string; at: string } | LeadEnd;
+export type OnceResult =
+  | { kind: 'held' }
+  | { kind: 'suspended' }
+  | { kind: 'already-ran'; by: string; at: string }
+  | LeadEnd;
 
 export interface OnceOptions {
   signal: AbortSignal;
@@ -41,7 +45,11 @@ export async function runOnce(ctx: ModeContext, zk: Zk, opts: OnceOptions): Prom
   let task: LeashedTask | undefined;
   let term: Term | undefined;
   try {
-    await ensurePath(zk, election.candidates, ctx.acl);
+    const [, suspended] = await Promise.all([
+      ensurePath(zk, election.candidates, ctx.acl),
+      zk.exists(layoutOf(ctx.config.election.path).suspended),
+    ]);
+    if (suspended) return { kind: 'suspended' }; // zk-supervisor suspend: nothing runs, here either
     ctx.report({ type: 'once', step: 'candidate' });
     task = ctx.spawn();
     const { signal, waitMs } = opts;

@@ -4,7 +4,7 @@
 import type { HookName } from './hooks.js';
 import type { ModeContext, RunOutcome } from './mode.js';
 
-const HOOK_OF: Record<RunOutcome['outcome'], HookName> = {
+const HOOK_OF: Partial<Record<RunOutcome['outcome'], HookName>> = {
   success: 'onSuccess',
   failure: 'onFailure',
   'timed-out': 'onFailure',
@@ -19,7 +19,9 @@ export function runEnded(ctx: ModeContext, run: RunOutcome, about: { term?: numb
   ctx.ran(run);
   ctx.hooks.notifier?.ended(run, about);
   const { tick, outcome, exitCode, signal, durationMs } = run;
-  ctx.hooks.fire(HOOK_OF[outcome], {
+  const hook = HOOK_OF[outcome];
+  if (hook === undefined) return; // suspended: an operator's doing, not an outcome to page on
+  ctx.hooks.fire(hook, {
     reason: `tick ${tick}: ${outcome}`,
     ...about,
     env: {

@@ -54,6 +54,12 @@ export async function runSchedule(
         await pause(Math.min(startAt - Date.now(), 3_600_000), l.signal);
       }
       if (l.signal.aborted) return ended(ctx, l);
+      if (l.suspension?.on) {
+        await rec.finish(undefined, 'the job is suspended (zk-supervisor resume lets it run again)', 'suspended');
+        runEnded(ctx, { tick: iso, outcome: 'suspended' });
+        ctx.log.info('tick not run: the job is suspended', { tick: iso });
+        continue;
+      }
       if (thinLease(l)) return refused(ctx, 'thin lease'); // the tick stays `scheduled`: the next leader has it
       const end = await runTick(ctx, l, rec, ticks, runs, who, leash, planned.late);
       if (end.kind === 'skipped') continue;

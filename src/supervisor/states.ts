@@ -39,8 +39,8 @@ export const ALLOWED: Readonly<Record<State, readonly State[]>> = {
   ],
   // won, but a previous term's child may still run: wait for its baton (DESIGN §3.2)
   'waiting-for-baton': ['running', 'waiting', 'stopping', 'shutting-down'],
-  // waiting: leader in scheduled mode, between ticks (no child)
-  waiting: ['running', 'stopping', 'shutting-down'],
+  // waiting: leader in scheduled mode, between ticks, or suspended (no child)
+  waiting: ['running', 'starting', 'stopping', 'shutting-down'],
   running: ['fenced', 'waiting', 'stopping', 'shutting-down'],
   fenced: ['running', 'waiting', 'stopping', 'shutting-down'],
   stopping: ['candidate', 'backoff', 'connecting', 'starting', 'shutting-down'],

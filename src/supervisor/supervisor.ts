@@ -25,6 +25,8 @@ type Events = {
   state: [State, string, SupervisorEvent, Job];
   /** How a job's tick ended (scheduled mode). */
   run: [RunOutcome, Job];
+  /** A job's suspension marker appeared (true) or went (false). */
+  suspension: [boolean, Job];
   /** A job removed by a reload, once it stopped. */
   removed: [Job];
   zookeeper: [ZkState];
@@ -68,6 +70,7 @@ export class Supervisor extends EventEmitter<Events> {
     const job = new Job(name, config, name === undefined ? this.log : withFields(this.log, { job: name }), this.#host);
     job.on('state', (state, reason, e) => this.emit('state', state, reason, e, job));
     job.on('run', (run) => this.emit('run', run, job));
+    job.on('suspension', (on) => this.emit('suspension', on, job));
     return job;
   }
 

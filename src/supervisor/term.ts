@@ -12,6 +12,7 @@ import type { LeashedTask } from '../task/task.js';
 import { runContinuous } from './continuous.js';
 import { endOfTerm, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
 import { runSchedule } from './scheduled.js';
+import type { Suspension } from './suspend.js';
 
 /**
  * The session's lease (DESIGN §3.1) for children that take up to `stopTimeoutMs` to stop (default: the job's);
@@ -145,7 +146,8 @@ export async function leadTerm(
   term: Term,
   leash: LeashedTask,
   outer: AbortSignal,
-  once: boolean
+  once: boolean,
+  suspension?: Suspension
 ): Promise<LeadEnd> {
   const onRenewed = (leftMs: number) => {
     ctx.task()?.renew(leftMs); // the leash holds the child on the same lease
@@ -153,7 +155,7 @@ export async function leadTerm(
   };
   const onFenced = (leftMs: number) => ctx.report({ type: 'lease-fenced', stopInMs: Math.round(leftMs) });
   term.hold?.on('renewed', onRenewed).on('fenced', onFenced);
-  const l: Leadership = { zk, term, outer, signal: AbortSignal.any([outer, term.lost]) };
+  const l: Leadership = { zk, term, outer, signal: AbortSignal.any([outer, term.lost]), suspension };
   const about = { term: term.term, token: term.token };
   // The hooks people page on run when their event happens — during an outage too, not once ZooKeeper is back.
   let leaseLostFired = false;

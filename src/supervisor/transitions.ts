@@ -32,6 +32,8 @@ export type SupervisorEvent =
   | { type: 'start-refused'; why: StartRefusal } // the child may not start now: the term ends
   | { type: 'child-exited'; crashLoop: boolean } // by itself; the restart policy releases the term
   | { type: 'child-fenced' } // the leash stopped it at the lease end
+  | { type: 'suspended'; by?: string } // an operator's marker: the leader keeps the term, no child runs
+  | { type: 'resumed' }
   | { type: 'restart-delay' }
   | { type: 'restart' }
   | { type: 'term-ended'; end: TermEnd; shutdown: boolean; childPgid?: number }
@@ -71,6 +73,8 @@ const RULES: { [T in SupervisorEvent['type']]: Rule<T> } = {
   'start-refused': (e) => ['stopping', e.why === 'thin lease' ? THIN : e.why],
   'child-exited': (e) => ['stopping', e.crashLoop ? 'crash loop' : 'child exited'],
   'child-fenced': () => ['stopping', 'lease expired (child stopped by the leash)'],
+  suspended: () => ['waiting', 'suspended by an operator'],
+  resumed: () => ['starting', 'resumed by an operator'],
   'restart-delay': () => ['backoff', 'restart delay'],
   restart: () => ['starting', 'restart'],
   // only while leading: a campaign that ends before it won has no term to end

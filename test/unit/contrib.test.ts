@@ -9,7 +9,8 @@ import { parse } from 'yaml';
 const root = resolve(import.meta.dirname, '../..');
 const read = (f: string) => readFileSync(resolve(root, f), 'utf8');
 // What src/cli/metrics.ts registers: every `zk_supervisor_…` name written there.
-const exported = new Set([...read('src/cli/metrics.ts').matchAll(/'(zk_supervisor_\w+)'/g)].map((m) => m[1]!));
+const sources = read('src/cli/metrics.ts') + read('src/cli/run-metrics.ts');
+const exported = new Set([...sources.matchAll(/'(zk_supervisor_\w+)'/g)].map((m) => m[1]!));
 const namesIn = (text: string) =>
   [...new Set([...text.matchAll(/zk_supervisor_\w+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, '')))].sort();
 

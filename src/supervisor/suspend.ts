@@ -1,0 +1,56 @@
+// Suspension (#31.2): while `<election.path>/suspended` exists, the job's leader keeps its term and starts
+// nothing — continuous mode stops its child and starts it again on resume; scheduled mode records the ticks due
+// meanwhile as `suspended`. Watched for the whole session, so a new leader knows before its first start.
+import type { Zk } from '../zk/client.js';
+import { watchNode } from '../recipes/watch-node.js';
+import { untilAborted } from '../util/abort.js';
+
+/** The marker's state on one session, as a watch keeps it. */
+export interface Suspension {
+  /** True while the marker exists (as last seen). */
+  readonly on: boolean;
+  /** Resolves at the marker's next creation or deletion (or when the watch ends). */
+  changed(): Promise<void>;
+}
+
+/** Watches `marker` until `signal` aborts; resolves once the first watch is set and the state is known. */
+export async function watchSuspension(zk: Zk, marker: string, signal: AbortSignal): Promise<Suspension> {
+  let on = false;
+  let wake: () => void = () => {};
+  let next = new Promise<void>((r) => {
+    wake = r;
+  });
+  const flip = (now: boolean) => {
+    if (now === on) return;
+    on = now;
+    const w = wake;
+    next = new Promise<void>((r) => {
+      wake = r;
+    });
+    w();
+  };
+  signal.addEventListener('abort', () => wake(), { once: true });
+  await watchNode(zk, marker, (e) => flip(e !== 'deleted'), signal, {
+    mayBeAbsent: true,
+    armed: (stat) => flip(stat !== null),
+  });
+  return {
+    get on() {
+      return on;
+    },
+    changed: () => next,
+  };
+}
+
+/** Resolves once `s` is off (true), or `signal` aborts first (false). */
+export async function untilResumed(s: Suspension, signal: AbortSignal): Promise<boolean> {
+  while (s.on && !signal.aborted) await untilAborted(s.changed(), signal);
+  return !signal.aborted;
+}
+
+/** Resolves once `s` is on (at once if it is); never when `s` is undefined. */
+export async function untilSuspended(s: Suspension | undefined): Promise<'suspended'> {
+  if (!s) return new Promise<never>(() => {});
+  while (!s.on) await s.changed();
+  return 'suspended';
+}
