@@ -5,6 +5,7 @@ import { bySequence } from '../../src/recipes/queue-lock.js';
 import { readRuns } from '../helpers/overlap.js';
 import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
+import { DAY2_FAULTS } from './faults-day2.js';
 import { ESCAPES } from './faults-escape.js';
 import { JOB_FAULTS } from './faults-jobs.js';
 import { LEASH_FAULTS } from './faults-leash.js';
@@ -267,4 +268,5 @@ export const SCENARIOS: Scenario[] = [
   ...JOB_FAULTS,
   ...PRIORITY_FAULTS,
   ...SLOT_FAULTS,
+  ...DAY2_FAULTS,
 ];
