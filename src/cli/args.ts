@@ -14,6 +14,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   undrain: ['config', 'job', 'id'],
   'fence-check': ['config', 'job', 'token'],
   suspend: ['config', 'job'],
+  trigger: ['config', 'job', 'wait', 'timeout'],
   resume: ['config', 'job'],
 };
 const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);

@@ -161,6 +161,18 @@ export async function main(argv: string[]): Promise<void> {
       async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain', a.job)
     )
     .command(
+      'trigger',
+      'ask the leader of a scheduled job to run it once now (recorded as triggered, by whom)',
+      (y) =>
+        y
+          .option('config', config)
+          .option('job', job)
+          .option('wait', { type: 'boolean', default: false, describe: 'follow the run; exit 0 only if it succeeded' })
+          .option('timeout', { type: 'string', default: '10m', describe: 'with --wait: give up after this long' })
+          .example('$0 trigger -c report.yaml --wait', 'run the report now and wait for it'),
+      async (a) => (await import('./trigger.js')).triggerCommand(a.config, a.wait, a.timeout, a.job)
+    )
+    .command(
       ['suspend', 'resume'],
       'suspend: the leader keeps its term and starts nothing (cluster-wide, until resume); resume: run again',
       (y) =>

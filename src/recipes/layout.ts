@@ -25,6 +25,8 @@ export interface ElectionLayout {
   pids: string;
   /** While it exists, the job is suspended: its leader keeps the term and starts nothing (`suspend`). */
   suspended: string;
+  /** Requests for an out-of-schedule run (`trigger`), one persistent-sequential node each. */
+  triggers: string;
 }
 
 /** The layout of the election at `path`. */
@@ -41,5 +43,6 @@ export function layoutOf(path: string): ElectionLayout {
     drained: join(path, 'drained'),
     pids: join(path, 'pids'),
     suspended: join(path, 'suspended'),
+    triggers: join(path, 'triggers'),
   };
 }

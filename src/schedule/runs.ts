@@ -50,6 +50,8 @@ export interface RunRecord {
   exitCode?: number | null;
   signal?: string | null;
   reason?: string;
+  /** A run asked for by `trigger`, not by the schedule: who asked, and the request node's name. */
+  triggered?: { by?: string; request: string };
   /** With task.retries: the attempts before the last (whose exit is the record's own), oldest first. */
   attempts?: {
     startedAt: string;

@@ -26,11 +26,16 @@ export class TickRecord {
    * The record of `tick`: adopted from the leader before us when it left it `scheduled`, else created so;
    * undefined when the tick was already handled (by then, or by someone else meanwhile).
    */
-  static async schedule(runs: RunLog, tick: string, who: Leader): Promise<TickRecord | undefined> {
+  static async schedule(
+    runs: RunLog,
+    tick: string,
+    who: Leader,
+    more: Pick<RunRecord, 'triggered'> = {}
+  ): Promise<TickRecord | undefined> {
     const existing = await runs.read(tick);
     if (existing && existing.record.state !== 'scheduled') return undefined;
     if (existing) return new TickRecord(runs, { ...existing.record, ...who }, existing.version);
-    const record: RunRecord = { tick, state: 'scheduled', ...who };
+    const record: RunRecord = { tick, state: 'scheduled', ...who, ...more };
     try {
       return new TickRecord(runs, record, await runs.write(record));
     } catch (err) {

@@ -41,6 +41,11 @@ export class TickPlanner {
     if (tick > this.#cursor) this.#cursor = tick;
   }
 
+  /** `planned` was handed out but not run (a trigger came first): it is next again. */
+  putBack(planned: PlannedTick): void {
+    this.#pending = planned;
+  }
+
   /** `tick` came due while a run ran and replaces it (concurrency: replace): it is next. */
   replaceWith(tick: Date): void {
     this.passed(tick);

@@ -11,6 +11,7 @@ import { isZkError } from '../zk/errors.js';
 import { ended, refused, thinLease, type LeadEnd, type Leadership, type ModeContext } from './mode.js';
 import { runEnded } from './outcome.js';
 import { runTick } from './tick.js';
+import { runTriggered, watchTriggers } from './trigger.js';
 
 /**
  * While we lead, runs the command once per tick of `schedule` (the first run on `firstLeash`) until leadership
@@ -31,14 +32,24 @@ export async function runSchedule(
   };
   const late = await settlePast(ctx, runs, schedule, who);
   const ticks = new TickPlanner(schedule, new Date(), late);
+  const triggersDir = layoutOf(ctx.config.election.path).triggers;
+  const triggers = watchTriggers(l, triggersDir);
   let leash: LeashedTask | undefined = firstLeash;
   try {
     for (;;) {
       if (l.signal.aborted) return ended(ctx, l);
+      // requests for a run now come first, oldest first; the list's next change wakes the wait below
+      const changed = triggers.changed();
+      const requests = await triggers.requests();
+      for (const req of requests) {
+        const end = await runTriggered(ctx, l, triggersDir, req, ticks, runs, who);
+        if (end.kind !== 'ran' && end.kind !== 'skipped') return end;
+      }
+      if (requests.length) continue; // listed again: more may have come meanwhile
       const planned = ticks.next();
       if (!planned) {
         ctx.report({ type: 'schedule-done' });
-        await pause(FOREVER_MS, l.signal);
+        await Promise.race([pause(FOREVER_MS, l.signal), changed]); // a trigger still runs
         continue;
       }
       const { tick } = planned;
@@ -50,8 +61,16 @@ export async function runSchedule(
       }
       ctx.report({ type: 'tick-waiting', tick: iso, late: planned.late });
       const startAt = tick.getTime() + jitterOf(iso, ctx.config.election.path, ctx.config.task.jitter ?? 0);
-      while (!planned.late && Date.now() < startAt && !l.signal.aborted) {
-        await pause(Math.min(startAt - Date.now(), 3_600_000), l.signal);
+      let triggered = false;
+      const woken = changed.then(() => {
+        triggered = true;
+      });
+      while (!planned.late && Date.now() < startAt && !l.signal.aborted && !triggered) {
+        await Promise.race([pause(Math.min(startAt - Date.now(), 3_600_000), l.signal), woken]);
+      }
+      if (triggered && !l.signal.aborted && Date.now() < startAt) {
+        ticks.putBack(planned); // its record stays `scheduled`: adopted when it is next
+        continue;
       }
       if (l.signal.aborted) return ended(ctx, l);
       if (l.suspension?.on) {

@@ -321,12 +321,14 @@ test('schedule: notify POSTs exactly the documented events and the Healthchecks 
     const admin = await fx.client({ connect: root });
     await waitFor(async () => (await finishedCount(admin)) >= 5, { timeoutMs: 15_000, what: '5 ticks run' });
     const recs = (await records(admin)).filter((r) => r.state === 'finished');
-    await waitFor(() => got.filter((g) => g.path !== '/hc/start').length >= recs.length, {
+    const of = (path: string, tick: string, event?: string) =>
+      got.filter((g) => g.path === path && g.doc.tick === tick && (!event || g.doc.event === event)).length;
+    // each finished tick's pings come after its record: wait for those of every tick read
+    await waitFor(() => recs.every((r) => of(r.exitCode === 0 ? '/hc' : '/hc/fail', r.tick) > 0), {
       timeoutMs: 5000,
       what: 'a ping per finished tick',
     });
-    const of = (path: string, tick: string, event?: string) =>
-      got.filter((g) => g.path === path && g.doc.tick === tick && (!event || g.doc.event === event)).length;
+    await new Promise((r) => setTimeout(r, 200)); // a second, duplicate ping would have come by now
     for (const r of recs) {
       assert.equal(of('/hc/start', r.tick), 1, `one start ping for ${r.tick}`);
       if (r.exitCode === 0) {
