@@ -15,6 +15,7 @@ const OPTIONS: Record<string, readonly string[]> = {
   'fence-check': ['config', 'job', 'token'],
   suspend: ['config', 'job'],
   trigger: ['config', 'job', 'wait', 'timeout'],
+  exec: ['connect', 'path', 'once-per', 'wait', 'digest-file', 'session-timeout', 'acl', 'id', 'log-level'],
   resume: ['config', 'job'],
 };
 const FLAGS = new Set(['quiet', 'json', 'watch', 'wait']);
@@ -28,6 +29,7 @@ export function argsProblem(argv: readonly string[]): string | undefined {
   const seen = new Map<string, string | true>();
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
+    if (arg === '--') break; // what follows is the command's (exec)
     if (!arg.startsWith('-')) continue;
     const [flag, inline] = arg.includes('=')
       ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]

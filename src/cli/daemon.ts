@@ -4,6 +4,7 @@ import { constants as osConstants } from 'node:os';
 import { parseDuration, type Config } from '../config/schema.js';
 import { createLogger } from '../log.js';
 import type { LoadedJobs } from '../config/jobs.js';
+import type { LoadedConfig } from '../config/load.js';
 import { EXIT, fail, load, loadAll, problemOf } from './common.js';
 import { reloadConfig } from './reload.js';
 import { execWithoutSecret } from './secret-env.js';
@@ -18,7 +19,7 @@ export function overrideElection(config: Config, overrides: Overrides): void {
 /** Said at start-up and by `status` while the election is in open mode (DESIGN §6). */
 export const OPEN_WARNING = 'election is writable by any ZooKeeper client; set zookeeper.acl: secured';
 
-type Overrides = { id?: string; priority?: number; logLevel?: string };
+export type Overrides = { id?: string; priority?: number; logLevel?: string };
 
 // Shared by `run` and `once`: config, logger, supervisor, and the two-stage signal handling (the first
 // SIGTERM/SIGINT aborts `signal`, a second one SIGKILLs the children's groups).
@@ -102,7 +103,17 @@ async function once(
   oncePerMs: number | undefined,
   overrides: Overrides
 ): Promise<void> {
-  const one = load(file, job);
+  return onceOf(file, load(file, job), waitMs, oncePerMs, overrides);
+}
+
+/** `once` of a loaded job (`exec` builds one from its flags). */
+export async function onceOf(
+  file: string,
+  one: LoadedConfig & { name: string | undefined },
+  waitMs: number,
+  oncePerMs: number | undefined,
+  overrides: Overrides
+): Promise<void> {
   if (one.config.election.slots > 1)
     fail(EXIT.CONFIG, `${one.file}: election.slots: once runs the command on one host; slots apply to run only`);
   const loaded = { file, daemon: false, spread: false, jobs: [one], digest: one.digest, warnings: one.warnings };
@@ -145,6 +156,22 @@ export function onceCommand(a: {
   id?: string;
   logLevel?: string;
 }): Promise<void> {
+  const [waitMs, oncePerMs] = durationsOf(a);
+  return once(a.config, a.job, waitMs, oncePerMs, { id: a.id, logLevel: a.logLevel });
+}
+
+/** `once` of a job loaded otherwise (`exec`): the same duration checks, then the run. */
+export function onceCommandOf(
+  file: string,
+  one: LoadedConfig & { name: string | undefined },
+  a: { wait?: string; oncePer?: string; logLevel?: string }
+): Promise<void> {
+  const [waitMs, oncePerMs] = durationsOf(a);
+  return onceOf(file, one, waitMs, oncePerMs, { logLevel: a.logLevel });
+}
+
+// --wait (default 0s) and --once-per, checked: exit 2 naming the flag.
+function durationsOf(a: { wait?: string; oncePer?: string }): [number, number | undefined] {
   const wait = a.wait ?? '0s';
   const waitMs = parseDuration(wait);
   if (waitMs === undefined)
@@ -152,5 +179,5 @@ export function onceCommand(a: {
   const oncePerMs = a.oncePer === undefined ? undefined : parseDuration(a.oncePer);
   if (a.oncePer !== undefined && !oncePerMs)
     fail(EXIT.CONFIG, `--once-per: must be a positive duration like "1m" or "1h" (got ${JSON.stringify(a.oncePer)})`);
-  return once(a.config, a.job, waitMs!, oncePerMs, { id: a.id, logLevel: a.logLevel });
+  return [waitMs!, oncePerMs];
 }

@@ -16,7 +16,15 @@ const LEVELS = ['error', 'warn', 'info', 'debug'];
 function fastPath(argv: string[]): (() => Promise<void>) | undefined {
   const [cmd, ...rest] = argv;
   if (cmd !== 'run' && cmd !== 'once') return undefined;
-  let v: { config?: string; id?: string; 'log-level'?: string; wait?: string; 'once-per'?: string; job?: string };
+  let v: {
+    config?: string;
+    id?: string;
+    priority?: string;
+    'log-level'?: string;
+    wait?: string;
+    'once-per'?: string;
+    job?: string;
+  };
   try {
     v = parseArgs({
       args: rest,
@@ -28,7 +36,7 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
         'log-level': { type: 'string' },
         ...(cmd === 'once'
           ? { wait: { type: 'string' }, 'once-per': { type: 'string' }, job: { type: 'string' } }
-          : {}),
+          : { priority: { type: 'string' } }),
       },
     }).values as typeof v;
   } catch {
@@ -37,7 +45,7 @@ function fastPath(argv: string[]): (() => Promise<void>) | undefined {
   const { config, id, 'log-level': logLevel } = v;
   if (!config || (logLevel !== undefined && !LEVELS.includes(logLevel))) return undefined;
   return cmd === 'run'
-    ? () => run(config, { id, logLevel })
+    ? () => run(config, { id, logLevel, ...(v.priority === undefined ? {} : { priority: Number(v.priority) }) })
     : () => onceCommand({ config, id, logLevel, wait: v.wait, oncePer: v['once-per'], job: v.job });
 }
 
@@ -159,6 +167,35 @@ export async function main(argv: string[]): Promise<void> {
           .option('id', { type: 'string', describe: 'the candidate id or host name (default: this host)' })
           .example('$0 drain -c job.yaml --id web-3', 'web-3 stays a standby until undrained, across restarts'),
       async (a) => (await import('./operate.js')).drain(a.config, a.id, a._[0] === 'drain', a.job)
+    )
+    .command(
+      'exec',
+      'run a command once if this host wins the lock (once without a config file): exec --connect … --path … -- CMD',
+      (y) =>
+        y
+          .option('connect', { type: 'string', describe: 'host:port[,host:port…][/chroot]' })
+          .option('path', { type: 'string', describe: "the lock's ZooKeeper node" })
+          .option('once-per', { type: 'string', describe: 'at most one run per period across hosts (e.g. 5m)' })
+          .option('wait', { type: 'string', describe: 'wait this long for the lock (default 0s: try once)' })
+          .option('digest-file', { type: 'string', describe: 'file holding user:password (digest auth)' })
+          .option('session-timeout', { type: 'string', describe: 'T (default 10s)' })
+          .option('acl', { type: 'string', choices: ['open', 'secured'] })
+          .option('id', { type: 'string', describe: 'candidate id (default hostname:pid)' })
+          .option('log-level', { type: 'string', choices: LEVELS })
+          .example('$0 exec --connect zk1:2181/ops --path /locks/report --once-per 5m -- /usr/bin/report --daily', ''),
+      async (a) =>
+        (await import('./exec.js')).execCommand({
+          connect: a.connect,
+          path: a.path,
+          oncePer: a.oncePer,
+          wait: a.wait,
+          digestFile: a.digestFile,
+          sessionTimeout: a.sessionTimeout,
+          acl: a.acl,
+          id: a.id,
+          logLevel: a.logLevel,
+          command: a._.slice(1).map(String),
+        })
     )
     .command(
       'trigger',
