@@ -9,7 +9,9 @@ import { untilAborted } from '../util/abort.js';
 export interface Suspension {
   /** True while the marker exists (as last seen). */
   readonly on: boolean;
-  /** Resolves at the marker's next creation or deletion (or when the watch ends). */
+  /** True once the watch ended (its session did): `on` changes no more. */
+  readonly ended: boolean;
+  /** Resolves at the marker's next creation or deletion, or when the watch ends; never after that. */
   changed(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export async function watchSuspension(zk: Zk, marker: string, signal: AbortSigna
     });
     w();
   };
-  signal.addEventListener('abort', () => wake(), { once: true });
+  signal.addEventListener('abort', () => wake(), { once: true }); // `changed()` resolves once more, then never
   await watchNode(zk, marker, (e) => flip(e !== 'deleted'), signal, {
     mayBeAbsent: true,
     armed: (stat) => flip(stat !== null),
@@ -38,7 +40,10 @@ export async function watchSuspension(zk: Zk, marker: string, signal: AbortSigna
     get on() {
       return on;
     },
-    changed: () => next,
+    get ended() {
+      return signal.aborted;
+    },
+    changed: () => (signal.aborted ? new Promise<void>(() => {}) : next),
   };
 }
 
@@ -48,9 +53,12 @@ export async function untilResumed(s: Suspension, signal: AbortSignal): Promise<
   return !signal.aborted;
 }
 
-/** Resolves once `s` is on (at once if it is); never when `s` is undefined. */
+/** Resolves once `s` is on (at once if it is); never when `s` is undefined or its watch ends first. */
 export async function untilSuspended(s: Suspension | undefined): Promise<'suspended'> {
   if (!s) return new Promise<never>(() => {});
-  while (!s.on) await s.changed();
+  while (!s.on) {
+    if (s.ended) return new Promise<never>(() => {}); // an ended watch's changed() would resolve at once, forever
+    await s.changed();
+  }
   return 'suspended';
 }

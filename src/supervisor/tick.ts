@@ -38,7 +38,7 @@ export async function runTick(
   }
   const { retries } = ctx.config.task;
   for (let attempt = 0; ; attempt++) {
-    const r = await runAttempt(ctx, l, rec, ticks, runs, who, attempt === 0 ? leash : undefined, late);
+    const r = await runAttempt({ ctx, l, rec, ticks, runs, who }, attempt === 0 ? leash : undefined, late);
     if (r.kind !== 'done') return r;
     const { end, exit, reason } = r;
     const failed = end.kind === 'timed-out' || (end.kind === 'exited' && !(exit.exitCode === 0 && !exit.signal));
@@ -76,17 +76,19 @@ type Attempt = {
   startedAt: Date;
 };
 
+/** One tick as its attempts see it: the leader's context, the term, the record, and where ticks are planned. */
+interface TickRun {
+  ctx: ModeContext;
+  l: Leadership;
+  rec: TickRecord;
+  ticks: TickPlanner;
+  runs: RunLog;
+  who: Leader;
+}
+
 // One attempt at the tick: the child started, waited for (or stopped: replaced, timed out, leadership lost).
-async function runAttempt(
-  ctx: ModeContext,
-  l: Leadership,
-  rec: TickRecord,
-  ticks: TickPlanner,
-  runs: RunLog,
-  who: Leader,
-  leash: LeashedTask | undefined,
-  late: boolean
-): Promise<Attempt | TickEnd> {
+async function runAttempt(t: TickRun, leash: LeashedTask | undefined, late: boolean): Promise<Attempt | TickEnd> {
+  const { ctx, l, rec, ticks, runs, who } = t;
   const tick = rec.record.tick;
   let task: LeashedTask;
   try {

@@ -60,7 +60,7 @@ export function watchTriggers(l: Leadership, dir: string): Triggers {
     }
   })();
   return {
-    changed: () => next,
+    changed: () => (l.signal.aborted ? new Promise<void>(() => {}) : next), // once ended: never again
     async requests() {
       const names = await zk.children(dir).then(
         (r) => r.children.sort(),

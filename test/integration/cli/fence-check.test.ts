@@ -5,8 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readRuns } from '../../helpers/overlap.js';
-import { BIN, SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
-import { waitFor } from '../../helpers/wait.js';
+import { BIN, type SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { waitFor, within } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
 
@@ -16,12 +16,10 @@ const check = (config: string, token: string) =>
 test('fence-check: exit 0 only for the token of the term that holds now', async () => {
   const childLog = join(work.dir, 'children.log');
   const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/jobs/fenced', childLog });
-  const a = new SupervisorProc('a', config);
-  procs.push(a);
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 15_000, what: "a's child running" });
-  const b = new SupervisorProc('b', config);
-  procs.push(b);
-  await b.waitLog(/candidate position/, 10_000);
+  const [a, b] = (await startElection(procs, { ids: ['a', 'b'], config, childLog })) as [
+    SupervisorProc,
+    SupervisorProc,
+  ];
   const first = readRuns(childLog)[0]!.token;
   assert.equal(check(config, first).status, 0, 'the running child’s token is current');
   const made = check(config, String(BigInt(first) + 1n));
@@ -35,7 +33,7 @@ test('fence-check: exit 0 only for the token of the term that holds now', async 
   assert.equal(check(config, second).status, 0);
 
   b.signal('SIGTERM');
-  assert.equal(await b.exited, 0);
+  assert.equal(await within(b.exited, 10_000, 'b exiting after SIGTERM'), 0);
   const none = check(config, second);
   assert.equal(none.status, 3, none.stderr);
   assert.equal(check(config, 'abc').status, 2, 'a token that is not a number is an argument error');

@@ -228,25 +228,32 @@ test('schedule: task.jitter starts each tick its own delay late, the same a test
   }
 });
 
-test('schedule: task.retries runs a failed tick again, one attempt after the other, all under its record', async () => {
+// A job every 5 s running `command` with `task.retries` (`extra`: more top-level lines): its first finished tick.
+async function firstFinished(id: string, command: string, retries: string, extra?: string) {
   const root = await fx.chroot();
-  const marker = join(work.dir, `failed-once-${n++}`);
   const config = writeConfig(work.dir, {
     connect: root,
     path: '/cron',
     childLog: join(work.dir, 'unused.log'),
-    // every 5 s: the first attempt of each tick fails (exit 3), the second succeeds
-    command: `if [ -e ${marker}-$ZK_SUPERVISOR_TICK ]; then exit 0; fi; touch ${marker}-$ZK_SUPERVISOR_TICK; exit 3`,
-    extraTask: '  schedule: "*/5 * * * * *"\n  retries: { count: 2, backoff: 300ms }',
+    command,
+    extraTask: `  schedule: "*/5 * * * * *"\n  retries: ${retries}`,
+    extra,
   });
-  const s = new SupervisorProc('r', config);
+  const s = new SupervisorProc(id, config);
   procs.push(s);
   const admin = await fx.client({ connect: root });
   await waitFor(async () => (await records(admin)).some((r) => r.state === 'finished'), {
     timeoutMs: 15_000,
     what: 'a tick finished',
   });
-  const done = (await records(admin)).find((r) => r.state === 'finished')!;
+  return { s, config, done: (await records(admin)).find((r) => r.state === 'finished')! };
+}
+
+test('schedule: task.retries runs a failed tick again, one attempt after the other, all under its record', async () => {
+  const marker = join(work.dir, `failed-once-${n++}`);
+  // the first attempt of each tick fails (exit 3), the second succeeds
+  const command = `if [ -e ${marker}-$ZK_SUPERVISOR_TICK ]; then exit 0; fi; touch ${marker}-$ZK_SUPERVISOR_TICK; exit 3`;
+  const { s, config, done } = await firstFinished('r', command, '{ count: 2, backoff: 300ms }');
   assert.equal(done.exitCode, 0, 'the retry succeeded');
   assert.equal(done.attempts?.length, 1, 'one failed attempt before it');
   assert.equal(done.attempts![0]!.exitCode, 3);
@@ -257,24 +264,9 @@ test('schedule: task.retries runs a failed tick again, one attempt after the oth
 });
 
 test('schedule: task.retries gives up after count attempts; the record keeps every exit; onFailure once', async () => {
-  const root = await fx.chroot();
   const told = join(work.dir, `told-${n++}`);
-  const config = writeConfig(work.dir, {
-    connect: root,
-    path: '/cron',
-    childLog: join(work.dir, 'unused.log'),
-    command: 'exit 4',
-    extraTask: '  schedule: "*/5 * * * * *"\n  retries: { count: 2, backoff: 200ms }',
-    extra: `hooks:\n  onFailure: 'echo "$ZK_SUPERVISOR_TICK $ZK_SUPERVISOR_OUTCOME $ZK_SUPERVISOR_EXIT_CODE" >> ${told}'`,
-  });
-  const s = new SupervisorProc('g', config);
-  procs.push(s);
-  const admin = await fx.client({ connect: root });
-  await waitFor(async () => (await records(admin)).some((r) => r.state === 'finished'), {
-    timeoutMs: 15_000,
-    what: 'a tick finished',
-  });
-  const done = (await records(admin)).find((r) => r.state === 'finished')!;
+  const hook = `hooks:\n  onFailure: 'echo "$ZK_SUPERVISOR_TICK $ZK_SUPERVISOR_OUTCOME $ZK_SUPERVISOR_EXIT_CODE" >> ${told}'`;
+  const { s, done } = await firstFinished('g', 'exit 4', '{ count: 2, backoff: 200ms }', hook);
   assert.equal(done.exitCode, 4);
   assert.deepEqual(
     done.attempts?.map((a) => a.exitCode),

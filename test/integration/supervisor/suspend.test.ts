@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { overlaps, readRuns } from '../../helpers/overlap.js';
-import { BIN, SupervisorProc, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
+import { BIN, SupervisorProc, startElection, useSupervisors, writeConfig } from '../../helpers/supervisors.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { fx, work, procs } = useSupervisors();
@@ -17,12 +17,10 @@ const cli = (config: string, ...args: string[]) =>
 test('suspend: the child stops, the term stays; a new leader starts nothing; resume runs the job again', async () => {
   const childLog = join(work.dir, 'children.log');
   const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/jobs/s', childLog });
-  const a = new SupervisorProc('a', config);
-  procs.push(a);
-  await waitFor(() => readRuns(childLog).length === 1, { timeoutMs: 15_000, what: "a's child running" });
-  const b = new SupervisorProc('b', config);
-  procs.push(b);
-  await b.waitLog(/candidate position/, 10_000);
+  const [a, b] = (await startElection(procs, { ids: ['a', 'b'], config, childLog })) as [
+    SupervisorProc,
+    SupervisorProc,
+  ];
 
   const s = cli(config, 'suspend');
   assert.equal(s.status, 0, s.stderr);
