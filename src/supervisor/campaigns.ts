@@ -16,7 +16,7 @@ import { ensurePath } from '../zk/helpers.js';
 import { parent } from '../zk/paths.js';
 import { untilUndrained } from './drain.js';
 import type { ModeContext } from './mode.js';
-import { pidNodePathOf } from './pid.js';
+import { advertiseSlot, pidNodePathOf } from './pid.js';
 import { accessError, secureDirectories } from './secure.js';
 import { watchSuspension } from './suspend.js';
 import { leadTerm, takeTerm } from './term.js';
@@ -79,6 +79,7 @@ export async function campaign(
       task = ctx.spawn();
       const term = await takeTerm(ctx, election, lease, { signal: gate.signal, shutdown: signal, ...steppedDown });
       steppedDown = { steppedDown: term.term, steppedDownSlot: term.slot };
+      void advertiseSlot(zk, config, ctx.info, term.slot);
       const held = election instanceof Slots ? election.elections[term.slot!]! : election;
       if (await host.passOn?.(held).catch(() => false)) {
         // nothing started: the next candidate takes the term after our release, as after a resign
@@ -89,6 +90,7 @@ export async function campaign(
         continue;
       }
       const end = await leadTerm(ctx, zk, term, task, signal, false, suspension);
+      void advertiseSlot(zk, config, ctx.info, undefined);
       if (end.kind === 'exited' && end.exit.exitCode === 0) failures = 0;
       else failures++;
     } catch (err) {

@@ -11,6 +11,20 @@ import { join } from '../zk/paths.js';
 export const pidNodePathOf = (config: Config): string =>
   config.pidNode.path ?? join(layoutOf(config.election.path).pids, config.election.id.replace(/\//g, '_'));
 
+/**
+ * With slots: the pid node says which slot this host holds (`slot`; none between terms) — unless `pidNode.data`
+ * sets its data. Best effort, off the start path: a pid node re-created later says no slot until the next term.
+ */
+export async function advertiseSlot(zk: Zk, config: Config, info: object, slot: number | undefined): Promise<void> {
+  if (config.pidNode.data !== undefined || config.election.slots === 1) return;
+  const path = pidNodePathOf(config);
+  const stat = await zk.exists(path).catch(() => null);
+  if (stat?.ephemeralOwner !== zk.sessionId) return;
+  await zk
+    .set(path, JSON.stringify({ ...info, ...(slot === undefined ? {} : { slot }) }), stat.version)
+    .catch(() => {});
+}
+
 /** Keeps the pid node until `signal` aborts; resolves then. Problems are logged, never thrown. */
 export function keepPidNode(
   zk: Zk,

@@ -30,6 +30,15 @@ test('slots: 2 slots over 4 hosts run two children (slots 0 and 1); a killed hol
   assert.match(status, /^slot 1:\n {2}leader: \S+ \(host /m);
   const json = JSON.parse(execFileSync(process.execPath, [BIN, 'status', '--config', config, '--json']).toString());
   assert.equal(json.slots.length, 2);
+  // the holders' pid nodes name their slots
+  await waitFor(
+    async () => {
+      const st = JSON.parse(execFileSync(process.execPath, [BIN, 'status', '--config', config, '--json']).toString());
+      const slotOf = (id: string) => st.pidNodes.find((p: { data: { id: string } }) => p.data.id === id)?.data.slot;
+      return first.every((r) => String(slotOf(r.name)) === r.slot);
+    },
+    { timeoutMs: 5000, what: "the holders' pid nodes naming their slots" }
+  );
 
   const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args, '--config', config], { encoding: 'utf8' });
   const noSlot = cli(['resign']);
