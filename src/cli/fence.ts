@@ -1,7 +1,7 @@
 // `fence-check`'s read: which fencing tokens hold now.
 import type { Config } from '../config/schema.js';
 import { layoutOf } from '../recipes/layout.js';
-import { slotPathOf } from '../recipes/slots.js';
+import { electionPathsOf } from '../recipes/slots.js';
 import { childrenOrEmpty } from '../zk/helpers.js';
 import { join } from '../zk/paths.js';
 import { withZk } from './status.js';
@@ -13,7 +13,7 @@ import { withZk } from './status.js';
 export async function currentTokens(config: Config, digest: string | undefined): Promise<number[]> {
   return withZk(config, digest, async (zk) => {
     const { path, slots } = config.election;
-    const paths = slots === 1 ? [path] : Array.from({ length: slots }, (_, i) => slotPathOf(path, i));
+    const paths = electionPathsOf(path, slots);
     const newest = async (p: string) => {
       const dir = layoutOf(p).batons;
       await zk.sync(dir);

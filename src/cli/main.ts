@@ -170,7 +170,7 @@ export async function main(argv: string[]): Promise<void> {
     )
     .command(
       'exec',
-      'run a command once if this host wins the lock (once without a config file): exec --connect … --path … -- CMD',
+      'run a command once if this host wins the lock (once without a config file): exec --connect --path -- CMD',
       (y) =>
         y
           .option('connect', { type: 'string', describe: 'host:port[,host:port…][/chroot]' })

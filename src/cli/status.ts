@@ -14,7 +14,7 @@ import { isZkError } from '../zk/errors.js';
 import { hostname, userInfo } from 'node:os';
 import { Election, type Contender, type LeaderInfo, type ResignRequest } from '../recipes/election.js';
 import { preemptsAtMs } from '../recipes/priority.js';
-import { slotPathOf } from '../recipes/slots.js';
+import { electionPathsOf, slotPathOf } from '../recipes/slots.js';
 import { leaseTiming } from '../recipes/lease-timing.js';
 import { memberAcl } from '../zk/acl.js';
 import { compileSchedule } from '../schedule/cron.js';
@@ -218,7 +218,7 @@ export async function setDrain(
     }
     if (!on) return { changed: true };
     const { path, slots } = config.election;
-    const paths = slots === 1 ? [path] : Array.from({ length: slots }, (_, i) => slotPathOf(path, i));
+    const paths = electionPathsOf(path, slots);
     let resign: ResignRequest | undefined;
     let known = false;
     for (const election of paths.map((p) => new Election(zk, p, { acl }))) {

@@ -15,6 +15,9 @@ import type { LeaderInfo } from './leader.js';
 /** The slot count's node and its slots' elections under `path`. */
 export const slotsNodeOf = (path: string): string => join(path, 'slots');
 export const slotPathOf = (path: string, slot: number): string => join(slotsNodeOf(path), String(slot));
+/** The elections of a job at `path` with `k` slots: `path` itself for one, else each slot's. */
+export const electionPathsOf = (path: string, k: number): string[] =>
+  k === 1 ? [path] : Array.from({ length: k }, (_, i) => slotPathOf(path, i));
 
 /** A slot won: the election won and its index (0 … k−1). */
 export interface SlotWon extends Won {

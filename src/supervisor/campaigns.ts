@@ -6,7 +6,7 @@ import { Election } from '../recipes/election.js';
 import { endOf, TermEnd } from '../recipes/end.js';
 import { layoutOf } from '../recipes/layout.js';
 import type { Lease } from '../recipes/lease.js';
-import { agreeOnSlots, slotPathOf, Slots } from '../recipes/slots.js';
+import { agreeOnSlots, electionPathsOf, Slots } from '../recipes/slots.js';
 import { TaskSpawnError, type LeashedTask } from '../task/task.js';
 import { pause } from '../util/abort.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -28,7 +28,7 @@ export function electionOf(ctx: ModeContext, zk: Zk): Election | Slots {
   const { path, slots } = ctx.config.election;
   const opts = { info: ctx.info, acl: ctx.acl };
   if (slots === 1) return new Election(zk, path, { ...opts, history: ctx.historyOf(path) });
-  const histories = Array.from({ length: slots }, (_, i) => ctx.historyOf(slotPathOf(path, i)));
+  const histories = electionPathsOf(path, slots).map((p) => ctx.historyOf(p));
   return new Slots(zk, path, slots, { ...opts, histories });
 }
 
@@ -55,10 +55,14 @@ export async function campaign(
   const config: Config = ctx.config;
   const log: Logger = ctx.log;
   const election = electionOf(ctx, zk);
-  const paths = election instanceof Slots ? election.elections.map((e) => e.path) : [election.path];
-  // every host writes or checks the slot count, one slot too; rejects SLOTS_MISMATCH: the job stops
-  await agreeOnSlots(zk, config.election.path, config.election.slots, ctx.acl);
-  if (election instanceof Election) await ensurePath(zk, election.candidates, ctx.acl);
+  const paths = electionPathsOf(config.election.path, config.election.slots);
+  // every host writes or checks the slot count, one slot too; rejects SLOTS_MISMATCH: the job stops. With slots,
+  // the Slots' own (once: its campaigns wait for the same promise)
+  if (election instanceof Slots) await election.agree();
+  else {
+    await agreeOnSlots(zk, config.election.path, 1, ctx.acl);
+    await ensurePath(zk, election.candidates, ctx.acl);
+  }
   if (config.zookeeper.acl === 'secured') {
     for (const p of paths) await secureDirectories(zk, p, parent(pidNodePathOf(config)), ctx.acl, log);
   }
