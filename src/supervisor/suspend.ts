@@ -4,6 +4,7 @@
 import type { Zk } from '../zk/client.js';
 import { watchNode } from '../recipes/watch-node.js';
 import { untilAborted } from '../util/abort.js';
+import { Wakeup } from '../util/wakeup.js';
 
 /** The marker's state on one session, as a watch keeps it. */
 export interface Suspension {
@@ -18,20 +19,15 @@ export interface Suspension {
 /** Watches `marker` until `signal` aborts; resolves once the first watch is set and the state is known. */
 export async function watchSuspension(zk: Zk, marker: string, signal: AbortSignal): Promise<Suspension> {
   let on = false;
-  let wake: () => void = () => {};
-  let next = new Promise<void>((r) => {
-    wake = r;
-  });
+  const wakeup = new Wakeup();
   const flip = (now: boolean) => {
     if (now === on) return;
     on = now;
-    const w = wake;
-    next = new Promise<void>((r) => {
-      wake = r;
-    });
-    w();
+    wakeup.fire();
   };
-  signal.addEventListener('abort', () => wake(), { once: true }); // `changed()` resolves once more, then never
+  // `changed()` resolves once more, then never
+  if (signal.aborted) wakeup.end();
+  else signal.addEventListener('abort', () => wakeup.end(), { once: true });
   await watchNode(zk, marker, (e) => flip(e !== 'deleted'), signal, {
     mayBeAbsent: true,
     armed: (stat) => flip(stat !== null),
@@ -41,9 +37,9 @@ export async function watchSuspension(zk: Zk, marker: string, signal: AbortSigna
       return on;
     },
     get ended() {
-      return signal.aborted;
+      return wakeup.ended;
     },
-    changed: () => (signal.aborted ? new Promise<void>(() => {}) : next),
+    changed: () => wakeup.next(),
   };
 }
 

@@ -7,6 +7,7 @@ import { TickRecord, type Leader } from '../schedule/tick-record.js';
 import type { TickPlanner } from '../schedule/ticks.js';
 import { isZkError } from '../zk/errors.js';
 import { join } from '../zk/paths.js';
+import { Wakeup } from '../util/wakeup.js';
 import type { Leadership, ModeContext } from './mode.js';
 import { runTick, type TickEnd } from './tick.js';
 
@@ -30,29 +31,25 @@ export interface Triggers {
   changed(): Promise<void>;
 }
 
-/** Watches `dir` while `l` lasts (one watch re-armed after each change, none left behind). */
+/**
+ * Watches `dir` while `l` lasts (one watch re-armed after each change, none left behind); `requests()` reads the
+ * requests the watch's last listing named — no listing of its own, so a tick with no request costs nothing.
+ */
 export function watchTriggers(l: Leadership, dir: string): Triggers {
   const { zk } = l;
-  let wake: () => void = () => {};
-  let next = new Promise<void>((r) => {
-    wake = r;
-  });
-  const fire = () => {
-    const w = wake;
-    next = new Promise<void>((r) => {
-      wake = r;
-    });
-    w();
-  };
-  l.signal.addEventListener('abort', () => wake(), { once: true });
+  const wakeup = new Wakeup();
+  let names: string[] = [];
+  if (l.signal.aborted) wakeup.end();
+  else l.signal.addEventListener('abort', () => wakeup.end(), { once: true });
   void (async () => {
     while (!l.signal.aborted) {
       try {
         const listed = await zk.childrenW(dir, { signal: l.signal }).catch(async (err: unknown) => {
           if (!isZkError(err, 'NONODE')) throw err;
-          return zk.existsW(dir, { signal: l.signal }); // none yet: wait for the first
+          return { children: [], ...(await zk.existsW(dir, { signal: l.signal })) }; // none yet: wait for the first
         });
-        fire(); // armed: a request made before it is seen by the next listing
+        names = listed.children.sort();
+        wakeup.fire(); // armed: a request made before it is in this listing
         await listed.event;
       } catch {
         if (!l.signal.aborted) await new Promise((r) => setTimeout(r, 1000));
@@ -60,15 +57,11 @@ export function watchTriggers(l: Leadership, dir: string): Triggers {
     }
   })();
   return {
-    changed: () => (l.signal.aborted ? new Promise<void>(() => {}) : next), // once ended: never again
+    changed: () => wakeup.next(), // once ended: never again
     async requests() {
-      const names = await zk.children(dir).then(
-        (r) => r.children.sort(),
-        (err: unknown) => (isZkError(err, 'NONODE') ? [] : Promise.reject(err))
-      );
       const out: TriggerRequest[] = [];
       for (const name of names) {
-        const got = await zk.get(join(dir, name)).catch(() => undefined);
+        const got = await zk.get(join(dir, name)).catch(() => undefined); // gone meanwhile (run): left out
         if (got) out.push({ name, by: parse(got.data).by, tick: triggeredTick(got.stat.ctime.getTime()) });
       }
       return out;
