@@ -17,19 +17,20 @@ export async function observeLeader(
   while (!signal.aborted) {
     const round = new AbortController();
     const both = AbortSignal.any([signal, round.signal]);
+    // handled from the start: a watch cancelled while the leader is read (a ^C then) rejects with nobody waiting
     const events = [
       zk.existsW(election.leaderPath, { signal: both }).then((r) => r.event),
       zk.childrenW(election.candidates, { signal: both }).then(
         (r) => r.event,
         () => zk.existsW(election.candidates, { signal: both }).then((r) => r.event) // no queue yet
       ),
-    ];
+    ].map((e) => e.catch(() => {})); // a cancelled watch rejects
     try {
       const leader = await election.leader();
       const key = leader ? `${leader.node}#${leader.term}` : 'none';
       if (key !== last) onChange(leader);
       last = key;
-      await untilAborted(Promise.race(events.map((e) => e.catch(() => {}))), both); // a cancelled watch rejects
+      await untilAborted(Promise.race(events), both);
     } finally {
       round.abort();
     }
