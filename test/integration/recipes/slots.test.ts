@@ -21,10 +21,12 @@ test('slots: two of three candidates hold slots 0 and 1, one each; a lost holder
   assert.deepEqual([w0.slot, w1.slot].sort(), [0, 1], 'each in a slot of its own');
   const third = slots[2]!.campaign();
   // a holder is queued in no other slot; the third is queued in both
-  await waitFor(async () => (await slots[2]!.elections[0]!.contenders()).length === 2, {
-    timeoutMs: 5000,
-    what: 'h2 queued in slot 0',
-  });
+  // h2 joins both queues in parallel: wait for both
+  const inBoth = async () =>
+    (await Promise.all(slots[2]!.elections.map(async (e) => (await e.contenders()).some((c) => c.id === 'h2')))).every(
+      Boolean
+    );
+  await waitFor(inBoth, { timeoutMs: 5000, what: 'h2 queued in slots 0 and 1' });
   for (const e of slots[0]!.elections) {
     const ids = (await e.contenders()).map((c) => c.id);
     assert.equal(ids.filter((id) => id === 'h0').length, e === slots[0]!.elections[w0.slot] ? 1 : 0);
