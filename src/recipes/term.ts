@@ -144,6 +144,15 @@ export class Term {
   }
 
   /**
+   * Writes the leader node with the term's token (announce() then arms the watches): await it before the work
+   * starts. Resolves false when someone else wrote the leader node since we won — the term is lost then (`lost`
+   * aborts) and nothing may start. Never rejects; idempotent.
+   */
+  claim(): Promise<boolean> {
+    return this.won.claim({ token: this.token });
+  }
+
+  /**
    * Ends the term — call it once the work is confirmed stopped: drops the baton, then leaves the queue (both sent
    * in one round trip: the next leader finds the baton gone). Retries through a disconnect until the session is
    * over, or until take's `shutdown` has aborted while ZooKeeper is unreachable (closing the session removes both

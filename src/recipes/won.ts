@@ -24,6 +24,13 @@ export interface Won {
    * aborts. Idempotent.
    */
   announce(opts?: { token?: number }): Promise<void>;
+  /**
+   * Writes the leader node (as announce does; announce then only arms the watches): call it before the work starts.
+   * Resolves false, and `lost` aborts, when the leader node was written by someone else since we won — then two
+   * leaders that both won on the same leader node (the operator deleted the first one's nodes) cannot both start:
+   * only one write over that version succeeds, and a later winner sees our term open and waits for it. Idempotent.
+   */
+  claim(opts?: { token?: number }): Promise<boolean>;
   /** Ends the term: stops watching and deletes our candidate node (retrying through a disconnect). */
   release(): Promise<void>;
 }
@@ -63,17 +70,24 @@ export function wonTerm(
     });
   };
   let announced: Promise<void> | undefined;
+  let claimed: Promise<number | undefined> | undefined;
   let version: number | undefined; // the leader node's, once our write is done
   let info: LeaderInfo | undefined;
-  const announce = async (token?: number): Promise<void> => {
+  const claim = (token?: number): Promise<number | undefined> => {
+    if (claimed) return claimed;
     const sessionId = e.zk.sessionId;
     info = { ...e.info, node, term, ...(token === undefined ? {} : { token }), since, sessionId };
     e.history.see({ term, sessionId, pidNode: info.pidNode });
-    // Watches are set right behind the write, so they see it unless someone else wrote after us.
-    const written = write(e, JSON.stringify(info), seen, ended.signal);
-    void written.then((v) => {
+    claimed = write(e, JSON.stringify(info), seen, ended.signal).then((v) => {
       version = v;
+      if (v === undefined) lost('leader-changed', 'leader node changed before we wrote it');
+      return v;
     });
+    return claimed;
+  };
+  const announce = async (token?: number): Promise<void> => {
+    // Watches are set right behind the write (or after it), so they see it unless someone else wrote after us.
+    const written = claim(token);
     await Promise.all([
       watchNode(e.zk, node, (e) => e === 'deleted' && lost('candidate-lost', 'candidate node deleted'), ended.signal),
       watchNode(e.zk, e.leaderPath, (e) => lost('leader-changed', `leader node ${e}`), ended.signal, {
@@ -86,7 +100,7 @@ export function wonTerm(
         mayBeAbsent: true,
         armed: (stat) => stat && onResign(),
       }),
-      written.then((v) => v === undefined && lost('leader-changed', 'leader node changed before we wrote it')),
+      written,
     ]);
   };
   // Sent before our candidate node's delete: the next leader reads it when it wins.
@@ -102,6 +116,7 @@ export function wonTerm(
     unconfirmed,
     lost: ended.signal,
     announce: (o) => (announced ??= announce(o?.token)),
+    claim: (o) => claim(o?.token).then((v) => v !== undefined),
     release: async () => {
       // Both requests go out before the abort's listeners run: arriving together, they share one log write.
       const marked = markEnded();

@@ -54,9 +54,15 @@ export async function runContinuous(
       return refuse(task, run === 0, 'preStart hook failed');
     }
     if (thinLease(l)) return refuse(task, run === 0, 'thin lease');
+    // The leader node names our term before anything starts: a leader whose nodes an operator deleted meanwhile
+    // cannot start beside the next one (only one of two writes over the same version succeeds; DESIGN §3.2).
+    if (!(await l.term.claim())) {
+      if (run === 0) task.dispose();
+      return ended(ctx, l);
+    }
     ctx.setTask(task);
     task.run(l.term.msUntilStop(), l.term.term, l.term.token, undefined, l.term.slot);
-    void l.term.announce(); // the leader node and the term's watches: after the start, off the hand-over path
+    void l.term.announce(); // the term's watches: after the start, off the hand-over path
     const childPgid = (await task.started) ?? 0; // the job's own group (the leash reports it at once)
     ctx.report({ type: 'child-started', restart: run > 0, childPgid, leashPid: task.pid, token: l.term.token });
     const exit = await untilAborted(Promise.race([task.exited, untilSuspended(l.suspension)]), l.signal);

@@ -107,6 +107,11 @@ async function runAttempt(t: TickRun, leash: LeashedTask | undefined, late: bool
     runEnded(ctx, { tick, outcome: 'skipped' }, about);
     return { kind: 'skipped' };
   }
+  if (!(await l.term.claim())) {
+    task.dispose(); // the leader node names another term: ours is lost, nothing starts (DESIGN §3.2)
+    await rec.finish(undefined, 'leadership lost');
+    return ended(ctx, l);
+  }
   ctx.setTask(task);
   const startedAt = new Date();
   task.run(l.term.msUntilStop(), l.term.term, l.term.token, tick);

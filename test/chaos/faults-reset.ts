@@ -5,6 +5,8 @@ import { bySequence } from '../../src/recipes/queue-lock.js';
 import type { Zk } from '../../src/zk/client.js';
 import { isZkError } from '../../src/zk/errors.js';
 import { childrenOrEmpty } from '../../src/zk/helpers.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { waitFor } from '../helpers/wait.js';
 import { sleep, waitRuns, type Scenario, type TrialContext } from './trial.js';
 
 const SLOW = { sessionTimeout: '4s', stopTimeout: '2s', childEnv: { CHILD_STOP_DELAY_MS: '1500' } };
@@ -55,6 +57,41 @@ export const RESET_FAULTS: Scenario[] = [
         const [lowest] = (await zk.children('/job/candidates')).children.sort(bySequence);
         await zk.delete(`/job/candidates/${lowest}`);
       }),
+  },
+  {
+    // Found by the model (model/, variant announce-after): the leader node named a new term only after its child
+    // had started, so a second winner found no sign of the first (whose nodes the operator had deleted, and which
+    // could not hear it) and started beside it.
+    name: "operator deletes a new leader's nodes during its preStart hook while it hears nothing",
+    sessionTimeout: '8s',
+    stopTimeout: '2s',
+    childEnv: { CHILD_STOP_DELAY_MS: '1500' },
+    hosts: 2,
+    proxy: true,
+    proxyHost: 1,
+    extra: (file) =>
+      [
+        'hooks:',
+        `  preStart: ["/bin/sh", "-c", "if [ -e ${file('slow')} ]; then : > ${file('in-hook')}; sleep 2; fi"]`,
+      ].join('\n'),
+    async run(ctx) {
+      const [a, b] = ctx.sups;
+      writeFileSync(ctx.file('slow'), ''); // from now on every preStart hook takes 2 s
+      const t0 = ctx.mark();
+      if ((await ctx.cli(['resign', '--config', ctx.config])) !== 0) throw new Error('resign failed');
+      await waitFor(() => existsSync(ctx.file('in-hook')), { timeoutMs: 15_000, what: "b's preStart hook" });
+      ctx.proxy!.blackhole(); // b hears nothing more
+      await ctx.asOperator(async (zk) => {
+        for (const n of await batons(zk)) await zk.delete(n);
+        const [lowest] = (await zk.children('/job/candidates')).children.sort(bySequence);
+        await zk.delete(`/job/candidates/${lowest}`);
+      });
+      const failoverMs = await ctx.nextLeader(t0, [b!], 30_000); // a again, in its own 2 s hook first
+      await a!.waitLog(/to=running/, 1000);
+      await sleep(3000); // b's hook has ended: a child of b now would be seen beside a's
+      ctx.proxy!.heal();
+      return { failoverMs };
+    },
   },
   {
     name: 'operator runs deleteall on the election path while the child takes 1.5 s to stop',

@@ -103,6 +103,8 @@ export interface Scenario {
   priorities?: number[];
   /** Extra lines of every job's `election` section (indented by two spaces). */
   extraElection?: string;
+  /** More top-level config lines (e.g. `hooks:`), given the trial's scratch file names. */
+  extra?: (file: (name: string) => string) => string;
   /** Every supervisor talks TLS to the servers' secure ports (a `tls` cluster), trusting its CA. */
   tls?: boolean;
   /** Sets up the proxy before the supervisors start (e.g. to lose a reply during the first campaign). */
@@ -187,6 +189,7 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
     childEnv,
     extraTask: scenario.extraTask,
     extraElection: scenario.extraElection,
+    extra: scenario.extra?.(file),
     wrap: scenario.wrap,
     extraZk: scenario.tls ? `  tls:\n    ca: ${cluster.tls!.trustStore}` : undefined,
     jobs: scenario.jobs,

@@ -63,10 +63,11 @@ function argvOf(pid) {
 }
 
 // A tagged process is part of the job once its environment has the term's token, which only the leash's
-// exec of the command puts there (the leash itself and its forks do not have it).
+// exec of the command puts there (the leash itself and its forks do not have it). Hooks get the token too, and
+// ZK_SUPERVISOR_HOOK: they are not the job.
 function classify(life, env) {
   const token = envVar(env, 'ZK_SUPERVISOR_TOKEN');
-  if (token === undefined || life.job) return;
+  if (token === undefined || life.job || envVar(env, 'ZK_SUPERVISOR_HOOK') !== undefined) return;
   life.job = true;
   life.token = token;
   life.term = envVar(env, 'ZK_SUPERVISOR_TERM') ?? '';
