@@ -9,6 +9,7 @@ source scripts/node-env.sh
 missing=""
 [ -f /usr/share/java/zookeeper.jar ] || missing=" zookeeper"
 command -v strace >/dev/null || missing="$missing strace" # a test counts the binding's system calls
+command -v spin >/dev/null || missing="$missing spin" # model/ is checked by the SPIN model checker
 if [ -n "$missing" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing the Debian packages$missing" >&2
