@@ -230,10 +230,18 @@ export async function runTrial(scenario: Scenario, cluster: ZkCluster, dir: stri
         await Promise.any(
           sups.filter((s) => !except.includes(s)).map((s) => s.waitLog(/to=running/, timeoutMs, since.lines.get(s)))
         ).catch(() => {
+          // and the state changes before it: who led when the fault came (a leader lost before it explains a timeout)
           const logs = sups
-            .map((s) => `--- ${s.id}:\n${s.lines.slice(since.lines.get(s)).slice(-15).join('\n')}`)
+            .map((s) => {
+              const at = since.lines.get(s) ?? 0;
+              const before = s.lines
+                .slice(0, at)
+                .filter((l) => l.includes('state change'))
+                .slice(-6);
+              return `--- ${s.id}:\n${[...before, '(the fault)', ...s.lines.slice(at).slice(-15)].join('\n')}`;
+            })
             .join('\n');
-          throw new Error(`no supervisor became leader within ${timeoutMs} ms; their logs since the fault:\n${logs}`);
+          throw new Error(`no supervisor became leader within ${timeoutMs} ms; their logs around the fault:\n${logs}`);
         });
         return performance.now() - since.at;
       },
