@@ -28,6 +28,13 @@ async function batons(zk: Zk): Promise<string[]> {
   return (await zk.exists('/job/active')) ? [...mine, '/job/active'] : mine;
 }
 
+/** Every baton and the first candidate node in line: the leader's nodes, deleted by hand. */
+async function deleteLeaderNodes(zk: Zk): Promise<void> {
+  for (const b of await batons(zk)) await zk.delete(b);
+  const [lowest] = (await zk.children('/job/candidates')).children.sort(bySequence);
+  await zk.delete(`/job/candidates/${lowest}`);
+}
+
 /** The term number in the last `to=running` line of each supervisor after `from` lines. */
 const termsRunning = (ctx: TrialContext) =>
   ctx.sups.flatMap((s) => s.lines.filter((l) => /to=running/.test(l)).map((l) => Number(/term=(\d+)/.exec(l)?.[1])));
@@ -51,21 +58,15 @@ export const RESET_FAULTS: Scenario[] = [
   {
     name: "operator deletes the baton and the leader's candidate node while the child takes 1.5 s to stop",
     ...SLOW,
-    run: (ctx) =>
-      reset(ctx, async (zk) => {
-        for (const b of await batons(zk)) await zk.delete(b);
-        const [lowest] = (await zk.children('/job/candidates')).children.sort(bySequence);
-        await zk.delete(`/job/candidates/${lowest}`);
-      }),
+    run: (ctx) => reset(ctx, deleteLeaderNodes),
   },
   {
     // Found by the model (model/, variant announce-after): the leader node named a new term only after its child
     // had started, so a second winner found no sign of the first (whose nodes the operator had deleted, and which
     // could not hear it) and started beside it.
     name: "operator deletes a new leader's nodes during its preStart hook while it hears nothing",
-    sessionTimeout: '8s',
-    stopTimeout: '2s',
-    childEnv: { CHILD_STOP_DELAY_MS: '1500' },
+    ...SLOW,
+    sessionTimeout: '8s', // b's lease still covers a start when its 2 s hook ends
     hosts: 2,
     proxy: true,
     proxyHost: 1,
@@ -81,11 +82,7 @@ export const RESET_FAULTS: Scenario[] = [
       if ((await ctx.cli(['resign', '--config', ctx.config])) !== 0) throw new Error('resign failed');
       await waitFor(() => existsSync(ctx.file('in-hook')), { timeoutMs: 15_000, what: "b's preStart hook" });
       ctx.proxy!.blackhole(); // b hears nothing more
-      await ctx.asOperator(async (zk) => {
-        for (const n of await batons(zk)) await zk.delete(n);
-        const [lowest] = (await zk.children('/job/candidates')).children.sort(bySequence);
-        await zk.delete(`/job/candidates/${lowest}`);
-      });
+      await ctx.asOperator(deleteLeaderNodes);
       const failoverMs = await ctx.nextLeader(t0, [b!], 30_000); // a again, in its own 2 s hook first
       await a!.waitLog(/to=running/, 1000);
       await sleep(3000); // b's hook has ended: a child of b now would be seen beside a's
