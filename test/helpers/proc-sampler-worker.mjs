@@ -175,8 +175,8 @@ const report = (lives) =>
     segments: l.segments.map(([a, b]) => [String(a), String(b)]),
   }));
 
-// Messages: { kind: 'start' | 'snapshot' | 'stop', tag }; each is answered with { kind, tag, lives } after a
-// fresh sample. Untagged processes seen before a start are looked at again (they may carry the new tag).
+// Messages: { kind: 'start' | 'snapshot' | 'alive' | 'stop', tag }; each is answered with { kind, tag, lives }
+// after a fresh sample ('alive': only the lives not gone). Untagged processes seen before a start are looked at again (they may carry the new tag).
 for (;;) {
   for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) {
     const { kind, tag } = m.message;
@@ -185,7 +185,12 @@ for (;;) {
       for (const [pid, life] of known) if (life === false || typeof life === 'bigint') known.delete(pid);
     }
     sample();
-    port.postMessage({ kind, tag, lives: report(sessions.get(tag) ?? []) });
+    const lives = sessions.get(tag) ?? [];
+    port.postMessage({
+      kind,
+      tag,
+      lives: report(kind === 'alive' ? lives.filter((l) => l.goneNs === undefined) : lives),
+    });
     if (kind === 'stop') {
       sessions.delete(tag);
       for (const [pid, life] of known) if (life && typeof life === 'object' && life.tag === tag) known.set(pid, false);

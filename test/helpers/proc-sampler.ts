@@ -109,13 +109,18 @@ export class ProcSampler {
     return this.#ask('snapshot');
   }
 
+  /** The tagged processes alive now (cheaper than a snapshot when many have come and gone). */
+  alive(): Promise<ProcLife[]> {
+    return this.#ask('alive');
+  }
+
   /** Takes a last sample, ends sampling this tag and resolves with every life. Idempotent. */
   stop(): Promise<ProcLife[]> {
     this.#stopped ??= this.#ask('stop');
     return this.#stopped;
   }
 
-  #ask(kind: 'start' | 'snapshot' | 'stop'): Promise<ProcLife[]> {
+  #ask(kind: 'start' | 'snapshot' | 'alive' | 'stop'): Promise<ProcLife[]> {
     const t = thread(this.intervalMs);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`process sampler: no ${kind} answer within 5 s`)), 5000);
