@@ -120,7 +120,8 @@ export class Nemesis {
       case 'drain':
         await this.#cli(['drain', '--config', w.operatorConfig, '--id', host.id]);
         await sleep(f.ms);
-        await this.#cli(['undrain', '--config', w.operatorConfig, '--id', host.id]);
+        // an operator retries an undrain that found no quorum: a host left drained is not the fault drawn
+        await this.#retried(() => this.#cli(['undrain', '--config', w.operatorConfig, '--id', host.id]));
         return void record(host.id);
       case 'reload':
         host.sup?.signal('SIGHUP');
@@ -145,6 +146,18 @@ export class Nemesis {
     if (kind === 'freeze-supervisor') return sup ? [sup.pid] : [];
     if (kind === 'freeze-host') return (await this.world.processesOf(host)).map((l) => l.pid);
     return this.#leashes(host, kind === 'freeze-child');
+  }
+
+  /** `fn` again while it fails, for up to a minute; then its last failure. */
+  async #retried(fn: () => Promise<void>): Promise<void> {
+    for (let i = 0; ; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (i >= 20) throw err;
+        await sleep(3000);
+      }
+    }
   }
 
   #cli(args: string[]): Promise<void> {

@@ -103,7 +103,7 @@ const LASTS: Partial<Record<FaultKind, [number, number]>> = {
 const BURST_MS: [number, number] = [15_000, 45_000];
 const QUIET_T = 3;
 /** Mean time between two fault starts within a burst. */
-const MEAN_GAP_MS = 1100;
+const MEAN_GAP_MS = 800;
 
 /** The whole schedule, sorted by time. */
 export function schedule(opts: ScheduleOptions): Fault[] {
