@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
 import { checkCommand, TaskSpawnError } from './check.js';
 import { deadlineIn, leashArgv, parseStatus, type LeashStatus } from './leash.js';
-import { isStopped, killGroupUntilEmpty } from './group.js';
+import { isStopped, killRunUntilEmpty } from './group.js';
 
 export { checkCommand, firstProgram, TaskSpawnError, type TaskSpawnCode } from './check.js';
 
@@ -27,7 +27,7 @@ export interface TaskSpec {
   /** `inherit`: the child writes to our stdout/stderr; `log`: each line goes to `onLine`. */
   output?: 'inherit' | 'log';
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
-  /** The leash vanished without its report: the job's group was killed (`empty`: and seen gone). */
+  /** The leash vanished without its report: the job's processes were killed (`empty`: and seen gone). */
   onLeashLost?: (e: { leashPid: number; jobPgid: number; signal: string | null; empty: boolean }) => void;
 }
 
@@ -37,7 +37,7 @@ export interface TaskExit {
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
-  /** The leash itself died (killed) before it reported: the job's group was killed by the supervisor. */
+  /** The leash itself died (killed) before it reported: the job's processes were killed by the supervisor. */
   leashLost?: boolean;
 }
 
@@ -137,6 +137,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
   let started = performance.now();
   let stopRequested = false;
   let ran = false;
+  let runToken: number | undefined;
   let settle!: (exit: TaskExit) => void;
   const exited = new Promise<TaskExit>((resolve) => {
     settle = resolve; // the first settle counts
@@ -161,9 +162,10 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
         onStarted(undefined);
         if (status) return;
         if (jobPgid !== undefined) {
-          // The leash vanished without its report (killed): the job may be alive; gone only once its group is.
+          // The leash vanished without its report (killed): the job may be alive; gone only once every process of
+          // it is — its group, and any that left it (found by the term's token in their environment).
           const ms = durationMs();
-          const empty = await killGroupUntilEmpty(jobPgid, LOST_LEASH_KILL_MS);
+          const empty = await killRunUntilEmpty({ pgid: jobPgid, token: runToken }, LOST_LEASH_KILL_MS);
           spec.onLeashLost?.({ leashPid: pid, jobPgid, signal, empty });
           settle({ reason: 'killed', exitCode: null, signal: 'SIGKILL', durationMs: ms, leashLost: true });
         } else settle({ reason: 'exited', exitCode: code, signal, durationMs: durationMs() }); // the leash failed
@@ -181,6 +183,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     exited,
     run(leaseMs, term, token, tick, slot) {
       ran = true;
+      runToken = token;
       started = performance.now();
       send(`R ${deadlineIn(leaseMs)} ${term} ${token} ${tick || '-'} ${slot ?? '-'}`);
     },
@@ -193,7 +196,7 @@ export function spawnTask(spec: TaskSpec): LeashedTask {
     stop(graceMs = spec.stopTimeoutMs) {
       stopRequested = true;
       send(`S ${Math.max(0, Math.round(graceMs))}`); // again with 0: cuts a running grace short
-      // A leash that does not answer (frozen) is killed, and its job's group with it (see `exited`).
+      // A leash that does not answer (frozen) is killed, and its job's processes with it (see `exited`).
       const watch = watchLeash(pid, graceMs);
       void exited.then(() => clearInterval(watch));
       return exited;

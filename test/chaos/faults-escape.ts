@@ -1,8 +1,9 @@
 // Children that leave the leash's process group (DESIGN §3.3): `setsid`, coreutils `timeout` (it moves itself
 // into a group of its own) and a double-forking daemon, each under the faults that end a term — a graceful
-// hand-over, the supervisor killed alone, a partition. Anything of the old term still alive when the next
+// hand-over, the supervisor killed alone, a partition, the leash killed. Anything of the old term still alive when the next
 // term's child runs is an overlap (the process sampler sees it, whatever its session or parent).
 import { waitFor } from '../helpers/wait.js';
+import { leashOf } from './faults-leash.js';
 import { sleep, type Scenario, type TrialContext } from './trial.js';
 
 const KINDS: { what: string; childEnv?: Record<string, string>; wrap?: string[] }[] = [
@@ -11,10 +12,12 @@ const KINDS: { what: string; childEnv?: Record<string, string>; wrap?: string[] 
   { what: 'a child that starts a double-forking daemon', childEnv: { CHILD_ESCAPE: 'daemon' } },
 ];
 
-const FAULTS: { what: string; proxy?: boolean; inject(ctx: TrialContext): void }[] = [
+const FAULTS: { what: string; proxy?: boolean; inject(ctx: TrialContext): void | Promise<void> }[] = [
   { what: 'SIGTERM hand-over', inject: (ctx) => ctx.leader.signal('SIGTERM') },
   { what: 'kill -9 of the supervisor alone', inject: (ctx) => ctx.leader.killGroup() },
   { what: 'partition of the leader', proxy: true, inject: (ctx) => ctx.proxy!.blackhole() },
+  // the copy outside the group outlives its leash: the supervisor finds it by the term's token (found by the soak)
+  { what: 'kill -9 of the leash', inject: async (ctx) => process.kill(await leashOf(ctx), 'SIGKILL') },
 ];
 
 export const ESCAPES: Scenario[] = KINDS.flatMap((kind) =>
@@ -27,7 +30,7 @@ export const ESCAPES: Scenario[] = KINDS.flatMap((kind) =>
       wrap: kind.wrap,
       async run(ctx) {
         const t0 = ctx.mark();
-        fault.inject(ctx);
+        await fault.inject(ctx);
         const failoverMs = await ctx.nextLeader(t0, [ctx.leader]);
         await waitFor(
           async () =>

@@ -7,13 +7,18 @@ import { alive } from '../helpers/supervisors.js';
 import { waitFor } from '../helpers/wait.js';
 import { sleep, waitRuns, type Scenario, type TrialContext } from './trial.js';
 
-/** The leash of the leader's running job: the job's parent. */
-async function leashOf(ctx: TrialContext): Promise<number> {
+/** The leash of the leader's running job: the job's parent (or an ancestor: the job may run under a wrapper). */
+export async function leashOf(ctx: TrialContext): Promise<number> {
   const job = await waitFor(() => readRuns(ctx.childLog).find((r) => alive(r.pid)), {
     timeoutMs: 5000,
     what: "the leader's job",
   });
-  return Number(readFileSync(`/proc/${job.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+  const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let pid = job.pid;
+  do pid = Number(stat(pid).split(') ')[1]!.split(' ')[1]);
+  while (pid > 1 && !stat(pid).includes('(zks-leash)'));
+  if (pid <= 1) throw new Error(`no leash above the job ${job.pid}`);
+  return pid;
 }
 
 /**

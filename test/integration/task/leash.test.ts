@@ -75,6 +75,19 @@ for (const [what, env, argv] of ESCAPES) {
   });
 }
 
+for (const [what, env, argv] of ESCAPES.filter(([, e, a]) => e.CHILD_ESCAPE || a)) {
+  test(`leash: killed itself with ${what} — the task finds what left the group by the term's token`, async () => {
+    const { t, started } = task(env, argv);
+    t.run(60_000, 1, 4242);
+    await started();
+    if (env.CHILD_ESCAPE) await waitFor(() => jobs() >= 2, { timeoutMs: 5000, what: 'the escaped copy running' });
+    process.kill(t.pid, 'SIGKILL');
+    const exit = await within(t.exited, 5000, 'the task reporting the lost leash');
+    assert.equal(exit.leashLost, true);
+    assert.equal(jobs(), 0, `survivors: ${taggedPids({ tag }).filter(notLeash).join(' ')}`);
+  });
+}
+
 test('leash: at the lease end the job and everything it started are stopped', async () => {
   const { t, started } = task({ CHILD_ESCAPE: 'daemon' });
   t.run(1500, 1, 7);
