@@ -22,11 +22,13 @@ app="$lib/app"
 
 # The runtime: the Node.js this script runs on (24, see node-env.sh) — the one the addon was built for.
 install -D -m 0755 "$(command -v node)" "$lib/node"
-# The application: the CLI bundle, its entry point, the leash, and the addon with what it loads at run time.
+# The application: the CLI bundle, its entry point, the leash and the notifier, and the ZooKeeper addon with what it
+# loads at run time.
 install -d "$app/bin" "$app/build" "$app/dist" "$app/node_modules"
 cp -r dist/zk-supervisor.mjs dist/chunks "$app/dist/"
 tail -n +2 bin/zk-supervisor.js > "$app/bin/zk-supervisor.js" # without its `#!/usr/bin/env node`: never that node
 install -m 0755 build/zks-leash "$app/build/"
+install -m 0644 build/zks-notify.node "$app/build/"
 node -e '
   const p = require("./package.json");
   const out = { name: p.name, version: p.version, description: p.description, license: p.license, type: p.type };
@@ -41,7 +43,7 @@ install -d "$app/node_modules/async/dist" "$app/node_modules/node-gyp-build"
 cp node_modules/async/package.json node_modules/async/LICENSE "$app/node_modules/async/"
 cp node_modules/async/dist/async.js "$app/node_modules/async/dist/"
 cp node_modules/node-gyp-build/{package.json,LICENSE,index.js,node-gyp-build.js} "$app/node_modules/node-gyp-build/"
-strip --strip-unneeded "$lib/node" "$zk/build/Release/zookeeper.node" "$app/build/zks-leash"
+strip --strip-unneeded "$lib/node" "$zk/build/Release/zookeeper.node" "$app/build/zks-leash" "$app/build/zks-notify.node"
 
 # The command: the package's own runtime, wherever the package's tree is (a scratch root in the tests).
 install -d "$root/usr/bin"

@@ -30,6 +30,7 @@ elif [ "$(cat node_modules/.zks-abi 2>/dev/null)" != "$abi" ]; then
 fi
 echo "$abi" > node_modules/.zks-abi
 node scripts/patch-zookeeper.mjs # the binding's resolution delay (a no-op once applied to this build)
-if [ ! -x build/zks-leash ] || [ native/leash.c -nt build/zks-leash ]; then
-  node scripts/build-leash.mjs
+if [ ! -x build/zks-leash ] || [ native/leash.c -nt build/zks-leash ] || [ ! -f build/zks-notify.node ] ||
+  [ native/notify.c -nt build/zks-notify.node ]; then
+  node scripts/build-native.mjs
 fi

@@ -1,11 +1,26 @@
 // systemd `Type=notify`: READY=1 once we joined the election, STATUS= on every state change, WATCHDOG=1 from the
-// event loop (a hung loop stops pinging and systemd restarts the service), STOPPING=1 on shutdown. Node has no
-// datagram sockets, so each message is sent by `systemd-notify` (the unit needs NotifyAccess=all), spawned with
-// only stdio inherited: the ZooKeeper client's socket must not leak into it.
+// event loop (a hung loop stops pinging and systemd restarts the service), STOPPING=1 on shutdown. Each message is
+// a datagram sent from this process by a small addon (native/notify.c: Node has no unix datagram sockets), so the
+// unit can say NotifyAccess=main and nothing the job sends counts. Without the addon (not built), `systemd-notify`
+// sends them, spawned with only stdio inherited — which systemd hears only with NotifyAccess=all.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { Logger } from '../log.js';
 import { LEADING, type State } from '../supervisor/states.js';
+import { builtFile } from '../util/built.js';
 import { cleanArgv } from '../util/clean-exec.js';
+
+type Addon = { send(socket: string, message: string): string | undefined };
+
+/** The notifier addon, or undefined when build/zks-notify.node is missing or does not load. */
+function loadAddon(): Addon | undefined {
+  const path = builtFile('zks-notify.node');
+  try {
+    return path ? (createRequire(import.meta.url)(path) as Addon) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What `systemctl status` shows for a state. */
 export function statusLine(state: State, term: number): string {
@@ -47,10 +62,18 @@ export class SystemdNotifier {
   #timer: NodeJS.Timeout | undefined;
   #latest: { states: readonly State[]; line: string } | undefined;
 
+  #addon = loadAddon();
+  #failed: string | undefined;
+
   private constructor(
     readonly log: Logger,
     readonly env: NodeJS.ProcessEnv
-  ) {}
+  ) {
+    if (!this.#addon)
+      log.warn('build/zks-notify.node is missing: systemd-notify sends the notifications (needs NotifyAccess=all)', {
+        fix: 'npm rebuild zk-supervisor',
+      });
+  }
 
   /** A notifier for this process, or undefined when systemd did not ask for notifications. */
   static fromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): SystemdNotifier | undefined {
@@ -58,6 +81,12 @@ export class SystemdNotifier {
   }
 
   #send(...vars: string[]): void {
+    if (this.#addon) {
+      const why = this.#addon.send(this.env.NOTIFY_SOCKET!, vars.join('\n'));
+      if (why && why !== this.#failed) this.log.warn('systemd notification not sent', { error: why });
+      this.#failed = why;
+      return;
+    }
     const { file, args, env } = cleanArgv(['systemd-notify', ...vars]);
     const p = spawn(file, args, { stdio: 'ignore', env: { ...this.env, ...env } });
     p.on('error', (err) => this.log.warn('systemd-notify failed', { error: err.message }));

@@ -2,28 +2,16 @@
 // on the supervisor's lease (DESIGN §3.3). It is a child subreaper, so nothing the job starts escapes it; it
 // closes every inherited descriptor itself; it takes absolute CLOCK_MONOTONIC deadlines over its control
 // socket (fd 3) and answers with the job's exact wait status once no descendant is left.
-import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-let found: string | undefined;
+import { builtFile } from '../util/built.js';
 
 /** Path of the leash binary: $ZKS_LEASH, else build/zks-leash of this package. Throws when it is missing. */
 export function leashPath(): string {
-  if (process.env.ZKS_LEASH) return process.env.ZKS_LEASH;
-  if (found) return found;
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'build', 'zks-leash');
-    if (existsSync(candidate)) {
-      found = candidate;
-      return found;
-    }
-    if (dirname(dir) === dir) break;
-  }
+  const path = process.env.ZKS_LEASH || builtFile('zks-leash');
+  if (path) return path;
   throw new Error(
     'the leash (build/zks-leash) is missing: run `npm rebuild zk-supervisor` ' +
-      '(or node scripts/build-leash.mjs) with a C compiler installed'
+      '(or node scripts/build-native.mjs) with a C compiler installed'
   );
 }
 

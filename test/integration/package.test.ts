@@ -35,6 +35,7 @@ test('package: the .deb holds runtime, addon, leash, units and conffile, and lin
     './usr/bin/zk-supervisor',
     './usr/lib/zk-supervisor/node',
     './usr/lib/zk-supervisor/app/build/zks-leash',
+    './usr/lib/zk-supervisor/app/build/zks-notify.node',
     './usr/lib/zk-supervisor/app/node_modules/zookeeper/build/Release/zookeeper.node',
     './lib/systemd/system/zk-supervisor@.service',
     './lib/systemd/system/zk-supervisor.service',
@@ -57,6 +58,7 @@ test('package: the .deb holds runtime, addon, leash, units and conffile, and lin
   for (const bin of [
     'usr/lib/zk-supervisor/node',
     'usr/lib/zk-supervisor/app/build/zks-leash',
+    'usr/lib/zk-supervisor/app/build/zks-notify.node',
     'usr/lib/zk-supervisor/app/node_modules/zookeeper/build/Release/zookeeper.node',
   ]) {
     const dynamic = run('readelf', ['-d', join(root, bin)]);

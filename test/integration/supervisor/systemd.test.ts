@@ -1,5 +1,7 @@
 // Type=notify against a fake NOTIFY_SOCKET (a datagram socket served by python3, as systemd would): READY=1 once
-// joined, STATUS= per state, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on shutdown.
+// joined, STATUS= per state, WATCHDOG=1 at half of WATCHDOG_USEC, STOPPING=1 on shutdown — every message sent by
+// the supervisor's own process, which is what NotifyAccess=main accepts (the listener reads the sender's pid from
+// its credentials, as systemd does).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,14 +14,16 @@ import { waitFor } from '../../helpers/wait.js';
 const { fx, work, procs } = useSupervisors();
 
 const LISTENER = `
-import socket, sys
+import socket, struct, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
+s.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
 print('ready', flush=True)
 with open(sys.argv[2], 'a') as out:
     while True:
-        msg = s.recv(65536).decode()
-        out.write(msg.replace('\\n', '|') + '\\n')
+        msg, anc, _, _ = s.recvmsg(65536, socket.CMSG_SPACE(12))
+        pid = next(struct.unpack('iII', d)[0] for (l, t, d) in anc if t == socket.SCM_CREDENTIALS)
+        out.write(str(pid) + ' ' + msg.decode().replace('\\n', '|') + '\\n')
         out.flush()
 `;
 
@@ -29,13 +33,14 @@ test('systemd: READY once joined, STATUS per state, watchdog pings from the even
   const listener = spawn('python3', ['-c', LISTENER, socketPath, received], { stdio: ['ignore', 'pipe', 'inherit'] });
   track(listener);
   await new Promise((r) => listener.stdout.once('data', r));
-  const messages = () => {
+  const lines = () => {
     try {
       return readFileSync(received, 'utf8').split('\n').filter(Boolean);
     } catch {
       return [];
     }
   };
+  const messages = () => lines().map((l) => l.slice(l.indexOf(' ') + 1));
   try {
     const config = writeConfig(work.dir, { connect: await fx.chroot(), path: '/notify/job', childLog: '/dev/null' });
     Object.assign(process.env, { NOTIFY_SOCKET: socketPath, WATCHDOG_USEC: '1000000' });
@@ -56,6 +61,8 @@ test('systemd: READY once joined, STATUS per state, watchdog pings from the even
     sup.signal('SIGTERM');
     assert.equal(await sup.exited, 0);
     await waitFor(() => messages().some((m) => m.startsWith('STOPPING=1')), { timeoutMs: 3000, what: 'STOPPING=1' });
+    const senders = new Set(lines().map((l) => Number(l.split(' ')[0])));
+    assert.deepEqual([...senders], [sup.pid], 'every message comes from the main process (NotifyAccess=main)');
   } finally {
     listener.kill('SIGKILL');
   }

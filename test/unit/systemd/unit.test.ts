@@ -26,7 +26,7 @@ for (const [name, config] of Object.entries(UNITS)) {
     assert.match(unit, /^TimeoutStopSec=30s$/m);
     assert.match(unit, /^RestartPreventExitStatus=2$/m);
     assert.match(unit, /^Type=notify$/m);
-    assert.match(unit, /^NotifyAccess=all$/m);
+    assert.match(unit, /^NotifyAccess=main$/m);
     assert.match(unit, /^WatchdogSec=\d+s$/m);
     const file = `/etc/zk-supervisor/${config}.yaml`;
     assert.ok(unit.split('\n').includes(`ExecStart=/usr/bin/zk-supervisor run --config ${file}`));
