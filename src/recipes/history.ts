@@ -1,6 +1,7 @@
 // What one process knows of an election's terms across its sessions (DESIGN §3.2): the highest term number it has
 // seen, so that term numbers only grow even after the election's nodes were deleted by hand, and whether that term
-// is known to have ended — a term whose baton vanished without its release may still be running its child.
+// is known to have ended — a term whose baton vanished without its release may still be running its child — and the
+// highest fencing token it has seen, to notice a token that went back (ZooKeeper restored from a backup).
 import type { Zk } from '../zk/client.js';
 import { isZkError } from '../zk/errors.js';
 import type { LeaderInfo } from './leader.js';
@@ -14,6 +15,8 @@ export interface TermSeen {
   pidNode?: string;
   /** Set by the leader when it released the term, its child confirmed gone. */
   ended?: string;
+  /** The term's fencing token, when the leader node says. */
+  token?: number;
 }
 
 /** Why a new leader must not trust a missing baton at once. */
@@ -29,6 +32,13 @@ export type Unconfirmed =
  */
 export class TermHistory {
   #latest: TermSeen | undefined;
+  #token = 0;
+
+  /**
+   * `onTokenBack` is called when a term we won has a fencing token no higher than one seen before: ZooKeeper's
+   * history went back (its data restored from a backup), and tokens already handed out are handed out again.
+   */
+  constructor(readonly opts: { onTokenBack?: (token: number, highestSeen: number) => void } = {}) {}
 
   /** The latest term seen, if any. */
   get latest(): TermSeen | undefined {
@@ -37,10 +47,17 @@ export class TermHistory {
 
   /** Notes a term seen in the leader node (or led by us); ignores older ones. */
   see(t: TermSeen | undefined): void {
+    if (t?.token !== undefined && t.token > this.#token) this.#token = t.token;
     if (!t || !Number.isSafeInteger(t.term) || t.term <= 0) return;
     const now = this.#latest;
     if (!now || t.term > now.term) this.#latest = { ...t };
     else if (t.term === now.term && t.ended) now.ended = t.ended;
+  }
+
+  /** Notes the fencing token of a term we won, after telling `onTokenBack` if it is not above every token seen. */
+  ours(token: number): void {
+    if (token <= this.#token) this.opts.onTokenBack?.(token, this.#token);
+    else this.#token = token;
   }
 
   /**
@@ -70,8 +87,8 @@ export function termOf(data: Buffer | string | undefined): TermSeen | undefined 
   try {
     const info = JSON.parse(data.toString()) as Partial<LeaderInfo & TermSeen>;
     if (typeof info.term !== 'number') return undefined;
-    const { term, sessionId, pidNode, ended } = info;
-    return { term, sessionId, pidNode, ended };
+    const { term, sessionId, pidNode, ended, token } = info;
+    return { term, sessionId, pidNode, ended, ...(typeof token === 'number' ? { token } : {}) };
   } catch {
     return undefined;
   }

@@ -77,6 +77,7 @@ export function wonTerm(
     if (claimed) return claimed;
     const sessionId = e.zk.sessionId;
     info = { ...e.info, node, term, ...(token === undefined ? {} : { token }), since, sessionId };
+    if (token !== undefined) e.history.ours(token);
     e.history.see({ term, sessionId, pidNode: info.pidNode });
     claimed = write(e, JSON.stringify(info), seen, ended.signal).then((v) => {
       version = v;

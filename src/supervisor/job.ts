@@ -5,7 +5,6 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Election, LeaderInfo } from '../recipes/election.js';
 import { RecipeError } from '../recipes/errors.js';
-import { TermHistory } from '../recipes/history.js';
 import type { Lease } from '../recipes/lease.js';
 import { removePidNode } from '../recipes/pid-node.js';
 import { compileSchedule, type Schedule } from '../schedule/cron.js';
@@ -23,6 +22,7 @@ import { keepPidNode, pidNodePathOf } from './pid.js';
 import { planReload, type ReloadPlan } from './reload.js';
 import { AccessError, accessError } from './secure.js';
 import { checkTransition, HOLDING_TERM, type State } from './states.js';
+import { historyFor } from './term.js';
 import { fieldsOf, step, type SupervisorEvent } from './transitions.js';
 type Events = { state: [State, string, SupervisorEvent]; run: [RunOutcome]; suspension: [boolean] };
 
@@ -46,7 +46,7 @@ export class Job extends EventEmitter<Events> {
   #spec!: TaskSpec;
   #acl: readonly Acl[] = [];
   #info!: LeaderInfo;
-  #histories = new Map<string, TermHistory>(); // per election path (each slot's)
+  #histories = new Map<string, ReturnType<typeof historyFor>>(); // per election path (each slot's)
   #hooks!: Hooks;
   /** A reloaded config waiting for the next campaign (`session`: for the next session). */
   #pending: { config: Config; session: boolean } | undefined;
@@ -84,7 +84,7 @@ export class Job extends EventEmitter<Events> {
         return self.#info;
       },
       historyOf(path) {
-        const h = self.#histories.get(path) ?? new TermHistory();
+        const h = self.#histories.get(path) ?? historyFor(log, path);
         self.#histories.set(path, h);
         return h;
       },

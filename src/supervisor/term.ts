@@ -7,6 +7,7 @@ import { Lease } from '../recipes/lease.js';
 import { endOf } from '../recipes/end.js';
 import type { Slots, SlotsCampaignOptions, SlotWon } from '../recipes/slots.js';
 import { Term } from '../recipes/term.js';
+import { TermHistory } from '../recipes/history.js';
 import type { Zk } from '../zk/client.js';
 import type { LeashedTask } from '../task/task.js';
 import { runContinuous } from './continuous.js';
@@ -202,3 +203,19 @@ export async function leadTerm(
  */
 export const unconfirmedWaitOf = (config: Config, zk: Zk): number =>
   Math.max(config.zookeeper.sessionTimeout, zk.sessionTimeoutMs) + config.task.stopTimeout + 1000;
+
+/**
+ * The terms this process sees of the election at `path`; a term won with a fencing token no higher than one seen
+ * is logged (a store that keeps the highest token it accepted refuses the term's writes: safe, and loud).
+ */
+export const historyFor = (log: Logger, path: string): TermHistory =>
+  new TermHistory({
+    onTokenBack: (token, highestSeen) =>
+      log.error("the fencing token went back: ZooKeeper's history is older than a term this process saw", {
+        path,
+        token,
+        highestSeen,
+        why: 'its data was restored from a backup, or the election moved to another ensemble',
+        fix: 'README, "Restoring ZooKeeper from a backup"',
+      }),
+  });
