@@ -204,7 +204,10 @@ static int read_control(long *grace, char **run_line) {
 /* Stop: signal, grace, SIGKILL until no descendant is left; then report the job's status and exit. An "S <ms>"
  * during the grace can only shorten it. */
 static void stop_and_exit(int sig, long grace_ms) {
-  int64_t until = now_ns(CLOCK_BOOTTIME) + (int64_t)grace_ms * 1000000;
+  /* The grace ends at the lease end (deadline + grace) at the latest: a leash thawed after that (a frozen host)
+   * gives none — SIGKILL at once, not a new grace beside the next leader's job. */
+  int64_t now = now_ns(CLOCK_BOOTTIME), until = (deadline < now ? deadline : now) + (int64_t)grace_ms * 1000000;
+  if (until <= now) sig = SIGKILL;
   int survivors = 0;
   /* The job and its group first (a zombie's pid is not reused: not reaped yet, it is still ours); the rest, found
    * through /proc, once 2 ms have passed with a descendant left: a scan takes a millisecond or more (more on a busy

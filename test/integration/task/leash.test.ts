@@ -201,3 +201,35 @@ test('leash: killed itself, its job dies with it and the task kills what is left
   assert.equal(exit.reason, 'killed');
   assert.equal(jobs(), 0, 'nothing of the job is left once `exited` resolves');
 });
+
+// Found by the soak (seeds 11 and 12): a leash frozen past its lease end (a whole-host freeze, or the leash and the
+// supervisor frozen together) gives the job its whole grace again once thawed, so a job slow to stop runs on
+// beside the next leader's for up to stopTimeout (2005 ms here). Once the lease is over, so is the grace: SIGKILL.
+test('leash: thawed after its lease ended (deadline + grace passed), it kills the job at once, without a new grace', async () => {
+  const p = spawn(leashPath(), ['2000', 'SIGTERM', process.execPath, CHILD], {
+    env: { ...process.env, ZKS_TEST_TAG: tag, CHILD_IGNORE_TERM: '1', CHILD_LOG: join(dir, 'thaw.log') },
+    stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
+    detached: true,
+  });
+  const ctl = p.stdio[3] as Duplex;
+  let status = '';
+  ctl.on('data', (d) => {
+    status += d;
+  });
+  const exited = new Promise((r) => p.once('exit', r));
+  try {
+    ctl.write(`R ${process.hrtime.bigint() + 300_000_000n} 1 7\n`);
+    await waitFor(() => status.startsWith('P '), { timeoutMs: 5000, what: 'the job reported started' });
+    process.kill(p.pid!, 'SIGSTOP');
+    // The freeze itself (the fault): past the deadline (300 ms) and its grace (2 s).
+    await new Promise((r) => setTimeout(r, 2600));
+    const t0 = performance.now();
+    process.kill(p.pid!, 'SIGCONT');
+    await within(exited, 5000, 'the leash exiting');
+    const ms = performance.now() - t0;
+    assert.ok(ms < 300, `the job was stopped ${ms.toFixed(0)} ms after the thaw (the lease had ended 2.3 s before)`);
+  } finally {
+    p.kill('SIGKILL');
+    await sweepTag(tag);
+  }
+});
