@@ -30,6 +30,11 @@ export function zkOptions(config: Config, digest: string | undefined, signal?: A
     // A server that accepts and never answers: said after 2 s, not only when the connect timeout is over.
     onSlow: (waitedMs, timeoutMs) =>
       log?.warn('no zookeeper server has answered yet', { connect: zkc.connect, waitedMs, givesUpAfterMs: timeoutMs }),
+    onTampered: (path) =>
+      log?.error('another client changed the ACL of a node we had just created: deleted, creating it again', {
+        path,
+        why: 'tampering: this zookeeper binding creates open, then narrows; rebuild it (scripts/patch-zookeeper.mjs)',
+      }),
     signal,
   };
 }

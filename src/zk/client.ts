@@ -2,7 +2,7 @@ import { OPEN_ACL, toNativeAcl, type Acl } from './acl.js';
 import { ZkConnectError, ZkError } from './errors.js';
 import { nativeBinding, type NativeStat } from './native.js';
 import { ZkSession } from './session.js';
-import { retry, RetryError } from './retry.js';
+import { createNarrowed, narrow } from './narrow.js';
 import { establishing } from './establish.js';
 import type { TlsBridge } from './tls-bridge.js';
 import { FLAGS, toStat, type CreateMode, type Stat, type WatchEvent, type ZkOptions } from './types.js';
@@ -19,6 +19,7 @@ export type { ZkState, Stat, CreateMode, WatchEvent, ZkOptions } from './types.j
  */
 export class Zk extends ZkSession {
   #bridge: TlsBridge | undefined;
+  #onTampered: ((path: string) => void) | undefined;
 
   /** Throws ZkConnectError CLIENT_UNAVAILABLE when the native client library cannot be loaded. */
   static checkClientLibrary(): void {
@@ -45,6 +46,7 @@ export class Zk extends ZkSession {
   static async connect(opts: ZkOptions): Promise<Zk> {
     opts.signal?.throwIfAborted();
     const zk = new Zk(opts);
+    zk.#onTampered = opts.onTampered;
     let onTls = (_server: string, _reason: string) => {};
     if (opts.tls) {
       const { TlsBridge } = await import('./tls-bridge.js'); // node:tls, loaded only for TLS
@@ -85,7 +87,9 @@ export class Zk extends ZkSession {
    * Creates a node; resolves with its actual path (sequential nodes get a 10-digit suffix). The node is made with
    * `acl` (the patched binding, scripts/patch-zookeeper.mjs); with an unpatched one an ACL other than open is set
    * right after the create — restrict who may create children on the parent where that window matters — and a
-   * lost reply to that `setACL` is retried after the reconnect (see {@link narrow}), so the node is not left open.
+   * lost reply to that `setACL` is retried after the reconnect (see {@link narrow}), so the node is not left open;
+   * a node another client changed the ACL of in that window is deleted and made again (`onTampered`), up to
+   * `TAMPER_ATTEMPTS` times, then rejects `TamperedError` (`./narrow.ts`).
    */
   async create(
     path: string,
@@ -99,9 +103,8 @@ export class Zk extends ZkSession {
       const given = toNativeAcl(acl);
       return (await this.call<[string]>('create', path, (cb) => native.a_create_acl!(path, data, flags, given, cb)))[0];
     }
-    const [created] = await this.call<[string]>('create', path, (cb) => native.a_create(path, data, flags, cb));
-    if (acl) await this.narrow(created, acl);
-    return created;
+    if (acl) return createNarrowed(this, path, data, opts.mode ?? 'persistent', acl, this.#onTampered);
+    return (await this.call<[string]>('create', path, (cb) => native.a_create(path, data, flags, cb)))[0];
   }
 
   /**
@@ -110,12 +113,7 @@ export class Zk extends ZkSession {
    * session ends first, NOAUTH when we may not.
    */
   async narrow(path: string, acl: readonly Acl[]): Promise<void> {
-    try {
-      await retry(this, () => this.setACL(path, acl));
-    } catch (err) {
-      if (!(err instanceof RetryError)) throw err;
-      await this.setACL(path, acl); // the session ended: this one rejects SESSIONEXPIRED / CLOSED
-    }
+    await narrow(this, path, acl);
   }
 
   /** Reads a node's data and stat. Rejects NONODE when missing. */

@@ -61,6 +61,8 @@ export interface ZkOptions {
   /** Called once when no server has answered after `slowMs` (default 2 s) of the connect timeout: say so. */
   onSlow?: (waitedMs: number, timeoutMs: number) => void;
   slowMs?: number;
+  /** An unpatched binding's open create was narrowed too late: another client had set its ACL (see `narrow.ts`). */
+  onTampered?: (path: string) => void;
   signal?: AbortSignal;
 }
 
